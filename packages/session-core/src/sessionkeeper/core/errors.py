@@ -1,0 +1,89 @@
+"""Every error session-core raises on purpose.
+
+All derive from :class:`SessionkeeperError`, so a caller can catch one class. Messages say what
+happened and what to do; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CorruptSessionError",
+    "InvalidSessionIdError",
+    "NoActiveSessionError",
+    "SaveError",
+    "SessionLockedError",
+    "SessionNotFoundError",
+    "SessionkeeperError",
+    "UnserializableValueError",
+    "ValueDecodeError",
+]
+
+
+class SessionkeeperError(Exception):
+    """Base class of every error raised by Sessionkeeper on purpose."""
+
+
+class InvalidSessionIdError(SessionkeeperError, ValueError):
+    """A session id is not of the form ``session_YYYYMMDD_HHMMSS_<8 hex>``.
+
+    Raised for anything that could escape the sessions directory (``../../x``, absolute paths,
+    NUL bytes) before any file is touched.
+    """
+
+    def __init__(self, session_id: object) -> None:
+        shown = repr(session_id) if len(repr(session_id)) <= 80 else repr(session_id)[:77] + "..."
+        super().__init__(
+            f"invalid session id {shown}: expected session_YYYYMMDD_HHMMSS_<8 hex digits> "
+            "(see 'session list' for the ids that exist)"
+        )
+        self.session_id = session_id
+
+
+class SessionNotFoundError(SessionkeeperError, LookupError):
+    """No session with that id exists in the data directory."""
+
+    def __init__(self, session_id: str, where: str) -> None:
+        super().__init__(f"no session {session_id} in {where}")
+        self.session_id = session_id
+
+
+class NoActiveSessionError(SessionkeeperError, RuntimeError):
+    """An operation needs a running session and none was started or resumed."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"cannot {action}: no session is running; call start() or resume() first")
+
+
+class CorruptSessionError(SessionkeeperError):
+    """Neither the snapshot nor its backup of a session could be read."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what} is unreadable: {reason}")
+        self.what = what
+        self.reason = reason
+
+
+class SessionLockedError(SessionkeeperError):
+    """Another process holds a lock that this operation needs and did not release it in time."""
+
+
+class SaveError(SessionkeeperError, OSError):
+    """Writing a snapshot failed; the last good snapshot and the journal are untouched."""
+
+
+class UnserializableValueError(SessionkeeperError, TypeError):
+    """A value given to ``set()`` cannot be stored in a persistent scope."""
+
+    def __init__(self, key: str, path: str, value: object) -> None:
+        where = f" at {path}" if path else ""
+        super().__init__(
+            f"cannot store {key!r}: value of type {type(value).__qualname__}{where} is not supported. "
+            "Persistent scopes take JSON values, datetime, date, time, UUID, Path, Decimal, set, "
+            "frozenset, tuple and attrs classes; use StateScope.TEMP for anything else"
+        )
+        self.key = key
+        self.path = path
+
+
+class ValueDecodeError(SessionkeeperError, ValueError):
+    """A stored value cannot be turned back into its Python type."""

@@ -1,0 +1,30 @@
+"""Session ids: making new ones and refusing anything else.
+
+An id is also a file name, so validation is what keeps hostile input (``../../x``, absolute
+paths, NUL bytes) out of the file system.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from .errors import InvalidSessionIdError
+
+__all__ = ["new_session_id", "validate_session_id"]
+
+_ID_PATTERN = re.compile(r"session_\d{8}_\d{6}_[0-9a-f]{8}")
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """A fresh id, ``session_YYYYMMDD_HHMMSS_<8 hex>``, stamped with local time like the old tool."""
+    stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d_%H%M%S")
+    return f"session_{stamp}_{secrets.token_hex(4)}"
+
+
+def validate_session_id(session_id: object) -> str:
+    """Return ``session_id`` if it is a well-formed id, else raise :class:`InvalidSessionIdError`."""
+    if not isinstance(session_id, str) or _ID_PATTERN.fullmatch(session_id) is None:
+        raise InvalidSessionIdError(session_id)
+    return session_id

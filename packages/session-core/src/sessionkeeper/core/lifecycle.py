@@ -1,0 +1,98 @@
+"""Saving on SIGINT, SIGTERM and at exit, for every running manager of the process.
+
+Nothing is installed at import. The first ``start()`` from the main thread installs one handler
+per signal, which saves every running manager and then hands the signal on: to the handler the
+program had installed before (chained, never silently replaced) or to the default behaviour
+(``KeyboardInterrupt`` for SIGINT; death by SIGTERM, exit status 143, for SIGTERM). From another
+thread nothing is installed and nothing fails. One atexit callback stops every manager still
+running (saving once). After ``fork()`` the child forgets the parent's managers' files and locks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Protocol
+
+__all__ = ["Saver", "register", "unregister"]
+
+_log = logging.getLogger("sessionkeeper.core")
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Saver(Protocol):
+    def _save_for_signal(self) -> None: ...
+    def stop(self) -> None: ...
+    def _forget_after_fork(self) -> None: ...
+
+
+_managers: weakref.WeakSet[Any] = weakref.WeakSet()
+_previous: dict[int, Any] = {}
+_process_hooks_installed = False
+_guard = threading.Lock()
+
+
+def register(manager: Saver, *, handle_signals: bool) -> None:
+    global _process_hooks_installed  # noqa: PLW0603 - process-wide hooks, installed once
+    with _guard:
+        _managers.add(manager)
+        if not _process_hooks_installed:
+            atexit.register(_at_exit)
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+            _process_hooks_installed = True
+    if handle_signals and threading.current_thread() is threading.main_thread():
+        _install_signal_handlers()
+
+
+def unregister(manager: Saver) -> None:
+    with _guard:
+        _managers.discard(manager)
+
+
+def _install_signal_handlers() -> None:
+    for signum in _SIGNALS:
+        current = signal.getsignal(signum)
+        if current is _handle:
+            continue
+        try:
+            signal.signal(signum, _handle)
+        except (ValueError, OSError):  # not the main interpreter, or an embedding that forbids it
+            continue
+        _previous[signum] = current
+
+
+def _handle(signum: int, frame: FrameType | None) -> None:
+    for manager in list(_managers):
+        try:
+            manager._save_for_signal()
+        except Exception:  # saving must never stop the signal from doing its job
+            _log.exception("sessionkeeper: saving on signal %s failed", signum)
+    previous = _previous.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        handler: Callable[[int, FrameType | None], Any] = previous
+        handler(signum, frame)
+    elif previous == signal.SIG_IGN:
+        return
+    else:  # SIG_DFL (or unknown): behave exactly as if we had never been there
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def _at_exit() -> None:
+    for manager in list(_managers):
+        try:
+            manager.stop()
+        except Exception:
+            _log.exception("sessionkeeper: saving at exit failed")
+
+
+def _after_fork_in_child() -> None:
+    for manager in list(_managers):
+        manager._forget_after_fork()
+    _managers.clear()

@@ -1,0 +1,640 @@
+"""``SessionManager``: the public face of session-core.
+
+Each persistent scope has its own store on disk (SESSION → the session's files in
+``<data_dir>/sessions``, USER → ``<user_dir>/user.json``, APP → ``<data_dir>/app.json``). Every
+change appends one journal record to its store *before* the new immutable map is published, so an
+acknowledged ``set()`` survives a crash of the process; checkpoints (interval, ``checkpoint()``,
+``stop()``, signals, exit) compact the journals into snapshots. TEMP lives in memory only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import immutables
+import orjson
+
+from . import catalog, journal, lifecycle
+from .background import Background
+from .config import FsyncPolicy, resolve_data_dir, resolve_fsync, resolve_user_dir
+from .converter import converter
+from .errors import NoActiveSessionError, SaveError, SessionNotFoundError
+from .events import Event, encode_event, event_from_stored
+from .ids import new_session_id, validate_session_id
+from .info import LoadSummary, SessionInfo
+from .scopes import StateScope
+from .snapshot import (
+    ScopeDocument,
+    SessionDocument,
+    parse_scope_document,
+    parse_session_document,
+    render_scope_document,
+    render_session_document,
+)
+from .state import EMPTY_MAP, EventLog, State
+from .store import Loaded, StorePaths, StoreWriter, load_store
+from .values import decode_stored, encode_value
+
+__all__ = ["SessionManager"]
+
+_log = logging.getLogger("sessionkeeper.core")
+_MISSING: Any = object()
+DEFAULT_CHECKPOINT_INTERVAL = 1800.0
+DEFAULT_MAX_SESSIONS = 10
+DEFAULT_JOURNAL_LIMIT = 64 << 20
+_SIGNAL_LOCK_WAIT = 2.0
+_SCOPE_STORES = ((StateScope.USER, "user"), (StateScope.APP, "app"))
+
+
+@attrs.frozen
+class _Meta:
+    session_id: str
+    started_at: datetime
+    resumed_from: str | None = None
+
+
+def _scope(scope: StateScope | str) -> StateScope:
+    if isinstance(scope, StateScope):
+        return scope
+    try:
+        return StateScope(scope)
+    except ValueError:
+        raise ValueError(f"unknown scope {scope!r}; use StateScope.SESSION, USER, APP or TEMP") from None
+
+
+def _session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
+    return doc.values, doc.events, doc.journal_epoch
+
+
+def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
+    return doc.values, [], doc.journal_epoch
+
+
+def _looks_legacy(path: Path) -> bool:
+    """Cheap sniff: files of the old tool have no ``format_version`` field at all."""
+    try:
+        with path.open("rb") as file:
+            return b'"format_version"' not in file.read()
+    except OSError:
+        return False
+
+
+class SessionManager:
+    """Keeps a workflow's state across sessions and crashes.
+
+    ``SessionManager.get_instance()`` returns the process-wide instance the guide uses;
+    ``SessionManager(data_dir=..., user_dir=...)`` makes an independent one (tests, embedding).
+    """
+
+    _instance: ClassVar[SessionManager | None] = None
+    _instance_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        user_dir: str | os.PathLike[str] | None = None,
+        *,
+        checkpoint_interval: float = DEFAULT_CHECKPOINT_INTERVAL,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        fsync: FsyncPolicy | str | None = None,
+        fsync_interval: float = 1.0,
+        journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        handle_signals: bool = True,
+    ) -> None:
+        self.data_dir = resolve_data_dir(data_dir)
+        self.user_dir = resolve_user_dir(user_dir)
+        self.fsync = resolve_fsync(fsync)
+        self._sync_each = self.fsync is FsyncPolicy.ALWAYS
+        if not 0 < fsync_interval <= 1:
+            raise ValueError("fsync_interval must be in (0, 1] seconds")
+        self.fsync_interval = fsync_interval
+        self.journal_limit = journal_limit
+        self.handle_signals = handle_signals
+        self._background: Background | None = None
+        self._meta: _Meta | None = None
+        self._checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL
+        self._max_sessions = DEFAULT_MAX_SESSIONS
+        self.checkpoint_interval = checkpoint_interval
+        self.max_sessions = max_sessions
+        self._lock = threading.Lock()  # guards the maps and journal appends; never re-entered
+        self._lifecycle = threading.RLock()  # start/stop/resume/checkpoint, one at a time
+        self._maps: dict[StateScope, immutables.Map[str, Any]] = dict.fromkeys(StateScope, EMPTY_MAP)
+        self._events = EventLog()
+        self._open_writers: dict[StateScope, StoreWriter[Any, Any]] = {}
+        self._last_checkpoint_at: datetime | None = None
+        self._last_checkpoint_clock = time.monotonic()
+        self._load: LoadSummary | None = None
+        self.last_save_error: str | None = None
+
+    # -- the singleton ---------------------------------------------------------------------------
+    @classmethod
+    def get_instance(cls) -> SessionManager:
+        """The process-wide manager (the same object on every call), configured from the environment."""
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    # -- settings --------------------------------------------------------------------------------
+    @property
+    def checkpoint_interval(self) -> float:
+        """Seconds between automatic checkpoints (default 1800); a change takes effect at once."""
+        return self._checkpoint_interval
+
+    @checkpoint_interval.setter
+    def checkpoint_interval(self, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError("checkpoint_interval must be a positive number of seconds")
+        self._checkpoint_interval = float(seconds)
+        self._wake_background()
+
+    @property
+    def max_sessions(self) -> int:
+        """How many sessions (with their backups) the data directory keeps (default 10)."""
+        return self._max_sessions
+
+    @max_sessions.setter
+    def max_sessions(self, count: int) -> None:
+        if type(count) is not int or count < 1:
+            raise ValueError("max_sessions must be a positive integer")
+        self._max_sessions = count
+        if self._meta is not None:
+            self.prune()
+
+    # -- session lifecycle -----------------------------------------------------------------------
+    @property
+    def session_id(self) -> str | None:
+        """The running session's id, or None."""
+        return self._meta.session_id if self._meta else None
+
+    @property
+    def is_running(self) -> bool:
+        return self._meta is not None
+
+    def start(self, resume_last: bool = False) -> str:
+        """Start a new session (or, with ``resume_last``, resume the latest one if any).
+
+        On a manager that is already running, the running session is kept. Returns its id.
+        """
+        with self._lifecycle:
+            if self._meta is not None:
+                return self._meta.session_id
+            if resume_last and catalog.list_sessions(self.data_dir):
+                return self.resume()
+            session_id = self._fresh_id()
+            self._open_session(_Meta(session_id, datetime.now(UTC)), seed=None)
+            self._load = LoadSummary(session_id, "new", 0)
+            self.prune()
+            return session_id
+
+    def resume(self, session_id: str | None = None) -> str:
+        """Resume ``session_id``, or the latest session of the data directory; returns the running id.
+
+        A session written by the old tool is continued under a new id (its file is left exactly
+        as it is); ``info().load`` says so.
+        """
+        with self._lifecycle:
+            if session_id is None:
+                entries = catalog.list_sessions(self.data_dir)
+                if not entries:
+                    raise SessionNotFoundError("to resume", str(catalog.sessions_dir(self.data_dir)))
+                session_id = entries[-1].session_id
+            return self._attach(validate_session_id(session_id)).session_id
+
+    def recover(self, session_id: str) -> LoadSummary:
+        """Make ``session_id`` the running session, from its backup if its snapshot is unreadable.
+
+        Returns what was recovered and what had to be dropped (damaged journal bytes, an
+        unreadable snapshot).
+        """
+        with self._lifecycle:
+            return self._attach(validate_session_id(session_id))
+
+    def stop(self) -> None:
+        """Save everything that changed and release the session's files. Safe to call twice."""
+        with self._lifecycle:
+            background, self._background = self._background, None
+            if background is not None:
+                background.stop()
+            self._save_all(force=False)
+            writers, self._open_writers = self._open_writers, {}
+            for writer in writers.values():
+                writer.close()
+            self._meta = None
+            self._maps = dict.fromkeys(StateScope, EMPTY_MAP)
+            self._events = EventLog()
+            lifecycle.unregister(self)
+
+    def __enter__(self) -> SessionManager:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- values ----------------------------------------------------------------------------------
+    def set(self, key: str, value: Any, scope: StateScope = StateScope.SESSION, flush: bool = False) -> None:
+        """Store ``value`` under ``key`` in ``scope``.
+
+        For persistent scopes the change is journaled before this returns (it survives a crash
+        of the process); with ``flush=True`` it is also on stable storage before this returns.
+        Raises :class:`UnserializableValueError` for values a persistent scope cannot hold.
+        """
+        if scope.__class__ is not StateScope:
+            scope = _scope(scope)
+        if type(key) is not str:
+            raise TypeError(f"keys are strings, not {type(key).__name__}")
+        if scope is StateScope.TEMP:
+            with self._lock:
+                self._maps[scope] = self._maps[scope].set(key, value)
+            return
+        data = encode_value(key, value)
+        record = journal.set_record(key, data)
+        writer = self._writers.get(scope) or self._writer(scope)
+        with self._lock:
+            if self._writers.get(scope) is not writer:
+                raise NoActiveSessionError("set a value")  # stopped while we were encoding
+            writer.append(record)
+            self._maps[scope] = self._maps[scope].set(key, data)
+            if flush or self._sync_each:
+                writer.sync()
+        if writer.bytes_since_checkpoint > self.journal_limit:
+            self._wake_background()
+
+    def get(self, key: str, scope: StateScope = StateScope.SESSION, default: Any = None) -> Any:
+        """The value of ``key`` in ``scope``, or ``default``.
+
+        Persistent values come back as fresh objects: changing them changes nothing stored until
+        they are ``set()`` again. TEMP values are the objects that were set.
+        """
+        if scope.__class__ is not StateScope:
+            scope = _scope(scope)
+        if scope is not StateScope.TEMP and scope not in self._writers:
+            self._writer(scope)
+        found = self._maps[scope].get(key, _MISSING)
+        if found is _MISSING:
+            return default
+        return found if scope is StateScope.TEMP else decode_stored(found)
+
+    def delete(self, key: str, scope: StateScope = StateScope.SESSION, flush: bool = False) -> bool:
+        """Remove ``key`` from ``scope``; returns whether it was there."""
+        scope = _scope(scope)
+        if scope is StateScope.TEMP:
+            with self._lock:
+                existed = key in self._maps[scope]
+                if existed:
+                    self._maps[scope] = self._maps[scope].delete(key)
+            return existed
+        writer = self._writer(scope)
+        with self._lock:
+            if self._writers.get(scope) is not writer:
+                raise NoActiveSessionError("delete a value")
+            if key not in self._maps[scope]:
+                return False
+            writer.append(journal.delete_record(key))
+            self._maps[scope] = self._maps[scope].delete(key)
+            if flush or self._sync_each:
+                writer.sync()
+        return True
+
+    def keys(self, scope: StateScope = StateScope.SESSION) -> list[str]:
+        """The keys of ``scope``, sorted."""
+        scope = _scope(scope)
+        if scope is not StateScope.TEMP:
+            self._writer(scope)
+        return sorted(self._maps[scope].keys())
+
+    def snapshot(self) -> State:
+        """An immutable snapshot of every scope and the event log as they are now."""
+        with self._lock:
+            maps = self._maps
+            return State(
+                session=maps[StateScope.SESSION],
+                user=maps[StateScope.USER],
+                app=maps[StateScope.APP],
+                temp=maps[StateScope.TEMP],
+                events=self._events,
+            )
+
+    # -- events ----------------------------------------------------------------------------------
+    def record(self, event: Event, flush: bool = False) -> None:
+        """Append ``event`` to the running session's event log (journaled like state)."""
+        data = encode_event(event)
+        writer = self._writer(StateScope.SESSION)
+        with self._lock:
+            if self._writers.get(StateScope.SESSION) is not writer:
+                raise NoActiveSessionError("record an event")
+            writer.append(journal.event_record(data))
+            self._events = self._events.appended(data)
+            if flush or self._sync_each:
+                writer.sync()
+
+    def events(self) -> list[Event]:
+        """The running session's events, oldest first."""
+        self._writer(StateScope.SESSION)
+        return [event_from_stored(item) for item in self._events.view()]
+
+    # -- saving ----------------------------------------------------------------------------------
+    def checkpoint(self) -> bool:
+        """Write fresh snapshots of every open store now; returns False if a save failed.
+
+        A failed save is logged and kept in ``last_save_error``; the previous snapshot and the
+        journal still hold every acknowledged change, and the program goes on.
+        """
+        with self._lifecycle:
+            return self._save_all(force=True)
+
+    def prune(self) -> list[str]:
+        """Apply retention now: remove the oldest sessions beyond ``max_sessions``."""
+        protect = {self._meta.session_id} if self._meta else set()
+        removed = catalog.prune_sessions(self.data_dir, self._max_sessions, protect)
+        for session_id in removed:
+            _log.info("sessionkeeper: removed old session %s (max_sessions=%d)", session_id, self._max_sessions)
+        return removed
+
+    # -- information -----------------------------------------------------------------------------
+    def info(self) -> SessionInfo:
+        """A description of the manager and its running session."""
+        maps, meta, session = self._maps, self._meta, self._open_writers.get(StateScope.SESSION)
+        return SessionInfo(
+            session_id=meta.session_id if meta else None,
+            running=meta is not None,
+            started_at=meta.started_at if meta else None,
+            last_checkpoint=self._last_checkpoint_at,
+            resumed_from=meta.resumed_from if meta else None,
+            data_dir=str(self.data_dir),
+            user_dir=str(self.user_dir),
+            keys={scope.value: len(maps[scope]) for scope in StateScope},
+            events=len(self._events),
+            journal_bytes=session.journal_size if session else 0,
+            snapshot_bytes=_file_size(session.paths.snapshot) if session else 0,
+            checkpoint_interval=self._checkpoint_interval,
+            max_sessions=self._max_sessions,
+            fsync=self.fsync.value,
+            last_save_error=self.last_save_error,
+            load=self._load,
+        )
+
+    def get_session_info(self) -> dict[str, Any]:
+        """``info()`` as a plain JSON-ready dict (the old tool's name for it)."""
+        result: dict[str, Any] = orjson.loads(orjson.dumps(converter.unstructure(self.info())))
+        return result
+
+    # -- internals: writing ----------------------------------------------------------------------
+    @property
+    def _writers(self) -> dict[StateScope, StoreWriter[Any, Any]]:
+        return self._open_writers
+
+    def _writer(self, scope: StateScope) -> StoreWriter[Any, Any]:
+        """The writer of a persistent scope, opening the USER/APP stores on first use."""
+        writer = self._open_writers.get(scope)
+        if writer is not None:
+            return writer
+        if scope is StateScope.SESSION:
+            raise NoActiveSessionError("use the SESSION scope")
+        with self._lifecycle:
+            self._open_scope_stores()
+        return self._open_writers[scope]
+
+    def _wake_background(self) -> None:
+        if self._background is not None:
+            self._background.wake()
+
+    # -- internals: opening ------------------------------------------------------------------------
+    def _fresh_id(self) -> str:
+        while True:
+            session_id = new_session_id()
+            if not catalog.session_paths(self.data_dir, session_id).exists():
+                return session_id
+
+    def _open_scope_stores(self) -> None:
+        for scope, name in _SCOPE_STORES:
+            if scope in self._open_writers:
+                continue
+            directory = self.user_dir if scope is StateScope.USER else self.data_dir
+            writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
+                StorePaths(directory, name),
+                self._lock,
+                lambda data, name=name: parse_scope_document(data, name),
+                _scope_initial,
+            )
+            loaded = self._open_writer(writer)
+            for line in loaded.report.warnings + loaded.report.dropped:
+                _log.warning("sessionkeeper: %s scope: %s", name, line)
+            with self._lock:
+                self._maps[scope] = loaded.values
+                self._open_writers[scope] = writer
+        if self._background is None:
+            sync = self._sync_journals if self.fsync is FsyncPolicy.INTERVAL else None
+            self._background = Background(
+                "sessionkeeper-checkpoint", sync, self.fsync_interval, self._auto_checkpoint, self._next_checkpoint_in
+            )
+        lifecycle.register(self, handle_signals=self.handle_signals)
+
+    @staticmethod
+    def _open_writer(writer: StoreWriter[Any, Any]) -> Loaded[Any]:
+        try:
+            return writer.open()
+        except BaseException:
+            writer.close()
+            raise
+
+    def _open_session(self, meta: _Meta, seed: SessionDocument | None) -> Loaded[SessionDocument]:
+        """Open (or create) the session store of ``meta`` and make it the running session.
+
+        ``seed`` (a legacy session being continued) gives the new session its first values.
+        """
+        self._open_scope_stores()
+        writer: StoreWriter[SessionDocument, Any] = StoreWriter(
+            catalog.session_paths(self.data_dir, meta.session_id), self._lock, parse_session_document,
+            _session_initial,
+        )
+        loaded = self._open_writer(writer)
+        values, events = (seed.values, list(seed.events)) if seed is not None else (loaded.values, loaded.events)
+        with self._lock:
+            self._maps[StateScope.SESSION] = values
+            self._maps[StateScope.TEMP] = EMPTY_MAP
+            self._events = EventLog(events, len(events))
+            self._open_writers[StateScope.SESSION] = writer
+            self._meta = meta
+        document = loaded.document
+        self._last_checkpoint_at = document.last_checkpoint if document else None
+        self._last_checkpoint_clock = time.monotonic()
+        if seed is not None or document is None:
+            self._save_store(StateScope.SESSION)  # the session file exists from the first moment
+        catalog.write_current(self.data_dir, meta.session_id)
+        return loaded
+
+    def _attach(self, session_id: str) -> LoadSummary:
+        paths = catalog.session_paths(self.data_dir, session_id)
+        if not paths.exists():
+            raise SessionNotFoundError(session_id, str(paths.directory))
+        if self._meta is not None:
+            self.stop()
+        if _looks_legacy(paths.snapshot):
+            probe = load_store(paths, parse_session_document, _session_initial)  # read-only
+            if probe.document is not None and probe.document.legacy:
+                return self._continue_legacy(session_id, probe.document, probe)
+        loaded = self._open_session(_Meta(session_id, _started_from_id(session_id)), seed=None)
+        document = loaded.document
+        warnings = list(loaded.report.warnings)
+        if document is not None:
+            with self._lock:
+                self._meta = _Meta(session_id, document.started_at, document.resumed_from)
+            if document.session_id != session_id:
+                warnings.append(f"{paths.snapshot.name} says it is {document.session_id}; treated as {session_id}")
+        self._load = LoadSummary(
+            session_id, loaded.report.source, loaded.report.journal_records, tuple(warnings), loaded.report.dropped
+        )
+        return self._load
+
+    def _continue_legacy(self, session_id: str, document: SessionDocument, probe: Loaded[SessionDocument]) -> LoadSummary:
+        new_id = self._fresh_id()
+        warnings = list(probe.report.warnings)
+        if document.session_id != session_id:
+            warnings.append(f"{session_id}.json says it is {document.session_id}; treated as {session_id}")
+        self._open_session(_Meta(new_id, datetime.now(UTC), session_id), seed=document)
+        warnings.append(
+            f"{session_id} was written by the old session tool; it continues as {new_id} and its file is "
+            "left unchanged"
+        )
+        adopted = self._adopt_legacy_scopes(document)
+        if adopted:
+            warnings.append(f"adopted {adopted} USER/APP value(s) that were not set yet")
+        if document.temp:
+            with self._lock:
+                self._maps[StateScope.TEMP] = immutables.Map(document.temp)
+            warnings.append(f"loaded {len(document.temp)} TEMP value(s) into memory only (TEMP is never saved)")
+        self._load = LoadSummary(
+            new_id, "legacy", probe.report.journal_records, tuple(warnings), probe.report.dropped, session_id
+        )
+        return self._load
+
+    def _adopt_legacy_scopes(self, document: SessionDocument) -> int:
+        adopted = 0
+        for scope, values in ((StateScope.USER, document.user), (StateScope.APP, document.app)):
+            writer = self._writer(scope)
+            for key, tree in values.items():
+                with self._lock:
+                    if key in self._maps[scope]:
+                        continue
+                    data = orjson.dumps(tree)
+                    writer.append(journal.set_record(key, data))
+                    self._maps[scope] = self._maps[scope].set(key, data)
+                adopted += 1
+        return adopted
+
+    # -- internals: saving -----------------------------------------------------------------------
+    def _save_all(self, *, force: bool) -> bool:
+        ok = True
+        for scope, writer in list(self._open_writers.items()):
+            if force or writer.changed:
+                ok = self._save_store(scope) and ok
+        return ok
+
+    def _save_store(self, scope: StateScope) -> bool:
+        writer = self._open_writers[scope]
+        try:
+            if scope is StateScope.SESSION:
+                writer.checkpoint(self._capture_session, self._adopt_session, _render_session)
+            else:
+                writer.checkpoint(
+                    lambda: self._maps[scope],
+                    lambda loaded: self._adopt_scope(scope, loaded),
+                    lambda values, epoch: render_scope_document(scope.value, values, epoch),
+                )
+        except (SaveError, OSError) as exc:
+            self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
+            _log.error("sessionkeeper: checkpoint of %s failed: %s", writer.paths.name, exc)
+            return False
+        if scope is StateScope.SESSION:
+            self._last_checkpoint_at = datetime.now(UTC)
+            self._last_checkpoint_clock = time.monotonic()
+        return True
+
+    def _capture_session(self) -> tuple[_Meta, Any, list[Any], Any, Any]:
+        """Everything a session snapshot holds; called under the lock by the checkpoint."""
+        assert self._meta is not None
+        maps = self._maps
+        return self._meta, maps[StateScope.SESSION], self._events.view(), maps[StateScope.USER], maps[StateScope.APP]
+
+    def _adopt_session(self, loaded: Loaded[SessionDocument]) -> Any:
+        """Another process wrote this session too: take the on-disk state (it has all our writes)."""
+        self._maps[StateScope.SESSION] = loaded.values
+        self._events = EventLog(list(loaded.events), len(loaded.events))
+        return self._capture_session()
+
+    def _adopt_scope(self, scope: StateScope, loaded: Loaded[ScopeDocument]) -> immutables.Map[str, Any]:
+        self._maps[scope] = loaded.values
+        return loaded.values
+
+    def _sync_journals(self) -> None:
+        for writer in list(self._open_writers.values()):
+            writer.sync_in_background()
+
+    def _next_checkpoint_in(self) -> float:
+        if any(w.bytes_since_checkpoint > self.journal_limit for w in list(self._open_writers.values())):
+            return 0.0
+        return self._checkpoint_interval - (time.monotonic() - self._last_checkpoint_clock)
+
+    def _auto_checkpoint(self) -> None:
+        with self._lifecycle:
+            self._save_all(force=False)
+            self._last_checkpoint_clock = time.monotonic()
+
+    def _save_for_signal(self) -> None:
+        # The handler may have interrupted this very thread inside set(): if our lock is held (by
+        # us, or by a checkpoint that does not finish in time), skip; the journal already holds
+        # every acknowledged write.
+        if not self._lock.acquire(timeout=_SIGNAL_LOCK_WAIT):
+            return
+        self._lock.release()
+        if self._lifecycle.acquire(timeout=_SIGNAL_LOCK_WAIT):
+            try:
+                self._save_all(force=False)
+            finally:
+                self._lifecycle.release()
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's descriptors and locks; start() or resume() again."""
+        for writer in self._open_writers.values():
+            writer.abandon()
+        self._open_writers = {}
+        self._background = None
+        self._meta = None
+        self._maps = dict.fromkeys(StateScope, EMPTY_MAP)
+        self._events = EventLog()
+        self._lock = threading.Lock()
+        self._lifecycle = threading.RLock()
+
+
+def _render_session(image: Any, epoch: int) -> bytes:
+    meta, values, events, user, app = image
+    return render_session_document(
+        session_id=meta.session_id,
+        started_at=meta.started_at,
+        values=values,
+        events=events,
+        user=user,
+        app=app,
+        journal_epoch=epoch,
+        resumed_from=meta.resumed_from,
+    )
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _started_from_id(session_id: str) -> datetime:
+    return datetime.strptime(session_id[8:23], "%Y%m%d_%H%M%S").astimezone().astimezone(UTC)

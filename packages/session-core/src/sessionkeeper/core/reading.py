@@ -1,0 +1,84 @@
+"""Reading a session without opening it for writing: for the CLI, the analyzer, dashboards.
+
+Takes no lock and changes nothing, so it never blocks a process that is writing the session and
+never sees a torn state (snapshots are replaced atomically, journal records check themselves).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import immutables
+
+from .catalog import session_paths
+from .errors import SessionNotFoundError
+from .events import Event, event_from_stored
+from .snapshot import SessionDocument, parse_session_document
+from .store import LoadReport, load_store
+from .values import decode_stored
+
+__all__ = ["SessionView", "read_session"]
+
+_MISSING: Any = object()
+
+
+@attrs.frozen
+class SessionView:
+    """A session as it is on disk now: snapshot (or backup) plus its journals."""
+
+    session_id: str
+    stored_id: str  # the id written inside the file (old files sometimes disagree with their name)
+    started_at: datetime | None
+    last_checkpoint: datetime | None
+    resumed_from: str | None
+    legacy: bool
+    values: immutables.Map[str, Any]
+    event_data: list[Any]
+    user: dict[str, Any]
+    app: dict[str, Any]
+    temp: dict[str, Any]
+    report: LoadReport
+
+    def get(self, key: str, default: Any = None) -> Any:
+        data = self.values.get(key, _MISSING)
+        return default if data is _MISSING else decode_stored(data)
+
+    def keys(self) -> list[str]:
+        return sorted(self.values.keys())
+
+    def events(self) -> list[Event]:
+        return [event_from_stored(item) for item in self.event_data]
+
+
+def _initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
+    return doc.values, doc.events, doc.journal_epoch
+
+
+def read_session(data_dir: Path, session_id: str) -> SessionView:
+    """Read ``session_id`` from ``data_dir``.
+
+    Raises :class:`InvalidSessionIdError`, :class:`SessionNotFoundError` or
+    :class:`CorruptSessionError` (neither the snapshot nor its backup is readable).
+    """
+    paths = session_paths(data_dir, session_id)
+    if not paths.exists():
+        raise SessionNotFoundError(session_id, str(paths.directory))
+    loaded = load_store(paths, parse_session_document, _initial)
+    doc = loaded.document
+    return SessionView(
+        session_id=session_id,
+        stored_id=doc.session_id if doc else session_id,
+        started_at=doc.started_at if doc else None,
+        last_checkpoint=doc.last_checkpoint if doc else None,
+        resumed_from=doc.resumed_from if doc else None,
+        legacy=doc.legacy if doc else False,
+        values=loaded.values,
+        event_data=loaded.events,
+        user=doc.user if doc else {},
+        app=doc.app if doc else {},
+        temp=doc.temp if doc else {},
+        report=loaded.report,
+    )

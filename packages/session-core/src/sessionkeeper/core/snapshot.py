@@ -1,0 +1,212 @@
+"""Snapshot documents: the session file in the guide's JSON layout, and the USER/APP scope files.
+
+A session snapshot keeps the guide's fields first (``session_id``, ``started_at``,
+``last_checkpoint``, ``context_hash``, ``state_data``, ``scope_data{session,user,app,temp}``), so
+people and old tools can read it, and adds ``format_version``, ``journal_epoch`` (journals up to
+this epoch are contained in the snapshot), ``events`` and ``resumed_from``. Files without
+``format_version`` were written by the tool Sessionkeeper replaces and are read as legacy.
+
+Values are kept as encoded bytes and embedded with ``orjson.Fragment``, so writing a snapshot
+never re-walks the values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import immutables
+import orjson
+
+from .events import utc_now
+from .values import Stored, stored_json
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ScopeDocument",
+    "SessionDocument",
+    "SnapshotFormatError",
+    "parse_scope_document",
+    "parse_session_document",
+    "render_scope_document",
+    "render_session_document",
+]
+
+FORMAT_VERSION = 2  # 1 is the layout of the tool Sessionkeeper replaces (no format_version field)
+
+
+class SnapshotFormatError(ValueError):
+    """Bytes that are not a snapshot document of the expected kind (message says why)."""
+
+
+@attrs.frozen
+class SessionDocument:
+    """A parsed session snapshot."""
+
+    session_id: str
+    started_at: datetime
+    last_checkpoint: datetime | None
+    values: immutables.Map[str, Stored]
+    events: list[Stored]
+    journal_epoch: int
+    format_version: int
+    resumed_from: str | None = None
+    # Copies of USER/APP values (authoritative in their own stores) and, in legacy files only, TEMP.
+    user: dict[str, Any] = attrs.field(factory=dict)
+    app: dict[str, Any] = attrs.field(factory=dict)
+    temp: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def legacy(self) -> bool:
+        return self.format_version < FORMAT_VERSION
+
+
+@attrs.frozen
+class ScopeDocument:
+    """A parsed USER or APP scope snapshot."""
+
+    scope: str
+    values: immutables.Map[str, Stored]
+    journal_epoch: int
+    last_checkpoint: datetime | None
+
+
+def _loads(data: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SnapshotFormatError(f"not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise SnapshotFormatError("not a JSON object")
+    return doc
+
+
+def _time(value: Any, field: str, *, required: bool) -> datetime | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise SnapshotFormatError(f"{field} is missing or not a string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise SnapshotFormatError(f"{field} is not an ISO date-time: {value[:40]!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _mapping(value: Any, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SnapshotFormatError(f"{field} is not an object")
+    return value
+
+
+def _epoch(value: Any) -> int:
+    if value is None:
+        return 0
+    if type(value) is not int or value < 0:
+        raise SnapshotFormatError("journal_epoch is not a non-negative integer")
+    return value
+
+
+def _encoded(values: Mapping[str, Any]) -> immutables.Map[str, Stored]:
+    return immutables.Map(values)
+
+
+def parse_session_document(data: bytes) -> SessionDocument:
+    """Parse a session snapshot (current or legacy layout); raise :class:`SnapshotFormatError`."""
+    doc = _loads(data)
+    session_id = doc.get("session_id")
+    if not isinstance(session_id, str):
+        raise SnapshotFormatError("session_id is missing")
+    version = doc.get("format_version", 1)
+    if type(version) is not int or version < 1:
+        raise SnapshotFormatError("format_version is not a positive integer")
+    if version > FORMAT_VERSION:
+        raise SnapshotFormatError(f"format_version {version} is newer than this Sessionkeeper ({FORMAT_VERSION})")
+    scopes = _mapping(doc.get("scope_data"), "scope_data")
+    events = doc.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, dict) and "kind" in e for e in events):
+        raise SnapshotFormatError("events is not a list of event objects")
+    started = _time(doc.get("started_at"), "started_at", required=True)
+    assert started is not None
+    resumed_from = doc.get("resumed_from")
+    return SessionDocument(
+        session_id=session_id,
+        started_at=started,
+        last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
+        values=_encoded(_mapping(scopes.get("session"), "scope_data.session")),
+        events=events,
+        journal_epoch=_epoch(doc.get("journal_epoch")),
+        format_version=version,
+        resumed_from=resumed_from if isinstance(resumed_from, str) else None,
+        user=_mapping(scopes.get("user"), "scope_data.user"),
+        app=_mapping(scopes.get("app"), "scope_data.app"),
+        temp=_mapping(scopes.get("temp"), "scope_data.temp"),
+    )
+
+
+def _values_json(values: Iterable[tuple[str, Stored]]) -> bytes:
+    return orjson.dumps({key: stored_json(value) for key, value in values})
+
+
+def render_session_document(
+    *,
+    session_id: str,
+    started_at: datetime,
+    values: immutables.Map[str, Stored],
+    events: list[Stored],
+    user: immutables.Map[str, Stored],
+    app: immutables.Map[str, Stored],
+    journal_epoch: int,
+    resumed_from: str | None,
+) -> bytes:
+    """The bytes of a session snapshot in the guide's layout."""
+    session_json = _values_json(values.items())
+    doc = {
+        "session_id": session_id,
+        "started_at": started_at,
+        "last_checkpoint": utc_now(),
+        "context_hash": hashlib.blake2b(session_json, digest_size=8).hexdigest(),
+        "state_data": {},
+        "scope_data": {
+            "session": orjson.Fragment(session_json),
+            "user": orjson.Fragment(_values_json(user.items())),
+            "app": orjson.Fragment(_values_json(app.items())),
+            "temp": {},
+        },
+        "format_version": FORMAT_VERSION,
+        "journal_epoch": journal_epoch,
+        "resumed_from": resumed_from,
+        "events": [stored_json(event) for event in events],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
+    doc = _loads(data)
+    if doc.get("scope") != scope:
+        raise SnapshotFormatError(f"not a {scope} scope file (scope is {doc.get('scope')!r})")
+    version = doc.get("format_version")
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
+        raise SnapshotFormatError(f"unsupported format_version {version!r}")
+    return ScopeDocument(
+        scope=scope,
+        values=_encoded(_mapping(doc.get("values"), "values")),
+        journal_epoch=_epoch(doc.get("journal_epoch")),
+        last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
+    )
+
+
+def render_scope_document(scope: str, values: immutables.Map[str, Stored], journal_epoch: int) -> bytes:
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "scope": scope,
+        "last_checkpoint": utc_now(),
+        "journal_epoch": journal_epoch,
+        "values": orjson.Fragment(_values_json(values.items())),
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

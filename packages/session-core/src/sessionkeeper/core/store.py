@@ -1,0 +1,475 @@
+"""One persistent store on disk: a snapshot, its backup, and the journals written since.
+
+Files of a store named ``N`` in directory ``D``::
+
+    D/N.json           snapshot (atomically replaced)
+    D/N.json.bak       the snapshot before it, used when N.json is unreadable
+    D/N.d/lock         journal lock (shared per append, exclusive to seal) + current epoch
+    D/N.d/compact      held exclusively for a whole checkpoint: one compactor at a time
+    D/N.d/live         held shared by every process that has the store open for writing
+    D/N.d/<epoch>.journal
+
+A checkpoint *seals* the current journal (epoch ``e``) by publishing epoch ``e+1`` under the
+exclusive journal lock, then writes a snapshot that contains everything up to ``e``. Journals are
+deleted only once the *backup* contains them too, so falling back to the backup loses nothing.
+Loading reads the snapshot (else the backup) and replays every later journal in epoch order.
+Readers take no lock: snapshots are replaced atomically and journal records check themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from fcntl import LOCK_SH, LOCK_UN, flock
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import attrs
+import immutables
+
+from . import journal
+from .errors import CorruptSessionError, SaveError
+from .fs import filesystem
+from .locks import EpochLock, FileLock
+from .snapshot import SnapshotFormatError
+
+__all__ = ["LoadReport", "Loaded", "StorePaths", "StoreWriter", "load_store"]
+
+MAX_SNAPSHOT_BYTES = 1 << 30
+MAX_JOURNAL_BYTES = 1 << 30
+_LOAD_ATTEMPTS = 5
+
+Doc = TypeVar("Doc")
+
+
+@attrs.frozen
+class StorePaths:
+    """Where the files of one store live."""
+
+    directory: Path
+    name: str
+
+    @property
+    def snapshot(self) -> Path:
+        return self.directory / f"{self.name}.json"
+
+    @property
+    def backup(self) -> Path:
+        return self.directory / f"{self.name}.json.bak"
+
+    @property
+    def aux(self) -> Path:
+        return self.directory / f"{self.name}.d"
+
+    @property
+    def lock(self) -> Path:
+        return self.aux / "lock"
+
+    @property
+    def compact_lock(self) -> Path:
+        return self.aux / "compact"
+
+    @property
+    def live(self) -> Path:
+        return self.aux / "live"
+
+    def journal(self, epoch: int) -> Path:
+        return self.aux / f"{epoch:012d}.journal"
+
+    def journal_epochs(self) -> list[int]:
+        epochs = []
+        for name in filesystem().listdir(self.aux):
+            stem, dot, suffix = name.partition(".")
+            if dot and suffix == "journal" and stem.isdigit():
+                epochs.append(int(stem))
+        return sorted(epochs)
+
+    def exists(self) -> bool:
+        return self.snapshot.exists() or self.backup.exists() or bool(self.journal_epochs())
+
+
+@attrs.frozen
+class LoadReport:
+    """How a store was read: from which file, and what (if anything) was dropped."""
+
+    source: str  # "snapshot", "backup" or "journal" (no snapshot yet) or "empty"
+    journal_records: int = 0
+    warnings: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Loaded(Generic[Doc]):
+    """A store's content as read from disk."""
+
+    document: Doc | None
+    values: immutables.Map[str, Any]
+    events: list[Any]
+    covered_epoch: int  # epoch contained in the snapshot that was read
+    last_epoch: int  # highest journal epoch found
+    current_snapshot_readable: bool
+    report: LoadReport
+
+
+class _Retry(Exception):
+    """A concurrent checkpoint removed a journal while it was being read."""
+
+
+def load_store(
+    paths: StorePaths,
+    parse: Callable[[bytes], Doc],
+    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+) -> Loaded[Doc]:
+    """Read a store without taking any lock.
+
+    ``parse`` turns snapshot bytes into a document (raising ``SnapshotFormatError``), ``initial``
+    gives its values, events and covered epoch. Raises :class:`CorruptSessionError` when a
+    snapshot exists but neither it nor the backup can be read.
+    """
+    for _ in range(_LOAD_ATTEMPTS):
+        with contextlib.suppress(_Retry):
+            return _load_once(paths, parse, initial)
+    return _load_once(paths, parse, initial)
+
+
+def _read_document(path: Path, parse: Callable[[bytes], Doc]) -> tuple[Doc | None, str | None]:
+    try:
+        data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"{path.name}: {exc.strerror or exc}"
+    try:
+        return parse(data), None
+    except SnapshotFormatError as exc:
+        return None, f"{path.name}: {exc}"
+
+
+def _load_once(
+    paths: StorePaths,
+    parse: Callable[[bytes], Doc],
+    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+) -> Loaded[Doc]:
+    warnings: list[str] = []
+    dropped: list[str] = []
+    document, problem = _read_document(paths.snapshot, parse)
+    source = "snapshot"
+    readable = document is not None or not paths.snapshot.exists()
+    if document is None:
+        backup, backup_problem = _read_document(paths.backup, parse)
+        if problem is not None:
+            dropped.append(f"unreadable snapshot {problem}")
+        if backup is not None:
+            document, source = backup, "backup"
+            if problem is not None:
+                warnings.append(f"snapshot unreadable, restored from backup {paths.backup.name}")
+        elif problem is not None or backup_problem is not None:
+            raise CorruptSessionError(
+                paths.name, "; ".join(p for p in (problem, backup_problem) if p) + " (no readable backup)"
+            )
+    values: immutables.Map[str, Any] = immutables.Map()
+    events: list[Any] = []
+    covered = 0
+    if document is not None:
+        values, events, covered = initial(document)
+    epochs = [e for e in paths.journal_epochs() if e > covered]
+    if document is None:
+        source = "journal" if epochs else "empty"
+    expected = covered + 1
+    count = 0
+    mutation = values.mutate()
+    for epoch in epochs:
+        if epoch != expected and document is not None:
+            if paths.snapshot.exists() and not paths.journal(expected).exists():
+                # Either a checkpoint raced us (retry) or journals were lost (report below).
+                fresh, _ = _read_document(paths.snapshot, parse)
+                if fresh is not None and initial(fresh)[2] != covered:
+                    raise _Retry
+            dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
+        expected = epoch + 1
+        count += _replay(paths, epoch, mutation, events, warnings, dropped)
+    return Loaded(
+        document=document,
+        values=mutation.finish(),
+        events=events,
+        covered_epoch=covered,
+        last_epoch=epochs[-1] if epochs else covered,
+        current_snapshot_readable=readable,
+        report=LoadReport(source, count, tuple(warnings), tuple(dropped)),
+    )
+
+
+def _replay(
+    paths: StorePaths,
+    epoch: int,
+    values: immutables.MapMutation[str, Any],
+    events: list[Any],
+    warnings: list[str],
+    dropped: list[str],
+) -> int:
+    path = paths.journal(epoch)
+    try:
+        data = filesystem().read_bytes(path, MAX_JOURNAL_BYTES)
+    except FileNotFoundError:
+        raise _Retry from None
+    except OSError as exc:
+        dropped.append(f"journal {path.name} unreadable ({exc.strerror or exc}); its changes are lost")
+        return 0
+    scanned = journal.scan(data)
+    header = scanned.header
+    if scanned.records and (header is None or header[2:4] != [paths.name, epoch]):
+        dropped.append(f"journal {path.name} does not belong to {paths.name} (header {header!r}); ignored")
+        return 0
+    for damage in scanned.damage:
+        (warnings if damage.torn_tail else dropped).append(f"journal {path.name}: {damage.describe()}")
+    applied = 0
+    for record in scanned.records:
+        if _apply(record, values, events):
+            applied += 1
+        else:
+            dropped.append(f"journal {path.name}: malformed record {str(record)[:60]} ignored")
+    return applied
+
+
+def _apply(record: list[Any], values: immutables.MapMutation[str, Any], events: list[Any]) -> bool:
+    op = record[0]
+    if op == "S" and len(record) == 3 and type(record[1]) is str:
+        values[record[1]] = record[2]
+    elif op == "D" and len(record) == 2 and type(record[1]) is str:
+        with contextlib.suppress(KeyError):
+            del values[record[1]]
+    elif op == "E" and len(record) == 2 and isinstance(record[1], dict):
+        events.append(record[1])
+    else:
+        return False
+    return True
+
+
+Image = TypeVar("Image")
+
+
+class StoreWriter(Generic[Doc, Image]):
+    """Appends journal records to one store and compacts them into snapshots.
+
+    ``lock`` is the owner's lock that also guards its in-memory state: appends and the seal of a
+    checkpoint run under it, so a sealed journal and the captured state always agree.
+    """
+
+    def __init__(
+        self,
+        paths: StorePaths,
+        lock: threading.RLock,
+        parse: Callable[[bytes], Doc],
+        initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    ) -> None:
+        self.paths = paths
+        self._lock = lock
+        self._parse = parse
+        self._initial = initial
+        self._fs = filesystem()
+        self._append = self._fs.append
+        self._fd = -1
+        self._epoch = 0
+        self._expected_size: int | None = None
+        self._backup_covered = 0  # epoch contained in the backup (journals up to it may go)
+        self._snapshot_covered = 0
+        self._snapshot_readable = True
+        self.dirty = False  # records appended since the last fsync
+        self.changed = False  # records appended since the last checkpoint
+        self.bytes_since_checkpoint = 0
+        self._fs.make_private_dir(paths.directory)
+        self._fs.make_private_dir(paths.aux)
+        self._live = FileLock(paths.live)
+        self._live.acquire_shared()
+        self._journal_lock = EpochLock(paths.lock)
+        self._compact = FileLock(paths.compact_lock)
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open(self) -> Loaded[Doc]:
+        """Load the store and get ready to append; cuts a torn tail off the current journal."""
+        with self._lock, self._journal_lock.exclusive():
+            loaded = load_store(self.paths, self._parse, self._initial)
+            self._note_loaded(loaded)
+            epoch = max(self._journal_lock.epoch, loaded.last_epoch, loaded.covered_epoch + 1)
+            path = self.paths.journal(epoch)
+            if path.exists():
+                self._open_journal(epoch)
+                self._cut_torn_tail(path)
+            else:
+                self._create_journal(epoch)
+            self._journal_lock.set_epoch(epoch)
+            return loaded
+
+    def _note_loaded(self, loaded: Loaded[Doc]) -> None:
+        self._snapshot_covered = loaded.covered_epoch
+        self._snapshot_readable = loaded.current_snapshot_readable
+        # What the backup contains is only known when it was the file we read; otherwise keep
+        # every journal it may need until the next checkpoint makes the snapshot the backup.
+        self._backup_covered = loaded.covered_epoch if loaded.report.source == "backup" else 0
+
+    def _cut_torn_tail(self, path: Path) -> None:
+        scanned = journal.scan(self._fs.read_bytes(path, MAX_JOURNAL_BYTES))
+        size = self._fs.size(self._fd)
+        if scanned.damage and scanned.damage[-1].torn_tail:
+            self._fs.truncate(self._fd, scanned.good_end)
+            self._fs.fsync(self._fd)
+            size = scanned.good_end
+        if scanned.header is None and size == 0:
+            self._fs.append(self._fd, journal.header_record(self.paths.name, self._epoch))
+            size = self._fs.size(self._fd)
+        self._expected_size = size
+
+    def _open_journal(self, epoch: int) -> None:
+        if self._fd >= 0:
+            self._close_fd()
+        self._fd = self._fs.open_append(self.paths.journal(epoch))
+        self._epoch = epoch
+        self._expected_size = None
+
+    def _create_journal(self, epoch: int) -> None:
+        """Create the journal for ``epoch`` with its header, durably (file and directory entry)."""
+        self._open_journal(epoch)
+        header = journal.header_record(self.paths.name, epoch)
+        if self._fs.size(self._fd) == 0:
+            self._fs.append(self._fd, header)
+        self._fs.fsync(self._fd)
+        self._fs.fsync_dir(self.paths.aux)
+        self._expected_size = self._fs.size(self._fd)
+
+    # -- appending -------------------------------------------------------------------------------
+    def append(self, record: bytes) -> None:
+        """Append one framed record; call with the owner's lock held (the hot path of ``set()``)."""
+        lock_fd = self._journal_lock.fd
+        flock(lock_fd, LOCK_SH)
+        try:
+            if self._journal_lock.epoch != self._epoch:  # another process sealed our journal: follow it
+                self._open_journal(self._journal_lock.epoch)
+            self._append(self._fd, record)
+        finally:
+            flock(lock_fd, LOCK_UN)
+        if self._expected_size is not None:
+            self._expected_size += len(record)
+        self.bytes_since_checkpoint += len(record)
+        self.dirty = self.changed = True
+
+    def sync(self) -> None:
+        """fsync the journal now; call with the owner's lock held."""
+        if self._fd >= 0:
+            self.dirty = False
+            self._fs.fsync(self._fd)
+
+    def sync_in_background(self) -> None:
+        """fsync without holding up writers (group commit: covers every record appended so far).
+
+        The descriptor is duplicated under the owner's lock so a concurrent journal switch cannot
+        close it under us; the fsync itself runs unlocked.
+        """
+        with self._lock:
+            if self._fd < 0 or not self.dirty:
+                return
+            fd = os.dup(self._fd)
+            self.dirty = False
+        try:
+            self._fs.fsync(fd)
+        except OSError:
+            self.dirty = True
+            raise
+        finally:
+            os.close(fd)
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def checkpoint(
+        self,
+        capture: Callable[[], Image],
+        adopt: Callable[[Loaded[Doc]], Image],
+        render: Callable[[Image, int], bytes],
+        lock_timeout: float | None = None,
+    ) -> None:
+        """Write a snapshot containing every record journaled so far, by any process.
+
+        ``capture`` returns the owner's current state (called under the owner's lock when no other
+        process wrote since the last checkpoint); otherwise the store is re-read from disk and
+        ``adopt`` makes it the owner's state. Raises :class:`SaveError` if the snapshot cannot be
+        written; the journals then still hold everything.
+        """
+        self._compact.acquire_exclusive(lock_timeout)
+        try:
+            image, covered = self._seal(capture, adopt)
+            data = render(image, covered)
+            self._write_snapshot(data, covered)
+        finally:
+            self._compact.release()
+
+    def _seal(self, capture: Callable[[], Image], adopt: Callable[[Loaded[Doc]], Image]) -> tuple[Image, int]:
+        with self._lock, self._journal_lock.exclusive():
+            epoch = self._journal_lock.epoch
+            alone = (
+                epoch == self._epoch
+                and self._expected_size is not None
+                and self._fs.size(self._fd) == self._expected_size
+            )
+            if alone:
+                image = capture()
+            else:
+                loaded = load_store(self.paths, self._parse, self._initial)
+                self._note_loaded(loaded)
+                epoch = max(epoch, loaded.last_epoch)
+                image = adopt(loaded)
+            self._create_journal(epoch + 1)
+            self._journal_lock.set_epoch(epoch + 1)
+            self.changed = False
+            self.dirty = False
+            self.bytes_since_checkpoint = 0
+            return image, epoch
+
+    def _write_snapshot(self, data: bytes, covered: int) -> None:
+        paths = self.paths
+        # An unreadable snapshot must not become the backup: the backup is what we still trust.
+        keep = paths.backup if self._snapshot_readable else None
+        try:
+            self._fs.write_atomic(paths.snapshot, data, backup=keep)
+        except OSError as exc:
+            self.changed = True
+            raise SaveError(
+                exc.errno or 0,
+                f"could not write {paths.snapshot.name}: {exc.strerror or exc}; the previous snapshot and "
+                "the journal are intact and will be used",
+            ) from exc
+        if keep is not None:
+            self._backup_covered = self._snapshot_covered
+        self._snapshot_covered = covered
+        self._snapshot_readable = True
+        for epoch in self.paths.journal_epochs():
+            if epoch <= self._backup_covered:
+                self._fs.unlink(self.paths.journal(epoch))
+
+    # -- closing ---------------------------------------------------------------------------------
+    def _close_fd(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._fd = -1
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                self.sync()
+            self._close_fd()
+        for lock in (self._journal_lock, self._compact, self._live):
+            lock.close()
+
+    def abandon(self) -> None:
+        """Forget descriptors inherited through ``fork()`` without touching the parent's locks."""
+        self._close_fd()
+        for lock in (self._journal_lock, self._compact, self._live):
+            with contextlib.suppress(OSError, ValueError):
+                lock.close()
+
+    @property
+    def journal_size(self) -> int:
+        return self._fs.size(self._fd) if self._fd >= 0 else 0
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
