@@ -141,6 +141,6 @@ def filesystem() -> FileSystem:
 
 def use_filesystem(fs: FileSystem) -> FileSystem:
     """Install ``fs`` for all of session-core's I/O and return the one it replaces (for tests)."""
-    global _current  # noqa: PLW0603 - one process-wide I/O layer is the point
+    global _current
     previous, _current = _current, fs
     return previous

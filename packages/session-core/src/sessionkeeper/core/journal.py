@@ -1,11 +1,12 @@
 """The append-only journal: one self-checking record per change, like Redis' AOF or a WAL.
 
-A record is ``0xA5 | length (u32 LE) | crc32 (u32 LE) | payload``; the checksum is the CRC-32 of the
-payload seeded with its length, so it covers both. Each record is written with a single ``write`` on an ``O_APPEND`` descriptor, so
-it is in the operating system before ``set()`` returns (a process crash loses nothing) and
-concurrent appenders never interleave. Reading stops trusting bytes at the first record that does
-not check out; if a valid record follows (damage in the middle), reading resumes there and the
-skipped bytes are reported, otherwise the damaged tail is reported as torn.
+A record is ``0xA5 | length (u32 LE) | crc32 (u32 LE) | payload``; the checksum is the CRC-32 of
+the payload seeded with its length, so it covers both. Each record is written with a single
+``write`` on an ``O_APPEND`` descriptor, so it is in the operating system before ``set()`` returns
+(a process crash loses nothing) and concurrent appenders never interleave. Reading stops trusting
+bytes at the first record that does not check out; if a valid record follows (damage in the
+middle), reading resumes there and the skipped bytes are reported, otherwise the damaged tail is
+reported as torn.
 
 Payloads are compact JSON arrays: ``["H", format, store, epoch]`` (header, first record of every
 journal file), ``["S", key, value]``, ``["D", key]`` and ``["E", event]``.

@@ -9,6 +9,7 @@ acknowledged ``set()`` survives a crash of the process; checkpoints (interval, `
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -356,7 +357,9 @@ class SessionManager:
         protect = {self._meta.session_id} if self._meta else set()
         removed = catalog.prune_sessions(self.data_dir, self._max_sessions, protect)
         for session_id in removed:
-            _log.info("sessionkeeper: removed old session %s (max_sessions=%d)", session_id, self._max_sessions)
+            _log.info(
+                "sessionkeeper: removed old session %s (max_sessions=%d)", session_id, self._max_sessions
+            )
         return removed
 
     # -- information -----------------------------------------------------------------------------
@@ -422,7 +425,7 @@ class SessionManager:
             writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
                 StorePaths(directory, name),
                 self._lock,
-                lambda data, name=name: parse_scope_document(data, name),
+                functools.partial(parse_scope_document, scope=name),
                 _scope_initial,
             )
             loaded = self._open_writer(writer)
@@ -434,7 +437,11 @@ class SessionManager:
         if self._background is None:
             sync = self._sync_journals if self.fsync is FsyncPolicy.INTERVAL else None
             self._background = Background(
-                "sessionkeeper-checkpoint", sync, self.fsync_interval, self._auto_checkpoint, self._next_checkpoint_in
+                "sessionkeeper-checkpoint",
+                sync,
+                self.fsync_interval,
+                self._auto_checkpoint,
+                self._next_checkpoint_in,
             )
         lifecycle.register(self, handle_signals=self.handle_signals)
 
@@ -453,11 +460,15 @@ class SessionManager:
         """
         self._open_scope_stores()
         writer: StoreWriter[SessionDocument, Any] = StoreWriter(
-            catalog.session_paths(self.data_dir, meta.session_id), self._lock, parse_session_document,
+            catalog.session_paths(self.data_dir, meta.session_id),
+            self._lock,
+            parse_session_document,
             _session_initial,
         )
         loaded = self._open_writer(writer)
-        values, events = (seed.values, list(seed.events)) if seed is not None else (loaded.values, loaded.events)
+        values, events = (
+            (seed.values, list(seed.events)) if seed is not None else (loaded.values, loaded.events)
+        )
         with self._lock:
             self._maps[StateScope.SESSION] = values
             self._maps[StateScope.TEMP] = EMPTY_MAP
@@ -489,13 +500,21 @@ class SessionManager:
             with self._lock:
                 self._meta = _Meta(session_id, document.started_at, document.resumed_from)
             if document.session_id != session_id:
-                warnings.append(f"{paths.snapshot.name} says it is {document.session_id}; treated as {session_id}")
+                warnings.append(
+                    f"{paths.snapshot.name} says it is {document.session_id}; treated as {session_id}"
+                )
         self._load = LoadSummary(
-            session_id, loaded.report.source, loaded.report.journal_records, tuple(warnings), loaded.report.dropped
+            session_id,
+            loaded.report.source,
+            loaded.report.journal_records,
+            tuple(warnings),
+            loaded.report.dropped,
         )
         return self._load
 
-    def _continue_legacy(self, session_id: str, document: SessionDocument, probe: Loaded[SessionDocument]) -> LoadSummary:
+    def _continue_legacy(
+        self, session_id: str, document: SessionDocument, probe: Loaded[SessionDocument]
+    ) -> LoadSummary:
         new_id = self._fresh_id()
         warnings = list(probe.report.warnings)
         if document.session_id != session_id:
@@ -511,7 +530,9 @@ class SessionManager:
         if document.temp:
             with self._lock:
                 self._maps[StateScope.TEMP] = immutables.Map(document.temp)
-            warnings.append(f"loaded {len(document.temp)} TEMP value(s) into memory only (TEMP is never saved)")
+            warnings.append(
+                f"loaded {len(document.temp)} TEMP value(s) into memory only (TEMP is never saved)"
+            )
         self._load = LoadSummary(
             new_id, "legacy", probe.report.journal_records, tuple(warnings), probe.report.dropped, session_id
         )
@@ -563,7 +584,13 @@ class SessionManager:
         """Everything a session snapshot holds; called under the lock by the checkpoint."""
         assert self._meta is not None
         maps = self._maps
-        return self._meta, maps[StateScope.SESSION], self._events.view(), maps[StateScope.USER], maps[StateScope.APP]
+        return (
+            self._meta,
+            maps[StateScope.SESSION],
+            self._events.view(),
+            maps[StateScope.USER],
+            maps[StateScope.APP],
+        )
 
     def _adopt_session(self, loaded: Loaded[SessionDocument]) -> Any:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""

@@ -126,7 +126,9 @@ def parse_session_document(data: bytes) -> SessionDocument:
     if type(version) is not int or version < 1:
         raise SnapshotFormatError("format_version is not a positive integer")
     if version > FORMAT_VERSION:
-        raise SnapshotFormatError(f"format_version {version} is newer than this Sessionkeeper ({FORMAT_VERSION})")
+        raise SnapshotFormatError(
+            f"format_version {version} is newer than this Sessionkeeper ({FORMAT_VERSION})"
+        )
     scopes = _mapping(doc.get("scope_data"), "scope_data")
     events = doc.get("events", [])
     if not isinstance(events, list) or not all(isinstance(e, dict) and "kind" in e for e in events):

@@ -260,7 +260,7 @@ class StoreWriter(Generic[Doc, Image]):
     def __init__(
         self,
         paths: StorePaths,
-        lock: threading.RLock,
+        lock: threading.Lock,
         parse: Callable[[bytes], Doc],
         initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
     ) -> None:

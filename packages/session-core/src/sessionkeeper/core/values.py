@@ -23,7 +23,15 @@ import orjson
 from .converter import converter
 from .errors import UnserializableValueError, ValueDecodeError
 
-__all__ = ["Stored", "decode_stored", "decode_value", "encode_tree", "encode_value", "stored_json", "tree_to_bytes"]
+__all__ = [
+    "Stored",
+    "decode_stored",
+    "decode_value",
+    "encode_tree",
+    "encode_value",
+    "stored_json",
+    "tree_to_bytes",
+]
 
 # What a persistent scope's map holds per key: the encoded JSON bytes (values set in this process)
 # or the already-parsed encoded tree (values read from a snapshot or journal, which are never
@@ -76,8 +84,12 @@ def encode_tree(value: Any, path: str = "") -> Any:
     if kind is dict:
         if all(type(k) is str for k in value) and TAG not in value:
             return {k: encode_tree(v, f"{path}[{k!r}]") for k, v in value.items()}
-        return {TAG: "dict", "v": [[encode_tree(k, f"{path}<key>"), encode_tree(v, f"{path}[{k!r}]")]
-                                   for k, v in value.items()]}
+        return {
+            TAG: "dict",
+            "v": [
+                [encode_tree(k, f"{path}<key>"), encode_tree(v, f"{path}[{k!r}]")] for k, v in value.items()
+            ],
+        }
     encoder = _ENCODERS.get(kind)
     if encoder is not None:
         return encoder(value, path)
@@ -99,7 +111,11 @@ def _encode_attrs(value: Any, path: str) -> Any:
     kind = type(value)
     if "<locals>" in kind.__qualname__:
         raise _Refused(path, value)  # a class defined inside a function cannot be found again
-    return {TAG: "attrs", "class": f"{kind.__module__}:{kind.__qualname__}", "v": converter.unstructure(value)}
+    return {
+        TAG: "attrs",
+        "class": f"{kind.__module__}:{kind.__qualname__}",
+        "v": converter.unstructure(value),
+    }
 
 
 _ENCODERS: dict[type, Callable[[Any, str], Any]] = {
