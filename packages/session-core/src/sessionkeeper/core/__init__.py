@@ -1,19 +1,28 @@
 """session-core: crash-safe, scoped session state for development workflows.
 
->>> from sessionkeeper.core import SessionManager, StateScope
->>> session = SessionManager.get_instance()
->>> session.start()                                   # doctest: +SKIP
->>> session.set("current_feature", "authentication", StateScope.SESSION)  # doctest: +SKIP
+``from sessionkeeper.core import SessionManager, StateScope`` is all most programs need; the rest is
+for tools that work on stored sessions (the CLI, the hooks, the analyzer).
 """
 
 from __future__ import annotations
 
-from .catalog import SessionEntry, list_sessions, read_current, session_paths, sessions_dir
+from .catalog import (
+    SessionEntry,
+    app_store_paths,
+    list_sessions,
+    prune_sessions,
+    read_current,
+    session_paths,
+    sessions_dir,
+    user_store_paths,
+    write_current,
+)
 from .config import FsyncPolicy
 from .converter import converter
 from .errors import (
     CorruptSessionError,
     InvalidSessionIdError,
+    LegacySessionError,
     NoActiveSessionError,
     SaveError,
     SessionkeeperError,
@@ -22,12 +31,15 @@ from .errors import (
     UnserializableValueError,
     ValueDecodeError,
 )
-from .events import CommandExecuted, Event, TaskCompleted, TaskStarted
+from .events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_from_dict
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
+from .maintenance import StoreCheck, checkpoint_session, export_session, import_session, verify_store
 from .manager import SessionManager
 from .reading import SessionView, read_session
 from .scopes import StateScope
+from .state import State
+from .store import LoadReport, StorePaths
 
 __all__ = [
     "CommandExecuted",
@@ -35,6 +47,8 @@ __all__ = [
     "Event",
     "FsyncPolicy",
     "InvalidSessionIdError",
+    "LegacySessionError",
+    "LoadReport",
     "LoadSummary",
     "NoActiveSessionError",
     "SaveError",
@@ -45,17 +59,29 @@ __all__ = [
     "SessionNotFoundError",
     "SessionView",
     "SessionkeeperError",
+    "State",
     "StateScope",
+    "StoreCheck",
+    "StorePaths",
     "TaskCompleted",
     "TaskStarted",
     "UnserializableValueError",
     "ValueDecodeError",
+    "app_store_paths",
+    "checkpoint_session",
     "converter",
+    "event_from_dict",
+    "export_session",
+    "import_session",
     "list_sessions",
     "new_session_id",
+    "prune_sessions",
     "read_current",
     "read_session",
     "session_paths",
     "sessions_dir",
+    "user_store_paths",
     "validate_session_id",
+    "verify_store",
+    "write_current",
 ]

@@ -16,6 +16,7 @@ from .store import StorePaths
 
 __all__ = [
     "SessionEntry",
+    "app_store_paths",
     "clear_current",
     "list_sessions",
     "prune_sessions",
@@ -23,6 +24,7 @@ __all__ = [
     "remove_session",
     "session_paths",
     "sessions_dir",
+    "user_store_paths",
     "write_current",
 ]
 
@@ -32,6 +34,16 @@ _MAX_POINTER_BYTES = 256
 
 def sessions_dir(data_dir: Path) -> Path:
     return data_dir / "sessions"
+
+
+def app_store_paths(data_dir: Path) -> StorePaths:
+    """The APP scope's store of a data directory."""
+    return StorePaths(data_dir, "app")
+
+
+def user_store_paths(user_dir: Path) -> StorePaths:
+    """The USER scope's store of a user directory."""
+    return StorePaths(user_dir, "user")
 
 
 def session_paths(data_dir: Path, session_id: str) -> StorePaths:

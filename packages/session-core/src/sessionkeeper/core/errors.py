@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CorruptSessionError",
     "InvalidSessionIdError",
+    "LegacySessionError",
     "NoActiveSessionError",
     "SaveError",
     "SessionLockedError",
@@ -61,6 +62,10 @@ class CorruptSessionError(SessionkeeperError):
         super().__init__(f"{what} is unreadable: {reason}")
         self.what = what
         self.reason = reason
+
+
+class LegacySessionError(SessionkeeperError):
+    """The operation would rewrite a file of the old tool, which Sessionkeeper never changes."""
 
 
 class SessionLockedError(SessionkeeperError):

@@ -40,7 +40,7 @@ from .snapshot import (
     render_session_document,
 )
 from .state import EMPTY_MAP, EventLog, State
-from .store import Loaded, StorePaths, StoreWriter, load_store
+from .store import Loaded, StoreWriter, load_store
 from .values import decode_stored, encode_value
 
 __all__ = ["SessionManager"]
@@ -258,9 +258,9 @@ class SessionManager:
             return
         data = encode_value(key, value)
         record = journal.set_record(key, data)
-        writer = self._writers.get(scope) or self._writer(scope)
+        writer = self._open_writers.get(scope) or self._writer(scope)
         with self._lock:
-            if self._writers.get(scope) is not writer:
+            if self._open_writers.get(scope) is not writer:
                 raise NoActiveSessionError("set a value")  # stopped while we were encoding
             writer.append(record)
             self._maps[scope] = self._maps[scope].set(key, data)
@@ -277,7 +277,7 @@ class SessionManager:
         """
         if scope.__class__ is not StateScope:
             scope = _scope(scope)
-        if scope is not StateScope.TEMP and scope not in self._writers:
+        if scope is not StateScope.TEMP and scope not in self._open_writers:
             self._writer(scope)
         found = self._maps[scope].get(key, _MISSING)
         if found is _MISSING:
@@ -295,7 +295,7 @@ class SessionManager:
             return existed
         writer = self._writer(scope)
         with self._lock:
-            if self._writers.get(scope) is not writer:
+            if self._open_writers.get(scope) is not writer:
                 raise NoActiveSessionError("delete a value")
             if key not in self._maps[scope]:
                 return False
@@ -330,7 +330,7 @@ class SessionManager:
         data = encode_event(event)
         writer = self._writer(StateScope.SESSION)
         with self._lock:
-            if self._writers.get(StateScope.SESSION) is not writer:
+            if self._open_writers.get(StateScope.SESSION) is not writer:
                 raise NoActiveSessionError("record an event")
             writer.append(journal.event_record(data))
             self._events = self._events.appended(data)
@@ -391,10 +391,6 @@ class SessionManager:
         return result
 
     # -- internals: writing ----------------------------------------------------------------------
-    @property
-    def _writers(self) -> dict[StateScope, StoreWriter[Any, Any]]:
-        return self._open_writers
-
     def _writer(self, scope: StateScope) -> StoreWriter[Any, Any]:
         """The writer of a persistent scope, opening the USER/APP stores on first use."""
         writer = self._open_writers.get(scope)
@@ -421,9 +417,13 @@ class SessionManager:
         for scope, name in _SCOPE_STORES:
             if scope in self._open_writers:
                 continue
-            directory = self.user_dir if scope is StateScope.USER else self.data_dir
+            paths = (
+                catalog.user_store_paths(self.user_dir)
+                if scope is StateScope.USER
+                else catalog.app_store_paths(self.data_dir)
+            )
             writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
-                StorePaths(directory, name),
+                paths,
                 self._lock,
                 functools.partial(parse_scope_document, scope=name),
                 _scope_initial,
