@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from sessionkeeper.core import FsyncPolicy, SessionManager
 
 __all__ = [
@@ -123,9 +122,8 @@ class Figure:
         # baseline, for durations > 1 means slower.
         ratio = self.value / self.baseline if self.baseline else float("inf")
         object.__setattr__(self, "ratio", ratio)
-        if self.target is None:
-            verdict = "info"
-        else:
+        verdict = "info"
+        if self.target is not None:
             verdict = "PASS" if self.target.met(self.value, ratio) else "MISS"
         object.__setattr__(self, "verdict", verdict)
 
@@ -239,7 +237,17 @@ def _spread(samples: Sequence[float]) -> str:
 
 
 def render_table(figures: Sequence[Figure]) -> str:
-    header = ("id", "benchmark", "median", "spread", "baseline", "baseline median", "ratio", "target", "")
+    header = (
+        "id",
+        "benchmark",
+        "median",
+        "spread",
+        "baseline",
+        "baseline median",
+        "ratio",
+        "target",
+        "verdict",
+    )
     rows = [header]
     for fig in figures:
         rows.append(

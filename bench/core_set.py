@@ -33,7 +33,9 @@ def key_names(n: int) -> list[str]:
     return [f"key:{i:07d}" for i in range(n)]
 
 
-def _loop_set(session_set: Callable[[str, int], None], keys: list[str], values: list[int]) -> tuple[float, int]:
+def _loop_set(
+    session_set: Callable[[str, int], None], keys: list[str], values: list[int]
+) -> tuple[float, int]:
     start = time.perf_counter()
     for key, value in zip(keys, values, strict=True):
         session_set(key, value)

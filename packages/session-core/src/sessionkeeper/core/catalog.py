@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -18,6 +19,7 @@ __all__ = [
     "SessionEntry",
     "app_store_paths",
     "clear_current",
+    "is_legacy_file",
     "list_sessions",
     "prune_sessions",
     "read_current",
@@ -61,6 +63,7 @@ class SessionEntry:
     has_backup: bool
     size: int
     live: bool
+    legacy: bool  # written by the old session tool: read-only history, never pruned
 
     @property
     def started_hint(self) -> datetime:
@@ -75,8 +78,49 @@ def _size(path: Path) -> int:
         return 0
 
 
+_STARTED = re.compile(rb'"started_at"\s*:\s*"([^"]{10,40})"')
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(512)
+    except OSError:
+        return b""
+
+
+def is_legacy_file(path: Path) -> bool:
+    """True for a snapshot written by the old tool: ours start with ``format_version``."""
+    head = _head(path)
+    return bool(head) and b'"format_version"' not in head[:256]
+
+
+def _started_at(paths: StorePaths) -> str:
+    """The exact start time written in a session's file (it is near the top), or ""."""
+    for path in (paths.snapshot, paths.backup):
+        found = _STARTED.search(_head(path))
+        if found:
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(found.group(1).decode()).astimezone(UTC).isoformat()
+    return ""
+
+
+def _start_order(directory: Path, ids: set[str]) -> list[str]:
+    """Ids oldest first: by the second in the id, then (same second) by the exact start time."""
+    by_second: dict[str, list[str]] = {}
+    for session_id in ids:
+        by_second.setdefault(session_id[8:23], []).append(session_id)
+    ordered: list[str] = []
+    for second in sorted(by_second):
+        group = sorted(by_second[second])
+        if len(group) > 1:
+            group.sort(key=lambda sid: _started_at(StorePaths(directory, sid)))
+        ordered.extend(group)
+    return ordered
+
+
 def list_sessions(data_dir: Path) -> list[SessionEntry]:
-    """Every session in ``data_dir``, oldest first (ids sort by their start time)."""
+    """Every session in ``data_dir``, oldest first."""
     directory = sessions_dir(data_dir)
     ids: set[str] = set()
     for name in filesystem().listdir(directory):
@@ -84,7 +128,7 @@ def list_sessions(data_dir: Path) -> list[SessionEntry]:
         with contextlib.suppress(InvalidSessionIdError):
             ids.add(validate_session_id(stem))
     entries = []
-    for session_id in sorted(ids):
+    for session_id in _start_order(directory, ids):
         paths = StorePaths(directory, session_id)
         journals = sum(_size(paths.journal(e)) for e in paths.journal_epochs())
         entries.append(
@@ -95,6 +139,7 @@ def list_sessions(data_dir: Path) -> list[SessionEntry]:
                 has_backup=paths.backup.exists(),
                 size=_size(paths.snapshot) + _size(paths.backup) + journals,
                 live=is_held(paths.live),
+                legacy=is_legacy_file(paths.snapshot) and not paths.aux.exists(),
             )
         )
     return entries
@@ -132,8 +177,12 @@ def remove_session(paths: StorePaths) -> None:
 
 
 def prune_sessions(data_dir: Path, max_sessions: int, protect: set[str]) -> list[str]:
-    """Remove the oldest sessions beyond ``max_sessions``; never a protected or live one."""
-    entries = list_sessions(data_dir)
+    """Remove the oldest sessions beyond ``max_sessions``; never a protected or live one.
+
+    Files of the old tool are neither counted nor removed: they are read-only history that
+    Sessionkeeper promises never to change (delete them by hand when they are no longer wanted).
+    """
+    entries = [entry for entry in list_sessions(data_dir) if not entry.legacy]
     excess = len(entries) - max_sessions
     removed: list[str] = []
     current = read_current(data_dir)

@@ -14,7 +14,7 @@ from .errors import InvalidSessionIdError
 
 __all__ = ["new_session_id", "validate_session_id"]
 
-_ID_PATTERN = re.compile(r"session_\d{8}_\d{6}_[0-9a-f]{8}")
+_ID_PATTERN = re.compile(r"session_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}")  # ASCII only: an id is a file name
 
 
 def new_session_id(now: datetime | None = None) -> str:
@@ -27,4 +27,8 @@ def validate_session_id(session_id: object) -> str:
     """Return ``session_id`` if it is a well-formed id, else raise :class:`InvalidSessionIdError`."""
     if not isinstance(session_id, str) or _ID_PATTERN.fullmatch(session_id) is None:
         raise InvalidSessionIdError(session_id)
+    try:  # the stamp must be a real time: other code reads it as one
+        datetime.strptime(session_id[8:23], "%Y%m%d_%H%M%S")
+    except ValueError:
+        raise InvalidSessionIdError(session_id) from None
     return session_id

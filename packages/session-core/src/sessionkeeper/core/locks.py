@@ -22,7 +22,7 @@ from .fs import filesystem
 
 __all__ = ["EpochLock", "FileLock", "is_held"]
 
-_EPOCH = struct.Struct("<Q")
+_EPOCH = struct.Struct("=Q")  # native byte order: the file never leaves this machine
 
 
 class FileLock:
@@ -86,18 +86,21 @@ class EpochLock(FileLock):
                 if os.fstat(self.fd).st_size < _EPOCH.size:
                     os.ftruncate(self.fd, _EPOCH.size)
         self._map = mmap.mmap(self.fd, _EPOCH.size)
+        self._view = memoryview(self._map).cast("Q")  # native u64: one indexing per read
 
     def close(self) -> None:
-        self._map.close()
+        if self.fd >= 0:
+            self._view.release()
+            self._map.close()
         super().close()
 
     @property
     def epoch(self) -> int:
-        return int.from_bytes(self._map[:8], "little")
+        return self._view[0]
 
     def set_epoch(self, epoch: int) -> None:
         """Publish ``epoch``; call with the lock held exclusively."""
-        _EPOCH.pack_into(self._map, 0, epoch)
+        self._view[0] = epoch
 
 
 def is_held(path: Path) -> bool:

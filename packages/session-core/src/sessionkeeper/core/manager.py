@@ -78,15 +78,6 @@ def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[A
     return doc.values, [], doc.journal_epoch
 
 
-def _looks_legacy(path: Path) -> bool:
-    """Cheap sniff: files of the old tool have no ``format_version`` field at all."""
-    try:
-        with path.open("rb") as file:
-            return b'"format_version"' not in file.read()
-    except OSError:
-        return False
-
-
 class SessionManager:
     """Keeps a workflow's state across sessions and crashes.
 
@@ -256,14 +247,14 @@ class SessionManager:
             with self._lock:
                 self._maps[scope] = self._maps[scope].set(key, value)
             return
-        data = encode_value(key, value)
+        tree, data = encode_value(key, value)
         record = journal.set_record(key, data)
         writer = self._open_writers.get(scope) or self._writer(scope)
         with self._lock:
             if self._open_writers.get(scope) is not writer:
                 raise NoActiveSessionError("set a value")  # stopped while we were encoding
             writer.append(record)
-            self._maps[scope] = self._maps[scope].set(key, data)
+            self._maps[scope] = self._maps[scope].set(key, tree)
             if flush or self._sync_each:
                 writer.sync()
         if writer.bytes_since_checkpoint > self.journal_limit:
@@ -333,7 +324,7 @@ class SessionManager:
             if self._open_writers.get(StateScope.SESSION) is not writer:
                 raise NoActiveSessionError("record an event")
             writer.append(journal.event_record(data))
-            self._events = self._events.appended(data)
+            self._events = self._events.appended(orjson.loads(data))
             if flush or self._sync_each:
                 writer.sync()
 
@@ -344,7 +335,9 @@ class SessionManager:
 
     # -- saving ----------------------------------------------------------------------------------
     def checkpoint(self) -> bool:
-        """Write fresh snapshots of every open store now; returns False if a save failed.
+        """Write a fresh snapshot of the session (and of USER/APP if they changed) now.
+
+        Returns False if a save failed.
 
         A failed save is logged and kept in ``last_save_error``; the previous snapshot and the
         journal still hold every acknowledged change, and the program goes on.
@@ -428,7 +421,9 @@ class SessionManager:
                 functools.partial(parse_scope_document, scope=name),
                 _scope_initial,
             )
-            loaded = self._open_writer(writer)
+            # A damaged USER/APP file must not stop every session from starting: keep what the
+            # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
+            loaded = self._open_writer(writer, salvage=True)
             for line in loaded.report.warnings + loaded.report.dropped:
                 _log.warning("sessionkeeper: %s scope: %s", name, line)
             with self._lock:
@@ -446,9 +441,9 @@ class SessionManager:
         lifecycle.register(self, handle_signals=self.handle_signals)
 
     @staticmethod
-    def _open_writer(writer: StoreWriter[Any, Any]) -> Loaded[Any]:
+    def _open_writer(writer: StoreWriter[Any, Any], *, salvage: bool = False) -> Loaded[Any]:
         try:
-            return writer.open()
+            return writer.open(salvage=salvage)
         except BaseException:
             writer.close()
             raise
@@ -489,7 +484,7 @@ class SessionManager:
             raise SessionNotFoundError(session_id, str(paths.directory))
         if self._meta is not None:
             self.stop()
-        if _looks_legacy(paths.snapshot):
+        if catalog.is_legacy_file(paths.snapshot):
             probe = load_store(paths, parse_session_document, _session_initial)  # read-only
             if probe.document is not None and probe.document.legacy:
                 return self._continue_legacy(session_id, probe.document, probe)
@@ -546,17 +541,17 @@ class SessionManager:
                 with self._lock:
                     if key in self._maps[scope]:
                         continue
-                    data = orjson.dumps(tree)
-                    writer.append(journal.set_record(key, data))
-                    self._maps[scope] = self._maps[scope].set(key, data)
+                    writer.append(journal.set_record(key, orjson.dumps(tree)))
+                    self._maps[scope] = self._maps[scope].set(key, tree)
                 adopted += 1
         return adopted
 
     # -- internals: saving -----------------------------------------------------------------------
     def _save_all(self, *, force: bool) -> bool:
+        """Checkpoint every store that changed (``force``: the session store in any case)."""
         ok = True
         for scope, writer in list(self._open_writers.items()):
-            if force or writer.changed:
+            if writer.changed or (force and scope is StateScope.SESSION):
                 ok = self._save_store(scope) and ok
         return ok
 

@@ -21,5 +21,9 @@ class StateScope(enum.Enum):
     APP = "app"
     TEMP = "temp"
 
+    # Members are singletons: identity hashing is correct and, unlike Enum's default
+    # (a Python-level hash of the name), costs nothing on the set()/get() path.
+    __hash__ = object.__hash__
+
 
 PERSISTENT_SCOPES = (StateScope.SESSION, StateScope.USER, StateScope.APP)

@@ -13,7 +13,7 @@ never re-walks the values.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ import immutables
 import orjson
 
 from .events import utc_now
-from .values import Stored, stored_json
+from .values import Stored
 
 __all__ = [
     "FORMAT_VERSION",
@@ -151,8 +151,10 @@ def parse_session_document(data: bytes) -> SessionDocument:
     )
 
 
-def _values_json(values: Iterable[tuple[str, Stored]]) -> bytes:
-    return orjson.dumps({key: stored_json(value) for key, value in values})
+def _values_json(values: immutables.Map[str, Stored]) -> bytes:
+    # keys() and values() of one map walk the same trie in the same order; zipping them is ~3x
+    # faster than items(), which builds a tuple per entry.
+    return orjson.dumps(dict(zip(values.keys(), values.values(), strict=True)))
 
 
 def render_session_document(
@@ -167,8 +169,10 @@ def render_session_document(
     resumed_from: str | None,
 ) -> bytes:
     """The bytes of a session snapshot in the guide's layout."""
-    session_json = _values_json(values.items())
+    session_json = _values_json(values)
     doc = {
+        # format_version first: a reader can tell our files from the old tool's by their first line
+        "format_version": FORMAT_VERSION,
         "session_id": session_id,
         "started_at": started_at,
         "last_checkpoint": utc_now(),
@@ -176,14 +180,13 @@ def render_session_document(
         "state_data": {},
         "scope_data": {
             "session": orjson.Fragment(session_json),
-            "user": orjson.Fragment(_values_json(user.items())),
-            "app": orjson.Fragment(_values_json(app.items())),
+            "user": orjson.Fragment(_values_json(user)),
+            "app": orjson.Fragment(_values_json(app)),
             "temp": {},
         },
-        "format_version": FORMAT_VERSION,
         "journal_epoch": journal_epoch,
         "resumed_from": resumed_from,
-        "events": [stored_json(event) for event in events],
+        "events": events,
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
@@ -209,6 +212,6 @@ def render_scope_document(scope: str, values: immutables.Map[str, Stored], journ
         "scope": scope,
         "last_checkpoint": utc_now(),
         "journal_epoch": journal_epoch,
-        "values": orjson.Fragment(_values_json(values.items())),
+        "values": orjson.Fragment(_values_json(values)),
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

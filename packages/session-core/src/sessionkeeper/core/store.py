@@ -121,17 +121,21 @@ def load_store(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
     initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    *,
+    salvage: bool = False,
 ) -> Loaded[Doc]:
     """Read a store without taking any lock.
 
     ``parse`` turns snapshot bytes into a document (raising ``SnapshotFormatError``), ``initial``
-    gives its values, events and covered epoch. Raises :class:`CorruptSessionError` when a
-    snapshot exists but neither it nor the backup can be read.
+    gives its values, events and covered epoch. When neither the snapshot nor its backup can be
+    read, the store is rebuilt from its journals if they go back to the first one; otherwise
+    :class:`CorruptSessionError` is raised — unless ``salvage``, which keeps whatever the journals
+    hold (reported as dropped).
     """
     for _ in range(_LOAD_ATTEMPTS):
         with contextlib.suppress(_Retry):
-            return _load_once(paths, parse, initial)
-    return _load_once(paths, parse, initial)
+            return _load_once(paths, parse, initial, salvage)
+    return _load_once(paths, parse, initial, salvage)
 
 
 def _read_document(path: Path, parse: Callable[[bytes], Doc]) -> tuple[Doc | None, str | None]:
@@ -151,6 +155,7 @@ def _load_once(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
     initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    salvage: bool,
 ) -> Loaded[Doc]:
     warnings: list[str] = []
     dropped: list[str] = []
@@ -166,9 +171,13 @@ def _load_once(
             if problem is not None:
                 warnings.append(f"snapshot unreadable, restored from backup {paths.backup.name}")
         elif problem is not None or backup_problem is not None:
-            raise CorruptSessionError(
-                paths.name, "; ".join(p for p in (problem, backup_problem) if p) + " (no readable backup)"
-            )
+            reason = "; ".join(p for p in (problem, backup_problem) if p)
+            if paths.journal(1).exists():  # the journals still hold every change since the start
+                warnings.append(f"no readable snapshot ({reason}); rebuilt from the journals")
+            elif salvage:
+                dropped.append(f"no readable snapshot ({reason}); kept only what the journals hold")
+            else:
+                raise CorruptSessionError(paths.name, reason + " (no readable backup)")
     values: immutables.Map[str, Any] = immutables.Map()
     events: list[Any] = []
     covered = 0
@@ -219,9 +228,11 @@ def _replay(
         return 0
     scanned = journal.scan(data)
     header = scanned.header
-    if scanned.records and (header is None or header[2:4] != [paths.name, epoch]):
+    if header is not None and header[2:4] != [paths.name, epoch]:
         dropped.append(f"journal {path.name} does not belong to {paths.name} (header {header!r}); ignored")
         return 0
+    if header is None and scanned.records:
+        warnings.append(f"journal {path.name} has no readable header; its records were applied")
     for damage in scanned.damage:
         (warnings if damage.torn_tail else dropped).append(f"journal {path.name}: {damage.describe()}")
     applied = 0
@@ -277,6 +288,7 @@ class StoreWriter(Generic[Doc, Image]):
         self._snapshot_covered = 0
         self._snapshot_readable = True
         self.dirty = False  # records appended since the last fsync
+        self._entry_unsynced = False  # the current journal's directory entry is not yet durable
         self.changed = False  # records appended since the last checkpoint
         self.bytes_since_checkpoint = 0
         self._fs.make_private_dir(paths.directory)
@@ -287,18 +299,16 @@ class StoreWriter(Generic[Doc, Image]):
         self._compact = FileLock(paths.compact_lock)
 
     # -- opening ---------------------------------------------------------------------------------
-    def open(self) -> Loaded[Doc]:
-        """Load the store and get ready to append; cuts a torn tail off the current journal."""
+    def open(self, *, salvage: bool = False) -> Loaded[Doc]:
+        """Load the store and start a fresh journal to append to (see :func:`load_store`)."""
         with self._lock, self._journal_lock.exclusive():
-            loaded = load_store(self.paths, self._parse, self._initial)
+            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage)
             self._note_loaded(loaded)
-            epoch = max(self._journal_lock.epoch, loaded.last_epoch, loaded.covered_epoch + 1)
-            path = self.paths.journal(epoch)
-            if path.exists():
-                self._open_journal(epoch)
-                self._cut_torn_tail(path)
-            else:
-                self._create_journal(epoch)
+            # Always a fresh journal: an existing one may end in a torn record, carry a damaged or
+            # foreign header, or be evidence of a crash; it is never appended to, only replayed
+            # until a checkpoint makes it unnecessary.
+            epoch = max(self._journal_lock.epoch, loaded.last_epoch, loaded.covered_epoch) + 1
+            self._create_journal(epoch)
             self._journal_lock.set_epoch(epoch)
             return loaded
 
@@ -309,18 +319,6 @@ class StoreWriter(Generic[Doc, Image]):
         # every journal it may need until the next checkpoint makes the snapshot the backup.
         self._backup_covered = loaded.covered_epoch if loaded.report.source == "backup" else 0
 
-    def _cut_torn_tail(self, path: Path) -> None:
-        scanned = journal.scan(self._fs.read_bytes(path, MAX_JOURNAL_BYTES))
-        size = self._fs.size(self._fd)
-        if scanned.damage and scanned.damage[-1].torn_tail:
-            self._fs.truncate(self._fd, scanned.good_end)
-            self._fs.fsync(self._fd)
-            size = scanned.good_end
-        if scanned.header is None and size == 0:
-            self._fs.append(self._fd, journal.header_record(self.paths.name, self._epoch))
-            size = self._fs.size(self._fd)
-        self._expected_size = size
-
     def _open_journal(self, epoch: int) -> None:
         if self._fd >= 0:
             self._close_fd()
@@ -329,14 +327,17 @@ class StoreWriter(Generic[Doc, Image]):
         self._expected_size = None
 
     def _create_journal(self, epoch: int) -> None:
-        """Create the journal for ``epoch`` with its header, durably (file and directory entry)."""
+        """Create the journal for ``epoch`` with its header.
+
+        Its directory entry is made durable by the next sync, like its records: the fsync policy
+        decides when (``always``: before the first write to it is acknowledged).
+        """
         self._open_journal(epoch)
         header = journal.header_record(self.paths.name, epoch)
         if self._fs.size(self._fd) == 0:
             self._fs.append(self._fd, header)
-        self._fs.fsync(self._fd)
-        self._fs.fsync_dir(self.paths.aux)
         self._expected_size = self._fs.size(self._fd)
+        self._entry_unsynced = self.dirty = True
 
     # -- appending -------------------------------------------------------------------------------
     def append(self, record: bytes) -> None:
@@ -359,6 +360,9 @@ class StoreWriter(Generic[Doc, Image]):
         if self._fd >= 0:
             self.dirty = False
             self._fs.fsync(self._fd)
+            if self._entry_unsynced:
+                self._fs.fsync_dir(self.paths.aux)
+                self._entry_unsynced = False
 
     def sync_in_background(self) -> None:
         """fsync without holding up writers (group commit: covers every record appended so far).
@@ -370,11 +374,15 @@ class StoreWriter(Generic[Doc, Image]):
             if self._fd < 0 or not self.dirty:
                 return
             fd = os.dup(self._fd)
+            entry_unsynced, self._entry_unsynced = self._entry_unsynced, False
             self.dirty = False
         try:
             self._fs.fsync(fd)
+            if entry_unsynced:
+                self._fs.fsync_dir(self.paths.aux)
         except OSError:
             self.dirty = True
+            self._entry_unsynced = self._entry_unsynced or entry_unsynced
             raise
         finally:
             os.close(fd)
@@ -428,10 +436,14 @@ class StoreWriter(Generic[Doc, Image]):
         paths = self.paths
         # An unreadable snapshot must not become the backup: the backup is what we still trust.
         keep = paths.backup if self._snapshot_readable else None
+        if keep is None and paths.snapshot.exists():
+            with contextlib.suppress(OSError):  # keep the damaged file for inspection, never destroy it
+                self._fs.keep_backup(paths.snapshot, paths.directory / f"{paths.name}.json.corrupt")
         try:
             self._fs.write_atomic(paths.snapshot, data, backup=keep)
         except OSError as exc:
             self.changed = True
+            self._sync_sealed(covered)
             raise SaveError(
                 exc.errno or 0,
                 f"could not write {paths.snapshot.name}: {exc.strerror or exc}; the previous snapshot and "
@@ -444,6 +456,15 @@ class StoreWriter(Generic[Doc, Image]):
         for epoch in self.paths.journal_epochs():
             if epoch <= self._backup_covered:
                 self._fs.unlink(self.paths.journal(epoch))
+
+    def _sync_sealed(self, epoch: int) -> None:
+        """The snapshot that was to contain journal ``epoch`` failed: make that journal durable."""
+        with contextlib.suppress(OSError):
+            fd = os.open(self.paths.journal(epoch), os.O_RDONLY)
+            try:
+                self._fs.fsync(fd)
+            finally:
+                os.close(fd)
 
     # -- closing ---------------------------------------------------------------------------------
     def _close_fd(self) -> None:

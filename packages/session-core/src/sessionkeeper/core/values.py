@@ -1,9 +1,11 @@
-"""Turning values into stored JSON bytes and back, keeping their Python type.
+"""Turning values into their stored JSON form and back, keeping their Python type.
 
-Persistent scopes store each value as compact JSON bytes. Plain JSON values stay plain, so
-snapshot files remain readable by people and old tools; every other supported type is written as a
-small tagged object ``{"$type": <name>, "v": <payload>}`` and comes back as the same type.
-Decoding always builds fresh objects, so what ``get()`` returns can never change stored state.
+A persistent scope stores each value as its *encoded tree*: plain JSON values stay plain, so
+snapshot files remain readable by people and old tools; every other supported type becomes a small
+tagged object ``{"$type": <name>, "v": <payload>}`` and comes back as the same type. The tree is
+built fresh from the caller's value and never handed out (decoding builds fresh containers), so
+neither the caller nor ``get()`` can change stored state behind ``set()``'s back, and a snapshot is
+one ``orjson.dumps`` of the trees.
 """
 
 from __future__ import annotations
@@ -20,22 +22,11 @@ from uuid import UUID
 import attrs
 import orjson
 
-from .converter import converter
 from .errors import UnserializableValueError, ValueDecodeError
 
-__all__ = [
-    "Stored",
-    "decode_stored",
-    "decode_value",
-    "encode_tree",
-    "encode_value",
-    "stored_json",
-    "tree_to_bytes",
-]
+__all__ = ["Stored", "decode_stored", "decode_value", "encode_tree", "encode_value"]
 
-# What a persistent scope's map holds per key: the encoded JSON bytes (values set in this process)
-# or the already-parsed encoded tree (values read from a snapshot or journal, which are never
-# handed out: decoding builds fresh containers).
+# What a persistent scope's map holds per key: the encoded tree (JSON types only).
 Stored = Any
 
 TAG = "$type"
@@ -51,23 +42,19 @@ class _Refused(Exception):
         self.value = value
 
 
-def encode_value(key: str, value: object) -> bytes:
-    """Encode ``value`` for a persistent scope, or raise :class:`UnserializableValueError`."""
-    if type(value) in _SCALARS:
-        return orjson.dumps(value)
+def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
+    """The stored tree of ``value`` and its JSON bytes, or :class:`UnserializableValueError`."""
     try:
-        return orjson.dumps(encode_tree(value))
+        if type(value) in _SCALARS:
+            return value, orjson.dumps(value)
+        tree = encode_tree(value)
+        return tree, orjson.dumps(tree)
     except _Refused as refused:
         raise UnserializableValueError(key, refused.path, refused.value) from None
     except RecursionError:
         raise UnserializableValueError(key, "(nested too deeply or contains itself)", value) from None
-    except orjson.JSONEncodeError as exc:  # e.g. an attrs field holding something orjson cannot write
+    except orjson.JSONEncodeError as exc:  # e.g. a str with lone surrogates (not valid Unicode)
         raise UnserializableValueError(key, str(exc), value) from None
-
-
-def tree_to_bytes(tree: Any) -> bytes:
-    """Compact JSON bytes of an already encoded tree (as read from a snapshot)."""
-    return orjson.dumps(tree)
 
 
 def encode_tree(value: Any, path: str = "") -> Any:
@@ -108,14 +95,17 @@ def _encode_items(name: str) -> Callable[[Any, str], Any]:
 
 
 def _encode_attrs(value: Any, path: str) -> Any:
+    # Fields go through the same tagged encoding as any value, not through cattrs, which leaves an
+    # untyped field's datetime, Decimal or set to whoever reads it: here every field keeps its type.
     kind = type(value)
     if "<locals>" in kind.__qualname__:
         raise _Refused(path, value)  # a class defined inside a function cannot be found again
-    return {
-        TAG: "attrs",
-        "class": f"{kind.__module__}:{kind.__qualname__}",
-        "v": converter.unstructure(value),
+    fields = {
+        field.alias: encode_tree(getattr(value, field.name), f"{path}.{field.name}")
+        for field in attrs.fields(kind)
+        if field.init
     }
+    return {TAG: "attrs", "class": f"{kind.__module__}:{kind.__qualname__}", "v": fields}
 
 
 _ENCODERS: dict[type, Callable[[Any, str], Any]] = {
@@ -131,18 +121,11 @@ _ENCODERS: dict[type, Callable[[Any, str], Any]] = {
 
 
 def decode_stored(stored: Stored) -> Any:
-    """A fresh Python object from what a scope's map holds (bytes or a parsed tree)."""
+    """A fresh Python object from a stored tree."""
     kind = type(stored)
-    if kind is bytes:
-        return decode_value(stored)
     if kind is dict or kind is list:
         return _decode_tree(stored)  # rebuilds every container: the caller gets its own copy
     return stored  # str, int, float, bool, None: immutable
-
-
-def stored_json(stored: Stored) -> Any:
-    """What orjson should write for a stored value (bytes are embedded without re-encoding)."""
-    return orjson.Fragment(stored) if type(stored) is bytes else stored
 
 
 def decode_value(data: bytes) -> Any:
@@ -182,7 +165,10 @@ def _decode_attrs(tree: dict[str, Any]) -> Any:
         target = getattr(target, part, None)
     if not (isinstance(target, type) and attrs.has(target)):
         raise ValueDecodeError(f"stored value names {tree['class']}, which is not an attrs class")
-    return converter.structure(tree["v"], target)
+    fields = tree["v"]
+    if not isinstance(fields, dict):
+        raise ValueDecodeError(f"stored {tree['class']} value has no fields")
+    return target(**{name: _decode_tree(item) for name, item in fields.items()})
 
 
 _DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {

@@ -1,0 +1,103 @@
+"""B. ``SessionManager.checkpoint()`` of a session holding N keys, right after N ``set()`` calls.
+
+Before every timed checkpoint, N untimed ``set()`` calls update random keys, so each checkpoint
+seals and compacts a journal of N records, as in use. The baseline is the least any snapshot
+writer can do with the same data: ``orjson.dumps`` of the same plain dict, then an atomic write of
+those bytes (temp file, write, fsync, ``os.replace``, fsync of the directory) on the same file
+system.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+import orjson
+
+from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
+from bench.core_set import count, key_names
+
+__all__ = ["atomic_write", "run"]
+
+TARGET_VS_RAW = 3.0
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Temp file, write, fsync, ``os.replace``, fsync of the directory: the raw baseline."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def run(cfg: Config) -> list[Figure]:
+    n_keys = cfg.size(100_000, 5_000)
+    log(f"  B: checkpoint() of {count(n_keys)} keys ({cfg.reps} reps, {n_keys:,} untimed set() before each)")
+    rng = random.Random(2)
+    keys = key_names(n_keys)
+    with scratch_dir(cfg, "checkpoint") as directory, manager(directory) as session:
+        raw_dir = directory / "raw"
+        raw_dir.mkdir()
+        raw_file = raw_dir / "session.json"
+        plain: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            session.set(key, i)
+            plain[key] = i
+        counter = n_keys
+        sizes: dict[str, int] = {}
+
+        def sample_checkpoint() -> tuple[float, int]:
+            nonlocal counter
+            for _ in range(n_keys):  # untimed: the N sets the checkpoint compacts
+                key = keys[rng.randrange(n_keys)]
+                session.set(key, counter)
+                plain[key] = counter
+                counter += 1
+            start = time.perf_counter()
+            saved = session.checkpoint()
+            elapsed = time.perf_counter() - start
+            if not saved:
+                raise RuntimeError(f"checkpoint failed: {session.last_save_error}")
+            sizes["snapshot"] = session.info().snapshot_bytes
+            return elapsed, 1
+
+        def sample_raw() -> tuple[float, int]:
+            start = time.perf_counter()
+            data = orjson.dumps(plain)
+            atomic_write(raw_file, data)
+            elapsed = time.perf_counter() - start
+            sizes["raw"] = len(data)
+            return elapsed, 1
+
+        times = interleaved(cfg.reps, {"checkpoint": sample_checkpoint, "raw": sample_raw}, Kind.DURATION)
+    return [
+        Figure(
+            bench="B1",
+            name=f"checkpoint() {count(n_keys)} keys",
+            kind=Kind.DURATION,
+            unit="s",
+            value=median(times["checkpoint"]),
+            samples=tuple(times["checkpoint"]),
+            baseline_name="orjson.dumps + atomic write",
+            baseline=median(times["raw"]),
+            baseline_samples=tuple(times["raw"]),
+            target=Target.max_ratio(TARGET_VS_RAW),
+            note=(
+                f"snapshot file {sizes['snapshot']:,} B vs {sizes['raw']:,} B of plain JSON; "
+                f"each checkpoint follows {n_keys:,} untimed set() calls"
+            ),
+        )
+    ]

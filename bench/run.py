@@ -1,0 +1,114 @@
+"""Run Sessionkeeper's benchmarks and print one table: ``python3 -m hatch run bench [--quick] [--json FILE]``.
+
+Every figure is the median of several repetitions, printed with the median of a baseline
+measured in the same run and their ratio; targets from the project's issues are marked PASS or
+MISS. A MISS is reported, never turned into a failing exit status; only an error inside a
+benchmark (a bug, not a slow result) makes the exit status non-zero. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _suites() -> dict[str, ModuleType]:
+    from bench import core_checkpoint, core_fsync, core_resume, core_set
+
+    return {"A": core_set, "B": core_checkpoint, "C": core_resume, "D": core_fsync}
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of the suite (< 20 s)")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write every figure and sample here")
+    parser.add_argument(
+        "--reps", type=int, default=None, help="repetitions per figure (default 7, 5 with --quick; min 5)"
+    )
+    parser.add_argument(
+        "--only", default="ABCD", help="which benchmarks to run, e.g. --only AD (default: ABCD)"
+    )
+    parser.add_argument(
+        "--scratch",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where to make temporary directories (default: the temp dir if on the repository's device)",
+    )
+    args = parser.parse_args(argv)
+    if args.reps is not None and args.reps < 5:
+        parser.error("--reps must be at least 5 (figures are medians)")
+    unknown = set(args.only.upper()) - set("ABCD")
+    if unknown:
+        parser.error(f"--only takes letters among ABCD, not {''.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    from bench import _harness as h
+
+    cfg = h.Config(
+        quick=args.quick,
+        reps=args.reps or (5 if args.quick else 7),
+        scratch_root=h.pick_scratch_root(args.scratch),
+    )
+    before = h.machine()
+    h.log(
+        f"sessionkeeper benchmarks: {'quick' if cfg.quick else 'full'} run, {cfg.reps} reps per figure, "
+        f"scratch in {cfg.scratch_root}, load average {before['loadavg'][0]:.2f} on {before['cpus']} CPUs"
+    )
+    figures: list[h.Figure] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    suites = _suites()
+    for letter in sorted(set(args.only.upper())):
+        run: Callable[[h.Config], list[h.Figure]] = suites[letter].run
+        try:
+            figures += run(cfg)
+        except Exception:  # one broken benchmark must not hide the others' figures
+            errors.append(letter)
+            h.log(f"benchmark {letter} FAILED with an error:\n{traceback.format_exc()}")
+    elapsed = time.perf_counter() - started
+    after = h.machine()
+
+    print()
+    title = "Sessionkeeper benchmarks" + (" (QUICK: reduced sizes, verdicts are indicative only)" * cfg.quick)
+    print(title)
+    print(
+        f"medians of {cfg.reps} interleaved repetitions; ratio = median / baseline median (same run); "
+        f"{elapsed:.0f} s; load average {before['loadavg'][0]:.2f} -> {after['loadavg'][0]:.2f} "
+        f"on {after['cpus']} CPUs"
+    )
+    print()
+    print(h.render_table(figures))
+    print()
+    print(
+        h.summary(figures) + ("" if not errors else f"; benchmark(s) {', '.join(errors)} FAILED with errors")
+    )
+    if args.json is not None:
+        h.write_json(
+            args.json,
+            cfg,
+            figures,
+            {
+                "seconds": round(elapsed, 1),
+                "machine_before": before,
+                "machine_after": after,
+                "errors": errors,
+            },
+        )
+        print(f"figures written to {args.json}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
