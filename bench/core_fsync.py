@@ -49,7 +49,7 @@ def _policy(cfg: Config, policy: FsyncPolicy, n_keys: int, ops: int, bench: str)
     keys = key_names(n_keys)
     picks = [keys[rng.randrange(n_keys)] for _ in range(ops)]
     values = list(range(n_keys, n_keys + ops))
-    records = [set_record(key, encode_value(key, value)) for key, value in zip(picks, values, strict=True)]
+    records = [set_record(key, encode_value(key, value)[1]) for key, value in zip(picks, values, strict=True)]
     sync = policy is FsyncPolicy.ALWAYS
     with scratch_dir(cfg, f"fsync-{policy.value}") as directory:
         # Prefill without fsync (10k synced writes would only cost time), then resume the

@@ -30,7 +30,7 @@ from .errors import NoActiveSessionError, SaveError, SessionNotFoundError
 from .events import Event, encode_event, event_from_stored
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
-from .scopes import StateScope
+from .scopes import PERSISTENT_SCOPES, StateScope
 from .snapshot import (
     ScopeDocument,
     SessionDocument,
@@ -118,6 +118,9 @@ class SessionManager:
         self._lock = threading.Lock()  # guards the maps and journal appends; never re-entered
         self._lifecycle = threading.RLock()  # start/stop/resume/checkpoint, one at a time
         self._maps: dict[StateScope, immutables.Map[str, Any]] = dict.fromkeys(StateScope, EMPTY_MAP)
+        # A plain-dict copy of each persistent scope, kept in step with its map under the lock: a
+        # checkpoint copies it in ~1 ms per 100k keys instead of walking the HAMT (~30 ms).
+        self._mirrors: dict[StateScope, dict[str, Any]] = {scope: {} for scope in PERSISTENT_SCOPES}
         self._events = EventLog()
         self._open_writers: dict[StateScope, StoreWriter[Any, Any]] = {}
         self._last_checkpoint_at: datetime | None = None
@@ -221,6 +224,7 @@ class SessionManager:
                 writer.close()
             self._meta = None
             self._maps = dict.fromkeys(StateScope, EMPTY_MAP)
+            self._mirrors = {scope: {} for scope in PERSISTENT_SCOPES}
             self._events = EventLog()
             lifecycle.unregister(self)
 
@@ -255,6 +259,7 @@ class SessionManager:
                 raise NoActiveSessionError("set a value")  # stopped while we were encoding
             writer.append(record)
             self._maps[scope] = self._maps[scope].set(key, tree)
+            self._mirrors[scope][key] = tree
             if flush or self._sync_each:
                 writer.sync()
         if writer.bytes_since_checkpoint > self.journal_limit:
@@ -292,6 +297,7 @@ class SessionManager:
                 return False
             writer.append(journal.delete_record(key))
             self._maps[scope] = self._maps[scope].delete(key)
+            del self._mirrors[scope][key]
             if flush or self._sync_each:
                 writer.sync()
         return True
@@ -427,7 +433,7 @@ class SessionManager:
             for line in loaded.report.warnings + loaded.report.dropped:
                 _log.warning("sessionkeeper: %s scope: %s", name, line)
             with self._lock:
-                self._maps[scope] = loaded.values
+                self._replace_scope(scope, loaded.values)
                 self._open_writers[scope] = writer
         if self._background is None:
             sync = self._sync_journals if self.fsync is FsyncPolicy.INTERVAL else None
@@ -465,7 +471,7 @@ class SessionManager:
             (seed.values, list(seed.events)) if seed is not None else (loaded.values, loaded.events)
         )
         with self._lock:
-            self._maps[StateScope.SESSION] = values
+            self._replace_scope(StateScope.SESSION, values)
             self._maps[StateScope.TEMP] = EMPTY_MAP
             self._events = EventLog(events, len(events))
             self._open_writers[StateScope.SESSION] = writer
@@ -543,6 +549,7 @@ class SessionManager:
                         continue
                     writer.append(journal.set_record(key, orjson.dumps(tree)))
                     self._maps[scope] = self._maps[scope].set(key, tree)
+                    self._mirrors[scope][key] = tree
                 adopted += 1
         return adopted
 
@@ -562,7 +569,7 @@ class SessionManager:
                 writer.checkpoint(self._capture_session, self._adopt_session, _render_session)
             else:
                 writer.checkpoint(
-                    lambda: self._maps[scope],
+                    functools.partial(self._copy_scope, scope),
                     lambda loaded: self._adopt_scope(scope, loaded),
                     lambda values, epoch: render_scope_document(scope.value, values, epoch),
                 )
@@ -575,27 +582,35 @@ class SessionManager:
             self._last_checkpoint_clock = time.monotonic()
         return True
 
-    def _capture_session(self) -> tuple[_Meta, Any, list[Any], Any, Any]:
-        """Everything a session snapshot holds; called under the lock by the checkpoint."""
+    def _capture_session(self) -> tuple[_Meta, dict[str, Any], list[Any], dict[str, Any], dict[str, Any]]:
+        """Everything a session snapshot holds, as private copies; called under the lock."""
         assert self._meta is not None
-        maps = self._maps
+        mirrors = self._mirrors
         return (
             self._meta,
-            maps[StateScope.SESSION],
+            mirrors[StateScope.SESSION].copy(),
             self._events.view(),
-            maps[StateScope.USER],
-            maps[StateScope.APP],
+            mirrors[StateScope.USER].copy(),
+            mirrors[StateScope.APP].copy(),
         )
+
+    def _replace_scope(self, scope: StateScope, values: immutables.Map[str, Any]) -> None:
+        """Make ``values`` the whole content of a persistent scope; call under the lock."""
+        self._maps[scope] = values
+        self._mirrors[scope] = dict(zip(values.keys(), values.values(), strict=True))
 
     def _adopt_session(self, loaded: Loaded[SessionDocument]) -> Any:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""
-        self._maps[StateScope.SESSION] = loaded.values
+        self._replace_scope(StateScope.SESSION, loaded.values)
         self._events = EventLog(list(loaded.events), len(loaded.events))
         return self._capture_session()
 
-    def _adopt_scope(self, scope: StateScope, loaded: Loaded[ScopeDocument]) -> immutables.Map[str, Any]:
-        self._maps[scope] = loaded.values
-        return loaded.values
+    def _copy_scope(self, scope: StateScope) -> dict[str, Any]:
+        return self._mirrors[scope].copy()
+
+    def _adopt_scope(self, scope: StateScope, loaded: Loaded[ScopeDocument]) -> dict[str, Any]:
+        self._replace_scope(scope, loaded.values)
+        return self._mirrors[scope].copy()
 
     def _sync_journals(self) -> None:
         for writer in list(self._open_writers.values()):
@@ -632,6 +647,7 @@ class SessionManager:
         self._background = None
         self._meta = None
         self._maps = dict.fromkeys(StateScope, EMPTY_MAP)
+        self._mirrors = {scope: {} for scope in PERSISTENT_SCOPES}
         self._events = EventLog()
         self._lock = threading.Lock()
         self._lifecycle = threading.RLock()

@@ -151,20 +151,18 @@ def parse_session_document(data: bytes) -> SessionDocument:
     )
 
 
-def _values_json(values: immutables.Map[str, Stored]) -> bytes:
-    # keys() and values() of one map walk the same trie in the same order; zipping them is ~3x
-    # faster than items(), which builds a tuple per entry.
-    return orjson.dumps(dict(zip(values.keys(), values.values(), strict=True)))
+def _values_json(values: Mapping[str, Stored]) -> bytes:
+    return orjson.dumps(values if type(values) is dict else dict(values))
 
 
 def render_session_document(
     *,
     session_id: str,
     started_at: datetime,
-    values: immutables.Map[str, Stored],
+    values: Mapping[str, Stored],
     events: list[Stored],
-    user: immutables.Map[str, Stored],
-    app: immutables.Map[str, Stored],
+    user: Mapping[str, Stored],
+    app: Mapping[str, Stored],
     journal_epoch: int,
     resumed_from: str | None,
 ) -> bytes:
@@ -206,7 +204,7 @@ def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
     )
 
 
-def render_scope_document(scope: str, values: immutables.Map[str, Stored], journal_epoch: int) -> bytes:
+def render_scope_document(scope: str, values: Mapping[str, Stored], journal_epoch: int) -> bytes:
     doc = {
         "format_version": FORMAT_VERSION,
         "scope": scope,

@@ -1,0 +1,306 @@
+"""The journal's record format: framing, scanning, torn tails, damage in the middle, foreign journals."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from sessionkeeper.core import SessionManager, journal, read_session, session_paths
+from sessionkeeper.core.events import CommandExecuted, encode_event
+from sessionkeeper.core.journal import Damage, scan
+
+from tests.conftest import run_python
+
+Reopen = Callable[..., SessionManager]
+
+STORE = "session_20240102_030405_0123abcd"
+
+
+_EVENT = encode_event(CommandExecuted(command="pytest -q", exit_code=0))
+
+
+def _records() -> list[bytes]:
+    """A header and one record of every kind, framed."""
+    event = _EVENT
+    return [
+        journal.header_record(STORE, 7),
+        journal.set_record("feature", orjson.dumps("authentication")),
+        journal.set_record("한국어 키", orjson.dumps({"값": [1, 2.5, None, True]})),
+        journal.delete_record("feature"),
+        journal.event_record(event),
+        journal.set_record("big", orjson.dumps({"$type": "int", "v": str(2**80)})),
+    ]
+
+
+def _expected_records() -> list[list[object]]:
+    return [orjson.loads(record[9:]) for record in _records()[1:]]
+
+
+# -- framing ---------------------------------------------------------------------------------------
+
+
+def test_frame_is_magic_length_and_length_seeded_crc_before_the_payload() -> None:
+    payload = b'["D","k"]'
+    framed = journal.frame(payload)
+    magic, size, crc = struct.unpack_from("<BII", framed)
+    assert magic == 0xA5
+    assert size == len(payload)
+    assert crc == zlib.crc32(payload, len(payload))
+    assert framed[9:] == payload
+
+
+def test_set_record_payload_is_the_json_array_of_op_key_and_encoded_value() -> None:
+    value = orjson.dumps({"a": [1, "둘"]})
+    payload = journal.set_record("키", value)[9:]
+    assert orjson.loads(payload) == ["S", "키", {"a": [1, "둘"]}]
+    assert payload == orjson.dumps(["S", "키", orjson.Fragment(value)])
+
+
+def test_scan_of_framed_records_returns_header_and_every_record_in_order() -> None:
+    data = b"".join(_records())
+    scanned = scan(data)
+    assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+    assert scanned.records == _expected_records()
+    assert scanned.damage == []
+    assert scanned.good_end == len(data)
+
+
+def test_scan_of_empty_bytes_finds_nothing_and_no_damage() -> None:
+    scanned = scan(b"")
+    assert (scanned.header, scanned.records, scanned.damage, scanned.good_end) == (None, [], [], 0)
+
+
+def test_a_header_after_other_records_is_an_ordinary_record_not_the_header() -> None:
+    records = _records()
+    data = records[1] + records[0]
+    scanned = scan(data)
+    assert scanned.header is None
+    assert scanned.records == [orjson.loads(records[1][9:]), orjson.loads(records[0][9:])]
+
+
+# -- torn tails ------------------------------------------------------------------------------------
+
+
+def test_a_last_record_cut_at_every_byte_offset_is_reported_as_torn_and_earlier_records_are_kept() -> None:
+    records = _records()
+    prefix = b"".join(records[:-1])
+    last = records[-1]
+    expected = _expected_records()[:-1]
+    for cut in range(1, len(last)):
+        scanned = scan(prefix + last[:cut])
+        assert scanned.records == expected, f"cut at {cut}"
+        assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+        assert scanned.damage == [Damage(len(prefix), cut, torn_tail=True)], f"cut at {cut}"
+        assert scanned.good_end == len(prefix)
+        assert "torn tail" in scanned.damage[0].describe()
+
+
+def test_a_header_cut_short_leaves_no_header_and_a_torn_tail() -> None:
+    header = _records()[0]
+    for cut in range(1, len(header)):
+        scanned = scan(header[:cut])
+        assert scanned.header is None
+        assert scanned.records == []
+        assert scanned.damage == [Damage(0, cut, torn_tail=True)]
+        assert scanned.good_end == 0
+
+
+def test_a_length_field_beyond_the_record_limit_is_damage_not_an_allocation() -> None:
+    records = _records()
+    bogus = struct.pack("<BII", 0xA5, journal.MAX_RECORD + 1, 0) + b"x" * 16
+    scanned = scan(records[0] + bogus + records[1])
+    assert scanned.records == [orjson.loads(records[1][9:])]
+    assert scanned.damage == [Damage(len(records[0]), len(bogus), torn_tail=False)]
+
+
+# -- damage in the middle ---------------------------------------------------------------------------
+
+
+def test_a_flipped_bit_in_a_middle_record_is_reported_and_later_records_are_still_read() -> None:
+    records = _records()
+    middle = 2
+    start = sum(len(r) for r in records[:middle])
+    data = b"".join(records)
+    expected = [r for i, r in enumerate(_expected_records(), start=1) if i != middle]
+    for bit in range(len(records[middle]) * 8):
+        damaged = bytearray(data)
+        damaged[start + bit // 8] ^= 1 << (bit % 8)
+        scanned = scan(bytes(damaged))
+        assert scanned.records == expected, f"bit {bit}"
+        assert scanned.damage == [Damage(start, len(records[middle]), torn_tail=False)], f"bit {bit}"
+        assert scanned.good_end == len(data)
+        assert "damaged record" in scanned.damage[0].describe()
+
+
+def test_a_record_whose_checksum_holds_but_payload_is_not_a_json_array_is_damage() -> None:
+    records = _records()
+    for payload in (b"not json", b'{"S": 1}', b"[]", b"[1, 2]", b'"S"'):
+        bad = journal.frame(payload)
+        scanned = scan(records[0] + bad + records[1])
+        assert scanned.records == [orjson.loads(records[1][9:])], payload
+        assert scanned.damage == [Damage(len(records[0]), len(bad), torn_tail=False)], payload
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\x00" * 37, b"garbage that is not a record", b"\xa5\xa5\xa5\x01\x02", bytes(range(256))],
+    ids=["zeros", "text", "magic-bytes", "all-bytes"],
+)
+def test_garbage_prepended_to_a_journal_is_reported_and_every_record_is_read(garbage: bytes) -> None:
+    data = garbage + b"".join(_records())
+    scanned = scan(data)
+    assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+    assert scanned.records == _expected_records()
+    assert scanned.damage == [Damage(0, len(garbage), torn_tail=False)]
+    assert scanned.good_end == len(data)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\x00" * 37, b"garbage that is not a record", b"\xa5\xa5\xa5\x01\x02", bytes(range(256))],
+    ids=["zeros", "text", "magic-bytes", "all-bytes"],
+)
+def test_garbage_between_records_is_reported_and_records_on_both_sides_are_read(garbage: bytes) -> None:
+    records = _records()
+    data = b"".join(records[:3]) + garbage + b"".join(records[3:]) + garbage + b"".join(records[3:4])
+    scanned = scan(data)
+    first = sum(len(r) for r in records[:3])
+    second = first + len(garbage) + sum(len(r) for r in records[3:])
+    expected = _expected_records()
+    assert scanned.records == [*expected, expected[2]]
+    assert scanned.damage == [
+        Damage(first, len(garbage), torn_tail=False),
+        Damage(second, len(garbage), torn_tail=False),
+    ]
+
+
+def test_garbage_at_the_end_is_a_torn_tail() -> None:
+    data = b"".join(_records())
+    scanned = scan(data + b"\xa5 trailing junk")
+    assert scanned.records == _expected_records()
+    assert scanned.damage == [Damage(len(data), 15, torn_tail=True)]
+    assert scanned.good_end == len(data)
+
+
+# -- journals on disk (store level) ---------------------------------------------------------------
+
+
+def _stopped_session(reopen: Reopen) -> str:
+    manager = reopen()
+    session_id = manager.start()
+    manager.set("kept", [1, 2, 3])
+    manager.stop()
+    return session_id
+
+
+def _current_journal(data_dir: Path, session_id: str) -> Path:
+    paths = session_paths(data_dir, session_id)
+    return paths.journal(paths.journal_epochs()[-1])
+
+
+def test_a_journal_whose_header_names_another_store_is_ignored_and_reported(
+    data_dir: Path, reopen: Reopen
+) -> None:
+    session_id = _stopped_session(reopen)
+    path = _current_journal(data_dir, session_id)
+    epoch = int(path.name.split(".")[0])
+    other = "session_20000101_000000_deadbeef"
+    path.write_bytes(
+        journal.header_record(other, epoch) + journal.set_record("intruder", orjson.dumps("from elsewhere"))
+    )
+
+    view = read_session(data_dir, session_id)
+    assert view.keys() == ["kept"]
+    assert any(path.name in line and "does not belong" in line for line in view.report.dropped)
+
+    manager = reopen()
+    manager.resume(session_id)
+    assert manager.keys() == ["kept"]
+    assert manager.get("intruder") is None
+    load = manager.info().load
+    assert load is not None
+    assert any(other in line for line in load.dropped)
+
+
+def test_a_journal_whose_header_names_another_epoch_is_ignored(data_dir: Path, reopen: Reopen) -> None:
+    session_id = _stopped_session(reopen)
+    path = _current_journal(data_dir, session_id)
+    epoch = int(path.name.split(".")[0])
+    path.write_bytes(
+        journal.header_record(session_id, epoch + 5) + journal.set_record("stale", orjson.dumps(1))
+    )
+    view = read_session(data_dir, session_id)
+    assert view.keys() == ["kept"]
+    assert any("does not belong" in line for line in view.report.dropped)
+
+
+def test_a_journal_without_a_readable_header_is_applied_and_reported(data_dir: Path, reopen: Reopen) -> None:
+    """A lost header is damage, not proof of a foreign journal: its checked records still count."""
+    session_id = _stopped_session(reopen)
+    path = _current_journal(data_dir, session_id)
+    path.write_bytes(journal.set_record("headless", orjson.dumps(1)))
+    view = read_session(data_dir, session_id)
+    assert view.keys() == ["headless", "kept"]
+    assert any(path.name in line and "header" in line for line in view.report.warnings + view.report.dropped)
+
+
+def test_sets_acknowledged_after_resuming_over_a_foreign_journal_survive_a_crash(
+    data_dir: Path, reopen: Reopen
+) -> None:
+    """The writer must not append acknowledged records into a journal the loader will ignore."""
+    session_id = _stopped_session(reopen)
+    path = _current_journal(data_dir, session_id)
+    epoch = int(path.name.split(".")[0])
+    path.write_bytes(journal.header_record("session_20000101_000000_deadbeef", epoch))
+
+    code = (
+        "import os\n"
+        "from sessionkeeper.core import SessionManager\n"
+        "s = SessionManager(handle_signals=False)\n"
+        f"s.resume({session_id!r})\n"
+        "s.set('acknowledged', 'must survive')\n"
+        "os._exit(0)\n"
+    )
+    status, _, err = run_python(code, dict(os.environ))
+    assert status == 0, err
+
+    assert read_session(data_dir, session_id).get("acknowledged") == "must survive"
+    manager = reopen()
+    manager.resume(session_id)
+    assert manager.get("acknowledged") == "must survive"
+
+
+def test_sets_acknowledged_after_resuming_over_a_damaged_header_survive_a_crash(
+    data_dir: Path, reopen: Reopen
+) -> None:
+    """One flipped bit in a journal's header must not make the writer's later records unloadable."""
+    session_id = _stopped_session(reopen)
+    path = _current_journal(data_dir, session_id)
+    with path.open("ab") as file:
+        file.write(journal.set_record("before", orjson.dumps(1)))
+    damaged = bytearray(path.read_bytes())
+    damaged[12] ^= 0x01  # inside the header's payload
+    path.write_bytes(bytes(damaged))
+    report = read_session(data_dir, session_id).report
+    assert report.dropped != ()  # the damage is reported
+
+    code = (
+        "import os\n"
+        "from sessionkeeper.core import SessionManager\n"
+        "s = SessionManager(handle_signals=False)\n"
+        f"s.resume({session_id!r})\n"
+        "s.set('acknowledged', 'must survive')\n"
+        "os._exit(0)\n"
+    )
+    status, _, err = run_python(code, dict(os.environ))
+    assert status == 0, err
+
+    manager = reopen()
+    manager.resume(session_id)
+    assert manager.get("kept") == [1, 2, 3]
+    assert manager.get("acknowledged") == "must survive"
