@@ -23,6 +23,7 @@ __all__ = [
     "list_sessions",
     "prune_sessions",
     "read_current",
+    "remove_ghosts",
     "remove_session",
     "session_paths",
     "sessions_dir",
@@ -130,6 +131,8 @@ def list_sessions(data_dir: Path) -> list[SessionEntry]:
     entries = []
     for session_id in _start_order(directory, ids):
         paths = StorePaths(directory, session_id)
+        if not paths.exists() and not is_held(paths.live):
+            continue  # a ghost: files a crash left before anything durable was written
         journals = sum(_size(paths.journal(e)) for e in paths.journal_epochs())
         entries.append(
             SessionEntry(
@@ -176,12 +179,30 @@ def remove_session(paths: StorePaths) -> None:
     fs.remove_tree(paths.aux)
 
 
+def remove_ghosts(data_dir: Path) -> list[str]:
+    """Remove what a crash during ``start()`` can leave: a session folder with no snapshot, no
+    backup and no journal, that no process holds."""
+    directory = sessions_dir(data_dir)
+    removed = []
+    for name in filesystem().listdir(directory):
+        stem = name.removesuffix(".d")
+        if stem == name:
+            continue
+        with contextlib.suppress(InvalidSessionIdError):
+            paths = StorePaths(directory, validate_session_id(stem))
+            if not paths.exists() and not is_held(paths.live):
+                filesystem().remove_tree(paths.aux)
+                removed.append(stem)
+    return removed
+
+
 def prune_sessions(data_dir: Path, max_sessions: int, protect: set[str]) -> list[str]:
     """Remove the oldest sessions beyond ``max_sessions``; never a protected or live one.
 
     Files of the old tool are neither counted nor removed: they are read-only history that
     Sessionkeeper promises never to change (delete them by hand when they are no longer wanted).
     """
+    remove_ghosts(data_dir)
     entries = [entry for entry in list_sessions(data_dir) if not entry.legacy]
     excess = len(entries) - max_sessions
     removed: list[str] = []

@@ -9,12 +9,14 @@ from __future__ import annotations
 __all__ = [
     "CorruptSessionError",
     "InvalidSessionIdError",
+    "JournalWriteError",
     "LegacySessionError",
     "NoActiveSessionError",
     "SaveError",
     "SessionLockedError",
     "SessionNotFoundError",
     "SessionkeeperError",
+    "StorageError",
     "UnserializableValueError",
     "ValueDecodeError",
 ]
@@ -72,8 +74,16 @@ class SessionLockedError(SessionkeeperError):
     """Another process holds a lock that this operation needs and did not release it in time."""
 
 
-class SaveError(SessionkeeperError, OSError):
+class StorageError(SessionkeeperError, OSError):
+    """A file operation failed (disk full, I/O error, permission); the message names the file."""
+
+
+class SaveError(StorageError):
     """Writing a snapshot failed; the last good snapshot and the journal are untouched."""
+
+
+class JournalWriteError(StorageError):
+    """A change could not be written to (or made durable in) the journal: it was not stored."""
 
 
 class UnserializableValueError(SessionkeeperError, TypeError):

@@ -26,8 +26,24 @@ class FileSystem:
 
     # -- directories -------------------------------------------------------------------------------
     def make_private_dir(self, path: Path) -> None:
-        """Create ``path`` (and parents) with mode 0700 for the parts we create."""
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        """Create ``path`` (and parents) with mode 0700 for the parts we create.
+
+        Each new directory's entry is made durable by an fsync of its parent: a file in a
+        directory that vanishes on power loss is lost however well the file was synced.
+        """
+        missing: list[Path] = []
+        probe = path
+        while not probe.is_dir():
+            missing.append(probe)
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+        for directory in reversed(missing):
+            try:
+                directory.mkdir(mode=0o700)
+            except FileExistsError:
+                continue
+            self.fsync_dir(directory.parent)
 
     def fsync_dir(self, path: Path) -> None:
         fd = os.open(path, os.O_RDONLY | _CLOEXEC)
@@ -87,10 +103,15 @@ class FileSystem:
         """Make ``backup`` a copy of ``path`` (by hard link) without ``path`` ever disappearing."""
         tmp = backup.with_name(f".{backup.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
-            os.link(path, tmp)
-        except OSError:  # file systems without hard links: copy instead
-            shutil.copyfile(path, tmp)
-        self.replace(tmp, backup)
+            try:
+                os.link(path, tmp)
+            except OSError:  # file systems without hard links: copy instead
+                shutil.copyfile(path, tmp)
+            self.replace(tmp, backup)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def replace(self, src: Path, dst: Path) -> None:
         os.replace(src, dst)

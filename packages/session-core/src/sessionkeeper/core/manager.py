@@ -9,11 +9,13 @@ acknowledged ``set()`` survives a crash of the process; checkpoints (interval, `
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,7 +28,7 @@ from . import catalog, journal, lifecycle
 from .background import Background
 from .config import FsyncPolicy, resolve_data_dir, resolve_fsync, resolve_user_dir
 from .converter import converter
-from .errors import NoActiveSessionError, SaveError, SessionNotFoundError
+from .errors import NoActiveSessionError, SessionkeeperError, SessionNotFoundError, StorageError
 from .events import Event, encode_event, event_from_stored
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
@@ -258,10 +260,10 @@ class SessionManager:
             if self._open_writers.get(scope) is not writer:
                 raise NoActiveSessionError("set a value")  # stopped while we were encoding
             writer.append(record)
+            if flush or self._sync_each:
+                writer.sync()  # raises JournalWriteError: then the change is not published
             self._maps[scope] = self._maps[scope].set(key, tree)
             self._mirrors[scope][key] = tree
-            if flush or self._sync_each:
-                writer.sync()
         if writer.bytes_since_checkpoint > self.journal_limit:
             self._wake_background()
 
@@ -296,10 +298,10 @@ class SessionManager:
             if key not in self._maps[scope]:
                 return False
             writer.append(journal.delete_record(key))
-            self._maps[scope] = self._maps[scope].delete(key)
-            del self._mirrors[scope][key]
             if flush or self._sync_each:
                 writer.sync()
+            self._maps[scope] = self._maps[scope].delete(key)
+            del self._mirrors[scope][key]
         return True
 
     def keys(self, scope: StateScope = StateScope.SESSION) -> list[str]:
@@ -330,9 +332,9 @@ class SessionManager:
             if self._open_writers.get(StateScope.SESSION) is not writer:
                 raise NoActiveSessionError("record an event")
             writer.append(journal.event_record(data))
-            self._events = self._events.appended(orjson.loads(data))
             if flush or self._sync_each:
                 writer.sync()
+            self._events = self._events.appended(orjson.loads(data))
 
     def events(self) -> list[Event]:
         """The running session's events, oldest first."""
@@ -421,15 +423,16 @@ class SessionManager:
                 if scope is StateScope.USER
                 else catalog.app_store_paths(self.data_dir)
             )
-            writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
-                paths,
-                self._lock,
-                functools.partial(parse_scope_document, scope=name),
-                _scope_initial,
-            )
-            # A damaged USER/APP file must not stop every session from starting: keep what the
-            # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
-            loaded = self._open_writer(writer, salvage=True)
+            with _file_errors(f"cannot open the {name.upper()} scope in {paths.directory}"):
+                writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
+                    paths,
+                    self._lock,
+                    functools.partial(parse_scope_document, scope=name),
+                    _scope_initial,
+                )
+                # A damaged USER/APP file must not stop every session from starting: keep what the
+                # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
+                loaded = self._open_writer(writer, salvage=True)
             for line in loaded.report.warnings + loaded.report.dropped:
                 _log.warning("sessionkeeper: %s scope: %s", name, line)
             with self._lock:
@@ -460,13 +463,12 @@ class SessionManager:
         ``seed`` (a legacy session being continued) gives the new session its first values.
         """
         self._open_scope_stores()
-        writer: StoreWriter[SessionDocument, Any] = StoreWriter(
-            catalog.session_paths(self.data_dir, meta.session_id),
-            self._lock,
-            parse_session_document,
-            _session_initial,
-        )
-        loaded = self._open_writer(writer)
+        paths = catalog.session_paths(self.data_dir, meta.session_id)
+        with _file_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
+            writer: StoreWriter[SessionDocument, Any] = StoreWriter(
+                paths, self._lock, parse_session_document, _session_initial
+            )
+            loaded = self._open_writer(writer)
         values, events = (
             (seed.values, list(seed.events)) if seed is not None else (loaded.values, loaded.events)
         )
@@ -481,7 +483,15 @@ class SessionManager:
         self._last_checkpoint_clock = time.monotonic()
         if seed is not None or document is None:
             self._save_store(StateScope.SESSION)  # the session file exists from the first moment
-        catalog.write_current(self.data_dir, meta.session_id)
+        try:
+            with _file_errors(f"cannot make {meta.session_id} the current session"):
+                catalog.write_current(self.data_dir, meta.session_id)
+        except BaseException:
+            with self._lock:  # a start() that raises leaves no session running
+                del self._open_writers[StateScope.SESSION]
+                self._meta = None
+            writer.close()
+            raise
         return loaded
 
     def _attach(self, session_id: str) -> LoadSummary:
@@ -573,7 +583,7 @@ class SessionManager:
                     lambda loaded: self._adopt_scope(scope, loaded),
                     lambda values, epoch: render_scope_document(scope.value, values, epoch),
                 )
-        except (SaveError, OSError) as exc:
+        except OSError as exc:  # SaveError and StorageError are OSErrors too
             self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
             _log.error("sessionkeeper: checkpoint of %s failed: %s", writer.paths.name, exc)
             return False
@@ -614,10 +624,15 @@ class SessionManager:
 
     def _sync_journals(self) -> None:
         for writer in list(self._open_writers.values()):
-            writer.sync_in_background()
+            try:
+                writer.sync_in_background()
+            except StorageError as exc:
+                self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
+                _log.error("sessionkeeper: %s (a checkpoint will rewrite it from memory)", exc)
 
     def _next_checkpoint_in(self) -> float:
-        if any(w.bytes_since_checkpoint > self.journal_limit for w in list(self._open_writers.values())):
+        writers = list(self._open_writers.values())
+        if any(w.sync_failed or w.bytes_since_checkpoint > self.journal_limit for w in writers):
             return 0.0
         return self._checkpoint_interval - (time.monotonic() - self._last_checkpoint_clock)
 
@@ -665,6 +680,18 @@ def _render_session(image: Any, epoch: int) -> bytes:
         journal_epoch=epoch,
         resumed_from=meta.resumed_from,
     )
+
+
+@contextlib.contextmanager
+def _file_errors(what: str) -> Iterator[None]:
+    """Turn a bare ``OSError`` into a :class:`StorageError` that says what failed and where."""
+    try:
+        yield
+    except SessionkeeperError:
+        raise
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise StorageError(exc.errno or 0, f"{what}: {exc.strerror or exc}{where}") from exc
 
 
 def _file_size(path: Path) -> int:

@@ -30,7 +30,7 @@ import attrs
 import immutables
 
 from . import journal
-from .errors import CorruptSessionError, SaveError
+from .errors import CorruptSessionError, JournalWriteError, SaveError
 from .fs import filesystem
 from .locks import EpochLock, FileLock
 from .snapshot import SnapshotFormatError
@@ -290,13 +290,22 @@ class StoreWriter(Generic[Doc, Image]):
         self.dirty = False  # records appended since the last fsync
         self._entry_unsynced = False  # the current journal's directory entry is not yet durable
         self.changed = False  # records appended since the last checkpoint
+        self.sync_failed = False  # an fsync failed: only a checkpoint from memory can be trusted now
         self.bytes_since_checkpoint = 0
         self._fs.make_private_dir(paths.directory)
         self._fs.make_private_dir(paths.aux)
-        self._live = FileLock(paths.live)
-        self._live.acquire_shared()
-        self._journal_lock = EpochLock(paths.lock)
-        self._compact = FileLock(paths.compact_lock)
+        opened: list[FileLock] = []
+        try:
+            self._live = FileLock(paths.live)
+            opened.append(self._live)
+            self._live.acquire_shared()
+            self._journal_lock = EpochLock(paths.lock)
+            opened.append(self._journal_lock)
+            self._compact = FileLock(paths.compact_lock)
+        except BaseException:
+            for file_lock in opened:  # a half-opened writer must not leave the store looking live
+                file_lock.close()
+            raise
 
     # -- opening ---------------------------------------------------------------------------------
     def open(self, *, salvage: bool = False) -> Loaded[Doc]:
@@ -319,12 +328,14 @@ class StoreWriter(Generic[Doc, Image]):
         # every journal it may need until the next checkpoint makes the snapshot the backup.
         self._backup_covered = loaded.covered_epoch if loaded.report.source == "backup" else 0
 
-    def _open_journal(self, epoch: int) -> None:
+    def _switch_to(self, fd: int, epoch: int, expected_size: int | None) -> None:
         if self._fd >= 0:
             self._close_fd()
-        self._fd = self._fs.open_append(self.paths.journal(epoch))
-        self._epoch = epoch
-        self._expected_size = None
+        self._fd, self._epoch, self._expected_size = fd, epoch, expected_size
+
+    def _open_journal(self, epoch: int) -> None:
+        """Append to journal ``epoch`` from now on (the old descriptor stays if this fails)."""
+        self._switch_to(self._fs.open_append(self.paths.journal(epoch)), epoch, None)
 
     def _create_journal(self, epoch: int) -> None:
         """Create the journal for ``epoch`` with its header.
@@ -332,11 +343,15 @@ class StoreWriter(Generic[Doc, Image]):
         Its directory entry is made durable by the next sync, like its records: the fsync policy
         decides when (``always``: before the first write to it is acknowledged).
         """
-        self._open_journal(epoch)
-        header = journal.header_record(self.paths.name, epoch)
-        if self._fs.size(self._fd) == 0:
-            self._fs.append(self._fd, header)
-        self._expected_size = self._fs.size(self._fd)
+        fd = self._fs.open_append(self.paths.journal(epoch))
+        try:
+            if self._fs.size(fd) == 0:
+                self._fs.append(fd, journal.header_record(self.paths.name, epoch))
+            size = self._fs.size(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._switch_to(fd, epoch, size)
         self._entry_unsynced = self.dirty = True
 
     # -- appending -------------------------------------------------------------------------------
@@ -348,21 +363,49 @@ class StoreWriter(Generic[Doc, Image]):
             if self._journal_lock.epoch != self._epoch:  # another process sealed our journal: follow it
                 self._open_journal(self._journal_lock.epoch)
             self._append(self._fd, record)
-        finally:
+        except OSError as exc:
             flock(lock_fd, LOCK_UN)
+            self._cut_partial_record(len(record))
+            raise self._journal_error(exc, "could not write to") from exc
+        flock(lock_fd, LOCK_UN)
         if self._expected_size is not None:
             self._expected_size += len(record)
         self.bytes_since_checkpoint += len(record)
         self.dirty = self.changed = True
 
+    def _journal_error(self, exc: OSError, what: str) -> JournalWriteError:
+        path = self.paths.journal(self._epoch)
+        return JournalWriteError(
+            exc.errno or 0, f"{what} the journal {path}: {exc.strerror or exc}; the change was not stored"
+        )
+
+    def _cut_partial_record(self, size: int) -> None:
+        """After a failed append, remove the bytes it left if no other appender can be affected."""
+        expected = self._expected_size
+        if expected is None or not self._journal_lock.try_exclusive():
+            return  # others may be appending: the partial record stays and is skipped on reading
+        try:
+            current = self._fs.size(self._fd)
+            if expected < current < expected + size:
+                self._fs.truncate(self._fd, expected)
+        except OSError:
+            pass  # a partial record that stays is skipped (and reported) when reading
+        finally:
+            self._journal_lock.release()
+
     def sync(self) -> None:
         """fsync the journal now; call with the owner's lock held."""
         if self._fd >= 0:
-            self.dirty = False
-            self._fs.fsync(self._fd)
-            if self._entry_unsynced:
-                self._fs.fsync_dir(self.paths.aux)
-                self._entry_unsynced = False
+            try:
+                self._fs.fsync(self._fd)
+                if self._entry_unsynced:
+                    self._fs.fsync_dir(self.paths.aux)
+            except OSError as exc:
+                # Never retry an fsync (the kernel may have dropped the pages): the next
+                # checkpoint rewrites everything from memory instead.
+                self.sync_failed = True
+                raise self._journal_error(exc, "could not make durable") from exc
+            self.dirty = self._entry_unsynced = False
 
     def sync_in_background(self) -> None:
         """fsync without holding up writers (group commit: covers every record appended so far).
@@ -380,10 +423,9 @@ class StoreWriter(Generic[Doc, Image]):
             self._fs.fsync(fd)
             if entry_unsynced:
                 self._fs.fsync_dir(self.paths.aux)
-        except OSError:
-            self.dirty = True
-            self._entry_unsynced = self._entry_unsynced or entry_unsynced
-            raise
+        except OSError as exc:
+            self.sync_failed = True  # no fsync retry: a checkpoint from memory replaces the journal
+            raise self._journal_error(exc, "could not make durable") from exc
         finally:
             os.close(fd)
 
@@ -404,9 +446,19 @@ class StoreWriter(Generic[Doc, Image]):
         """
         self._compact.acquire_exclusive(lock_timeout)
         try:
-            image, covered = self._seal(capture, adopt)
-            data = render(image, covered)
-            self._write_snapshot(data, covered)
+            try:
+                image, covered = self._seal(capture, adopt)
+            except OSError as exc:
+                raise SaveError(
+                    exc.errno or 0,
+                    f"checkpoint of {self.paths.snapshot} failed: {exc.strerror or exc}; nothing was changed",
+                ) from exc
+            try:
+                self._write_snapshot(render(image, covered), covered)
+            except BaseException:
+                self.changed = True
+                self._sync_sealed(covered)  # the journal it sealed must now carry its records alone
+                raise
         finally:
             self._compact.release()
 
@@ -428,7 +480,6 @@ class StoreWriter(Generic[Doc, Image]):
             self._create_journal(epoch + 1)
             self._journal_lock.set_epoch(epoch + 1)
             self.changed = False
-            self.dirty = False
             self.bytes_since_checkpoint = 0
             return image, epoch
 
@@ -442,8 +493,6 @@ class StoreWriter(Generic[Doc, Image]):
         try:
             self._fs.write_atomic(paths.snapshot, data, backup=keep)
         except OSError as exc:
-            self.changed = True
-            self._sync_sealed(covered)
             raise SaveError(
                 exc.errno or 0,
                 f"could not write {paths.snapshot.name}: {exc.strerror or exc}; the previous snapshot and "
@@ -453,6 +502,7 @@ class StoreWriter(Generic[Doc, Image]):
             self._backup_covered = self._snapshot_covered
         self._snapshot_covered = covered
         self._snapshot_readable = True
+        self.sync_failed = False
         for epoch in self.paths.journal_epochs():
             if epoch <= self._backup_covered:
                 self._fs.unlink(self.paths.journal(epoch))
@@ -465,6 +515,7 @@ class StoreWriter(Generic[Doc, Image]):
                 self._fs.fsync(fd)
             finally:
                 os.close(fd)
+            self._fs.fsync_dir(self.paths.aux)
 
     # -- closing ---------------------------------------------------------------------------------
     def _close_fd(self) -> None:
