@@ -6,10 +6,13 @@ import os
 from pathlib import Path
 
 from sessionkeeper.core import SessionManager, StateScope
+
 from tests.conftest import run_python
 
 
-def test_second_process_resumes_session_user_and_app_values_but_not_temp(data_dir: Path, user_dir: Path) -> None:
+def test_second_process_resumes_session_user_and_app_values_but_not_temp(
+    data_dir: Path, user_dir: Path
+) -> None:
     session = SessionManager(data_dir=data_dir, user_dir=user_dir, handle_signals=False)
     session_id = session.start()
     session.set("current_feature", "authentication", StateScope.SESSION)

@@ -17,41 +17,62 @@ from .catalog import (
     user_store_paths,
     write_current,
 )
-from .config import FsyncPolicy
+from .codec import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
+from .config import FsyncPolicy, resolve_codec
 from .converter import converter
 from .errors import (
     CorruptSessionError,
+    DecryptionError,
+    IntegrityError,
     InvalidSessionIdError,
+    JournalWriteError,
+    KeyConfigurationError,
+    KeyRequiredError,
     LegacySessionError,
     NoActiveSessionError,
     SaveError,
     SessionkeeperError,
     SessionLockedError,
     SessionNotFoundError,
+    StorageError,
     UnserializableValueError,
     ValueDecodeError,
 )
 from .events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_from_dict
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
+from .keys import Key, Keyring, generate_key, read_key_file, write_key_file
 from .maintenance import StoreCheck, checkpoint_session, export_session, import_session, verify_store
 from .manager import SessionManager
 from .reading import SessionView, read_session
+from .rotation import SealedFile, key_status, rotate_keys
 from .scopes import StateScope
 from .state import State
 from .store import LoadReport, StorePaths
 
 __all__ = [
+    "PLAIN",
+    "Codec",
+    "CodecSettings",
     "CommandExecuted",
     "CorruptSessionError",
+    "DecryptionError",
+    "EnvelopeInfo",
     "Event",
     "FsyncPolicy",
+    "IntegrityError",
     "InvalidSessionIdError",
+    "JournalWriteError",
+    "Key",
+    "KeyConfigurationError",
+    "KeyRequiredError",
+    "Keyring",
     "LegacySessionError",
     "LoadReport",
     "LoadSummary",
     "NoActiveSessionError",
     "SaveError",
+    "SealedFile",
     "SessionEntry",
     "SessionInfo",
     "SessionLockedError",
@@ -61,6 +82,7 @@ __all__ = [
     "SessionkeeperError",
     "State",
     "StateScope",
+    "StorageError",
     "StoreCheck",
     "StorePaths",
     "TaskCompleted",
@@ -72,16 +94,23 @@ __all__ = [
     "converter",
     "event_from_dict",
     "export_session",
+    "generate_key",
     "import_session",
+    "inspect_envelope",
+    "key_status",
     "list_sessions",
     "new_session_id",
     "prune_sessions",
     "read_current",
+    "read_key_file",
     "read_session",
+    "resolve_codec",
+    "rotate_keys",
     "session_paths",
     "sessions_dir",
     "user_store_paths",
     "validate_session_id",
     "verify_store",
     "write_current",
+    "write_key_file",
 ]

@@ -5,6 +5,11 @@
 * ``SESSIONKEEPER_USER_DIR`` — the USER scope (default: the platform's user data directory,
   e.g. ``~/.local/share/sessionkeeper``).
 * ``SESSIONKEEPER_FSYNC`` — ``always`` | ``interval`` (default) | ``never``, as Redis' appendfsync.
+* ``SESSIONKEEPER_COMPRESSION`` (``zstd``), ``SESSIONKEEPER_ZSTD_LEVEL`` (3),
+  ``SESSIONKEEPER_CIPHER`` (``aes-256-gcm`` | ``chacha20-poly1305``), and the key sources
+  ``SESSIONKEEPER_KEY`` / ``SESSIONKEEPER_KEY_FILE`` / ``SESSIONKEEPER_PASSPHRASE``; the same
+  settings (``compression``, ``zstd-level``, ``cipher``, ``key-file``) may sit in
+  ``[tool.sessionkeeper]`` of the project's ``pyproject.toml``: the environment wins.
 """
 
 from __future__ import annotations
@@ -12,8 +17,19 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["FsyncPolicy", "resolve_data_dir", "resolve_fsync", "resolve_user_dir"]
+if TYPE_CHECKING:
+    from .codec import Codec
+
+__all__ = [
+    "FsyncPolicy",
+    "project_settings",
+    "resolve_codec",
+    "resolve_data_dir",
+    "resolve_fsync",
+    "resolve_user_dir",
+]
 
 DATA_DIR_ENV = "SESSIONKEEPER_DATA_DIR"
 USER_DIR_ENV = "SESSIONKEEPER_USER_DIR"
@@ -55,3 +71,79 @@ def resolve_fsync(value: FsyncPolicy | str | None) -> FsyncPolicy:
         return FsyncPolicy(raw.lower())
     except ValueError:
         raise ValueError(f"fsync policy must be 'always', 'interval' or 'never', not {raw!r}") from None
+
+
+COMPRESSION_ENV = "SESSIONKEEPER_COMPRESSION"
+ZSTD_LEVEL_ENV = "SESSIONKEEPER_ZSTD_LEVEL"
+CIPHER_ENV = "SESSIONKEEPER_CIPHER"
+KEY_ENV = "SESSIONKEEPER_KEY"
+KEY_FILE_ENV = "SESSIONKEEPER_KEY_FILE"
+PASSPHRASE_ENV = "SESSIONKEEPER_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+_OFF = ("", "none", "off", "no")
+
+
+def project_settings(start: Path | None = None) -> dict[str, object]:
+    """``[tool.sessionkeeper]`` of the nearest ``pyproject.toml`` at or above ``start`` (cwd)."""
+    import tomllib
+
+    directory = (start or Path.cwd()).absolute()
+    for candidate in (directory, *directory.parents):
+        path = candidate / "pyproject.toml"
+        if path.is_file():
+            try:
+                with path.open("rb") as file:
+                    table = tomllib.load(file).get("tool", {}).get("sessionkeeper", {})
+            except (OSError, tomllib.TOMLDecodeError):
+                return {}
+            return table if isinstance(table, dict) else {}
+    return {}
+
+
+def resolve_codec(project_dir: Path | None = None) -> Codec:
+    """The codec configured by the environment, else by ``[tool.sessionkeeper]``; plain by default.
+
+    Any key source (``SESSIONKEEPER_KEY``, ``SESSIONKEEPER_KEY_FILE``, ``SESSIONKEEPER_PASSPHRASE``,
+    or ``key-file`` in pyproject) switches encryption on with AES-256-GCM unless ``cipher`` says
+    otherwise (``none`` keeps writing plain files while still reading encrypted ones).
+    """
+    from .codec import PLAIN, Codec, CodecSettings
+    from .errors import KeyConfigurationError
+    from .keys import Keyring, read_key_file
+
+    env = os.environ
+    table = project_settings(project_dir)
+
+    def setting(env_name: str, key: str) -> str | None:
+        value = env.get(env_name)
+        if value is None:
+            raw = table.get(key)
+            value = None if raw is None else str(raw)
+        return value
+
+    keys = []
+    if raw_key := env.get(KEY_ENV):
+        from .keys import decode_key
+
+        keys.append(decode_key(raw_key, KEY_ENV))
+    key_file = setting(KEY_FILE_ENV, "key-file")
+    if key_file:
+        keys.extend(read_key_file(Path(key_file).expanduser()))
+    passphrase = env.get(PASSPHRASE_ENV)
+    keyring = Keyring(keys, passphrase.encode() if passphrase else None)
+    compression = setting(COMPRESSION_ENV, "compression")
+    cipher = setting(CIPHER_ENV, "cipher")
+    if cipher is None and not keyring.empty:
+        cipher = "aes-256-gcm"
+    level_text = setting(ZSTD_LEVEL_ENV, "zstd-level") or "3"
+    try:
+        level = int(level_text)
+    except ValueError:
+        raise KeyConfigurationError(f"zstd level must be an integer, not {level_text!r}") from None
+    settings = CodecSettings(
+        compression=None if compression is None or compression.lower() in _OFF else compression.lower(),
+        level=level,
+        cipher=None if cipher is None or cipher.lower() in _OFF else cipher.lower(),
+    )
+    if settings == CodecSettings() and keyring.empty:
+        return PLAIN
+    return Codec(settings, keyring)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 __all__ = [
     "CorruptSessionError",
+    "DecryptionError",
+    "IntegrityError",
     "InvalidSessionIdError",
     "JournalWriteError",
+    "KeyConfigurationError",
+    "KeyRequiredError",
     "LegacySessionError",
     "NoActiveSessionError",
     "SaveError",
@@ -98,6 +102,29 @@ class UnserializableValueError(SessionkeeperError, TypeError):
         )
         self.key = key
         self.path = path
+
+
+class KeyRequiredError(SessionkeeperError):
+    """A file is encrypted and no key is configured to open it (the message names its key id)."""
+
+    def __init__(self, key_id: str, what: str) -> None:
+        super().__init__(
+            f"{what} is encrypted with key {key_id} and no key is configured; set SESSIONKEEPER_KEY, "
+            "SESSIONKEEPER_KEY_FILE or SESSIONKEEPER_PASSPHRASE"
+        )
+        self.key_id = key_id
+
+
+class DecryptionError(SessionkeeperError):
+    """A file is encrypted with a key (or passphrase) other than the configured one(s)."""
+
+
+class IntegrityError(SessionkeeperError):
+    """Encrypted or compressed bytes do not check out: the file was changed or damaged."""
+
+
+class KeyConfigurationError(SessionkeeperError):
+    """The configured key, key file, passphrase or codec settings cannot be used (message says why)."""
 
 
 class ValueDecodeError(SessionkeeperError, ValueError):

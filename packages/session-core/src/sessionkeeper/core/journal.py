@@ -16,20 +16,28 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import orjson
 
+from .errors import IntegrityError
+
 __all__ = [
     "JOURNAL_FORMAT",
     "Damage",
     "JournalScan",
+    "delete_payload",
     "delete_record",
+    "event_payload",
     "event_record",
+    "first_payload",
     "frame",
+    "header_payload",
     "header_record",
     "scan",
+    "set_payload",
     "set_record",
 ]
 
@@ -45,21 +53,41 @@ def frame(payload: bytes) -> bytes:
     return _HEAD.pack(_MAGIC, size, zlib.crc32(payload, size)) + payload
 
 
+def header_payload(store: str, epoch: int) -> bytes:
+    return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch])
+
+
+def set_payload(key: str, value: bytes) -> bytes:
+    # The same bytes as orjson.dumps(["S", key, Fragment(value)]), without a second encoder pass.
+    return b'["S",' + orjson.dumps(key) + b"," + value + b"]"
+
+
+def delete_payload(key: str) -> bytes:
+    return orjson.dumps(["D", key])
+
+
+def event_payload(event: bytes) -> bytes:
+    return orjson.dumps(["E", orjson.Fragment(event)])
+
+
 def header_record(store: str, epoch: int) -> bytes:
-    return frame(orjson.dumps(["H", JOURNAL_FORMAT, store, epoch]))
+    """A plain (unsealed) framed header record."""
+    return frame(header_payload(store, epoch))
 
 
 def set_record(key: str, value: bytes) -> bytes:
-    # The same bytes as orjson.dumps(["S", key, Fragment(value)]), without a second encoder pass.
-    return frame(b'["S",' + orjson.dumps(key) + b"," + value + b"]")
+    """A plain (unsealed) framed set record."""
+    return frame(set_payload(key, value))
 
 
 def delete_record(key: str) -> bytes:
-    return frame(orjson.dumps(["D", key]))
+    """A plain (unsealed) framed delete record."""
+    return frame(delete_payload(key))
 
 
 def event_record(event: bytes) -> bytes:
-    return frame(orjson.dumps(["E", orjson.Fragment(event)]))
+    """A plain (unsealed) framed event record."""
+    return frame(event_payload(event))
 
 
 @attrs.frozen
@@ -85,6 +113,9 @@ class JournalScan:
     damage: list[Damage]
 
 
+Opener = Callable[[bytes], bytes]
+
+
 def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
     if pos + _HEAD.size > end:
         return None
@@ -98,7 +129,12 @@ def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
     return payload, stop
 
 
-def _parse(payload: bytes) -> list[Any] | None:
+def _parse(payload: bytes, opener: Opener | None) -> list[Any] | None:
+    if opener is not None:
+        try:
+            payload = opener(payload)
+        except IntegrityError:  # a sealed record that does not check out is damage, like a bad CRC
+            return None
     try:
         record = orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -108,17 +144,20 @@ def _parse(payload: bytes) -> list[Any] | None:
     return record
 
 
-def scan(data: bytes) -> JournalScan:
-    """Read every valid record of a journal file's bytes, resynchronising after damage."""
+def scan(data: bytes, opener: Opener | None = None) -> JournalScan:
+    """Read every valid record of a journal file's bytes, resynchronising after damage.
+
+    ``opener`` unseals each payload (see :mod:`.codec`); a missing or wrong key propagates.
+    """
     records: list[list[Any]] = []
     damage: list[Damage] = []
     header: list[Any] | None = None
     pos, end, good_end = 0, len(data), 0
     while pos < end:
         found = _record_at(data, pos, end)
-        parsed = _parse(found[0]) if found else None
+        parsed = _parse(found[0], opener) if found else None
         if found is None or parsed is None:
-            resume = _resync(data, pos + 1, end)
+            resume = _resync(data, pos + 1, end, opener)
             damage.append(Damage(pos, (resume if resume is not None else end) - pos, resume is None))
             if resume is None:
                 break
@@ -132,12 +171,23 @@ def scan(data: bytes) -> JournalScan:
     return JournalScan(header, records, good_end, damage)
 
 
-def _resync(data: bytes, start: int, end: int) -> int | None:
+def first_payload(data: bytes) -> bytes | None:
+    """The raw (possibly sealed) payload of the first record whose checksum is good, if any."""
+    pos, end = 0, len(data)
+    while 0 <= pos < end:
+        found = _record_at(data, pos, end)
+        if found is not None:
+            return found[0]
+        pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)
+    return None
+
+
+def _resync(data: bytes, start: int, end: int, opener: Opener | None) -> int | None:
     """Offset of the next record that checks out after damaged bytes, if any."""
     pos = data.find(_MAGIC.to_bytes(1, "little"), start)
     while pos != -1:
         found = _record_at(data, pos, end)
-        if found is not None and _parse(found[0]) is not None:
+        if found is not None and _parse(found[0], opener) is not None:
             return pos
         pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)
     return None

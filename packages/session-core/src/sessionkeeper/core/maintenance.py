@@ -6,6 +6,7 @@ same locks as a running manager's checkpoint, verification and export take none.
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,15 @@ import immutables
 
 from . import journal
 from .catalog import session_paths, sessions_dir
-from .errors import CorruptSessionError, LegacySessionError, SessionNotFoundError
+from .codec import Codec
+from .config import resolve_codec
+from .errors import (
+    CorruptSessionError,
+    IntegrityError,
+    LegacySessionError,
+    SessionkeeperError,
+    SessionNotFoundError,
+)
 from .fs import filesystem
 from .ids import new_session_id
 from .snapshot import (
@@ -26,7 +35,16 @@ from .snapshot import (
     parse_session_document,
     render_session_document,
 )
-from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, Loaded, StorePaths, StoreWriter, load_store
+from .store import (
+    MAX_JOURNAL_BYTES,
+    MAX_SNAPSHOT_BYTES,
+    Loaded,
+    StorePaths,
+    StoreWriter,
+    journal_context,
+    load_store,
+    snapshot_context,
+)
 
 __all__ = [
     "StoreCheck",
@@ -63,7 +81,7 @@ def _render(loaded: Loaded[SessionDocument], session_id: str, epoch: int) -> byt
 
 
 def checkpoint_session(
-    data_dir: Path, session_id: str, *, lock_timeout: float = 10.0
+    data_dir: Path, session_id: str, *, lock_timeout: float = 10.0, codec: Codec | None = None
 ) -> Loaded[SessionDocument]:
     """Compact a session's journals into a fresh snapshot, safely while another process writes it.
 
@@ -72,14 +90,15 @@ def checkpoint_session(
     compaction does not finish within ``lock_timeout`` seconds.
     """
     paths = _require(data_dir, session_id)
-    probe = load_store(paths, parse_session_document, _initial)
+    codec = codec if codec is not None else resolve_codec()
+    probe = load_store(paths, parse_session_document, _initial, codec=codec)
     if probe.document is not None and probe.document.legacy:
         raise LegacySessionError(
             f"{session_id} was written by the old session tool and is never rewritten; "
             f"'resume' or 'recover' it to continue it as a new session"
         )
     writer: StoreWriter[SessionDocument, Loaded[SessionDocument]] = StoreWriter(
-        paths, threading.Lock(), parse_session_document, _initial
+        paths, threading.Lock(), parse_session_document, _initial, codec
     )
     try:
         current = writer.open()
@@ -110,11 +129,13 @@ class StoreCheck:
         return not self.problems
 
 
-def verify_store(paths: StorePaths, kind: str) -> StoreCheck:
+def verify_store(paths: StorePaths, kind: str, codec: Codec | None = None) -> StoreCheck:
     """Check a store's snapshot, backup and every journal without changing anything.
 
-    ``kind`` is ``"session"``, ``"user"`` or ``"app"``.
+    ``kind`` is ``"session"``, ``"user"`` or ``"app"``. Sealed files are opened with ``codec``
+    (by default the environment's); a file that cannot be opened for want of a key is a problem.
     """
+    codec = codec if codec is not None else resolve_codec()
     problems: list[str] = []
     notes: list[str] = []
     fs = filesystem()
@@ -123,9 +144,11 @@ def verify_store(paths: StorePaths, kind: str) -> StoreCheck:
         if not path.exists():
             continue
         try:
-            data = fs.read_bytes(path, MAX_SNAPSHOT_BYTES)
+            data = codec.open(
+                fs.read_bytes(path, MAX_SNAPSHOT_BYTES), snapshot_context(paths.name), path.name
+            )
             doc: Any = parse_session_document(data) if kind == "session" else parse_scope_document(data, kind)
-        except (OSError, SnapshotFormatError) as exc:
+        except (OSError, SnapshotFormatError, SessionkeeperError) as exc:
             problems.append(f"{label} {path.name}: {exc}")
             continue
         documents.append((label, doc))
@@ -138,10 +161,13 @@ def verify_store(paths: StorePaths, kind: str) -> StoreCheck:
         problems.append("no readable snapshot or backup: the session cannot be loaded")
     for epoch in paths.journal_epochs():
         path = paths.journal(epoch)
+        opener = functools.partial(
+            codec.open, context=journal_context(paths.name), what=f"journal {path.name}"
+        )
         try:
-            scanned = journal.scan(fs.read_bytes(path, MAX_JOURNAL_BYTES))
-        except OSError as exc:
-            problems.append(f"journal {path.name}: {exc.strerror or exc}")
+            scanned = journal.scan(fs.read_bytes(path, MAX_JOURNAL_BYTES), opener)
+        except (OSError, SessionkeeperError) as exc:
+            problems.append(f"journal {path.name}: {exc}")
             continue
         header = scanned.header
         if scanned.records and (header is None or header[2:4] != [paths.name, epoch]):
@@ -155,25 +181,31 @@ def verify_store(paths: StorePaths, kind: str) -> StoreCheck:
 _MAX_IMPORT_BYTES = MAX_SNAPSHOT_BYTES
 
 
-def export_session(data_dir: Path, session_id: str) -> bytes:
-    """A self-contained snapshot of the session as it is now (journals applied), in the guide's layout."""
+EXPORT_CONTEXT = b"export"
+
+
+def export_session(data_dir: Path, session_id: str, codec: Codec | None = None) -> bytes:
+    """A self-contained snapshot of the session as it is now (journals applied), in the guide's
+    layout, sealed like everything else when compression or encryption is on."""
     paths = _require(data_dir, session_id)
-    loaded = load_store(paths, parse_session_document, _initial)
-    return _render(loaded, session_id, 0)
+    codec = codec if codec is not None else resolve_codec()
+    loaded = load_store(paths, parse_session_document, _initial, codec=codec)
+    return codec.seal(_render(loaded, session_id, 0), EXPORT_CONTEXT)
 
 
-def import_session(data_dir: Path, data: bytes) -> str:
+def import_session(data_dir: Path, data: bytes, codec: Codec | None = None) -> str:
     """Store an exported (or old-tool) session document as a new session; returns its new id.
 
     The document is validated first; nothing is written if it does not parse.
     """
+    codec = codec if codec is not None else resolve_codec()
     if len(data) > _MAX_IMPORT_BYTES:
         raise CorruptSessionError(
             "import file", f"{len(data)} bytes is over the {_MAX_IMPORT_BYTES}-byte limit"
         )
     try:
-        doc = parse_session_document(data)
-    except SnapshotFormatError as exc:
+        doc = parse_session_document(codec.open(data, EXPORT_CONTEXT, "import file"))
+    except (SnapshotFormatError, IntegrityError) as exc:
         raise CorruptSessionError("import file", str(exc)) from None
     fs = filesystem()
     fs.make_private_dir(sessions_dir(data_dir))
@@ -192,5 +224,5 @@ def import_session(data_dir: Path, data: bytes) -> str:
         journal_epoch=0,
         resumed_from=doc.session_id,
     )
-    fs.write_atomic(paths.snapshot, rendered)
+    fs.write_atomic(paths.snapshot, codec.seal(rendered, snapshot_context(session_id)))
     return session_id

@@ -26,7 +26,8 @@ import orjson
 
 from . import catalog, journal, lifecycle
 from .background import Background
-from .config import FsyncPolicy, resolve_data_dir, resolve_fsync, resolve_user_dir
+from .codec import Codec
+from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_fsync, resolve_user_dir
 from .converter import converter
 from .errors import NoActiveSessionError, SessionkeeperError, SessionNotFoundError, StorageError
 from .events import Event, encode_event, event_from_stored
@@ -101,9 +102,12 @@ class SessionManager:
         fsync_interval: float = 1.0,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
         handle_signals: bool = True,
+        codec: Codec | None = None,
     ) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.user_dir = resolve_user_dir(user_dir)
+        # Compression/encryption of everything written; from the environment unless given.
+        self.codec = codec if codec is not None else resolve_codec()
         self.fsync = resolve_fsync(fsync)
         self._sync_each = self.fsync is FsyncPolicy.ALWAYS
         if not 0 < fsync_interval <= 1:
@@ -254,8 +258,8 @@ class SessionManager:
                 self._maps[scope] = self._maps[scope].set(key, value)
             return
         tree, data = encode_value(key, value)
-        record = journal.set_record(key, data)
         writer = self._open_writers.get(scope) or self._writer(scope)
+        record = writer.frame(journal.set_payload(key, data))
         with self._lock:
             if self._open_writers.get(scope) is not writer:
                 raise NoActiveSessionError("set a value")  # stopped while we were encoding
@@ -297,7 +301,7 @@ class SessionManager:
                 raise NoActiveSessionError("delete a value")
             if key not in self._maps[scope]:
                 return False
-            writer.append(journal.delete_record(key))
+            writer.append(writer.frame(journal.delete_payload(key)))
             if flush or self._sync_each:
                 writer.sync()
             self._maps[scope] = self._maps[scope].delete(key)
@@ -331,7 +335,7 @@ class SessionManager:
         with self._lock:
             if self._open_writers.get(StateScope.SESSION) is not writer:
                 raise NoActiveSessionError("record an event")
-            writer.append(journal.event_record(data))
+            writer.append(writer.frame(journal.event_payload(data)))
             if flush or self._sync_each:
                 writer.sync()
             self._events = self._events.appended(orjson.loads(data))
@@ -429,6 +433,7 @@ class SessionManager:
                     self._lock,
                     functools.partial(parse_scope_document, scope=name),
                     _scope_initial,
+                    self.codec,
                 )
                 # A damaged USER/APP file must not stop every session from starting: keep what the
                 # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
@@ -466,7 +471,7 @@ class SessionManager:
         paths = catalog.session_paths(self.data_dir, meta.session_id)
         with _file_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
             writer: StoreWriter[SessionDocument, Any] = StoreWriter(
-                paths, self._lock, parse_session_document, _session_initial
+                paths, self._lock, parse_session_document, _session_initial, self.codec
             )
             loaded = self._open_writer(writer)
         values, events = (
@@ -501,7 +506,7 @@ class SessionManager:
         if self._meta is not None:
             self.stop()
         if catalog.is_legacy_file(paths.snapshot):
-            probe = load_store(paths, parse_session_document, _session_initial)  # read-only
+            probe = load_store(paths, parse_session_document, _session_initial, codec=self.codec)  # read-only
             if probe.document is not None and probe.document.legacy:
                 return self._continue_legacy(session_id, probe.document, probe)
         loaded = self._open_session(_Meta(session_id, _started_from_id(session_id)), seed=None)
@@ -557,7 +562,7 @@ class SessionManager:
                 with self._lock:
                     if key in self._maps[scope]:
                         continue
-                    writer.append(journal.set_record(key, orjson.dumps(tree)))
+                    writer.append(writer.frame(journal.set_payload(key, orjson.dumps(tree))))
                     self._maps[scope] = self._maps[scope].set(key, tree)
                     self._mirrors[scope][key] = tree
                 adopted += 1

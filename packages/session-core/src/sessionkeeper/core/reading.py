@@ -14,6 +14,8 @@ import attrs
 import immutables
 
 from .catalog import session_paths
+from .codec import Codec
+from .config import resolve_codec
 from .errors import SessionNotFoundError
 from .events import Event, event_from_stored
 from .snapshot import SessionDocument, parse_session_document
@@ -57,16 +59,19 @@ def _initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any],
     return doc.values, doc.events, doc.journal_epoch
 
 
-def read_session(data_dir: Path, session_id: str) -> SessionView:
-    """Read ``session_id`` from ``data_dir``.
+def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) -> SessionView:
+    """Read ``session_id`` from ``data_dir`` (sealed files opened with ``codec``, by default the
+    one the environment configures).
 
-    Raises :class:`InvalidSessionIdError`, :class:`SessionNotFoundError` or
-    :class:`CorruptSessionError` (neither the snapshot nor its backup is readable).
+    Raises :class:`InvalidSessionIdError`, :class:`SessionNotFoundError`,
+    :class:`CorruptSessionError` (neither the snapshot nor its backup is readable), or for
+    encrypted files :class:`KeyRequiredError` / :class:`DecryptionError`.
     """
     paths = session_paths(data_dir, session_id)
     if not paths.exists():
         raise SessionNotFoundError(session_id, str(paths.directory))
-    loaded = load_store(paths, parse_session_document, _initial)
+    codec = codec if codec is not None else resolve_codec()
+    loaded = load_store(paths, parse_session_document, _initial, codec=codec)
     doc = loaded.document
     return SessionView(
         session_id=session_id,

@@ -19,6 +19,7 @@ Readers take no lock: snapshots are replaced atomically and journal records chec
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -30,12 +31,21 @@ import attrs
 import immutables
 
 from . import journal
-from .errors import CorruptSessionError, JournalWriteError, SaveError
+from .codec import PLAIN, Codec
+from .errors import CorruptSessionError, IntegrityError, JournalWriteError, SaveError
 from .fs import filesystem
 from .locks import EpochLock, FileLock
 from .snapshot import SnapshotFormatError
 
-__all__ = ["LoadReport", "Loaded", "StorePaths", "StoreWriter", "load_store"]
+__all__ = [
+    "LoadReport",
+    "Loaded",
+    "StorePaths",
+    "StoreWriter",
+    "journal_context",
+    "load_store",
+    "snapshot_context",
+]
 
 MAX_SNAPSHOT_BYTES = 1 << 30
 MAX_JOURNAL_BYTES = 1 << 30
@@ -117,12 +127,23 @@ class _Retry(Exception):
     """A concurrent checkpoint removed a journal while it was being read."""
 
 
+def snapshot_context(name: str) -> bytes:
+    """What a snapshot (or its backup) of store ``name`` is bound to when sealed."""
+    return b"snapshot\0" + name.encode()
+
+
+def journal_context(name: str) -> bytes:
+    """What each journal record of store ``name`` is bound to when sealed."""
+    return b"journal\0" + name.encode()
+
+
 def load_store(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
     initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
     *,
     salvage: bool = False,
+    codec: Codec = PLAIN,
 ) -> Loaded[Doc]:
     """Read a store without taking any lock.
 
@@ -130,15 +151,18 @@ def load_store(
     gives its values, events and covered epoch. When neither the snapshot nor its backup can be
     read, the store is rebuilt from its journals if they go back to the first one; otherwise
     :class:`CorruptSessionError` is raised — unless ``salvage``, which keeps whatever the journals
-    hold (reported as dropped).
+    hold (reported as dropped). Sealed files are opened with ``codec``: a missing or wrong key
+    raises :class:`KeyRequiredError` / :class:`DecryptionError` instead of falling back.
     """
     for _ in range(_LOAD_ATTEMPTS):
         with contextlib.suppress(_Retry):
-            return _load_once(paths, parse, initial, salvage)
-    return _load_once(paths, parse, initial, salvage)
+            return _load_once(paths, parse, initial, salvage, codec)
+    return _load_once(paths, parse, initial, salvage, codec)
 
 
-def _read_document(path: Path, parse: Callable[[bytes], Doc]) -> tuple[Doc | None, str | None]:
+def _read_document(
+    path: Path, parse: Callable[[bytes], Doc], codec: Codec, name: str
+) -> tuple[Doc | None, str | None]:
     try:
         data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
     except FileNotFoundError:
@@ -146,8 +170,8 @@ def _read_document(path: Path, parse: Callable[[bytes], Doc]) -> tuple[Doc | Non
     except OSError as exc:
         return None, f"{path.name}: {exc.strerror or exc}"
     try:
-        return parse(data), None
-    except SnapshotFormatError as exc:
+        return parse(codec.open(data, snapshot_context(name), path.name)), None
+    except (SnapshotFormatError, IntegrityError) as exc:
         return None, f"{path.name}: {exc}"
 
 
@@ -156,14 +180,15 @@ def _load_once(
     parse: Callable[[bytes], Doc],
     initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
     salvage: bool,
+    codec: Codec,
 ) -> Loaded[Doc]:
     warnings: list[str] = []
     dropped: list[str] = []
-    document, problem = _read_document(paths.snapshot, parse)
+    document, problem = _read_document(paths.snapshot, parse, codec, paths.name)
     source = "snapshot"
     readable = document is not None or not paths.snapshot.exists()
     if document is None:
-        backup, backup_problem = _read_document(paths.backup, parse)
+        backup, backup_problem = _read_document(paths.backup, parse, codec, paths.name)
         if problem is not None:
             dropped.append(f"unreadable snapshot {problem}")
         if backup is not None:
@@ -193,12 +218,12 @@ def _load_once(
         if epoch != expected and document is not None:
             if paths.snapshot.exists() and not paths.journal(expected).exists():
                 # Either a checkpoint raced us (retry) or journals were lost (report below).
-                fresh, _ = _read_document(paths.snapshot, parse)
+                fresh, _ = _read_document(paths.snapshot, parse, codec, paths.name)
                 if fresh is not None and initial(fresh)[2] != covered:
                     raise _Retry
             dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
         expected = epoch + 1
-        count += _replay(paths, epoch, mutation, events, warnings, dropped)
+        count += _replay(paths, epoch, mutation, events, warnings, dropped, codec)
     return Loaded(
         document=document,
         values=mutation.finish(),
@@ -217,6 +242,7 @@ def _replay(
     events: list[Any],
     warnings: list[str],
     dropped: list[str],
+    codec: Codec,
 ) -> int:
     path = paths.journal(epoch)
     try:
@@ -226,7 +252,9 @@ def _replay(
     except OSError as exc:
         dropped.append(f"journal {path.name} unreadable ({exc.strerror or exc}); its changes are lost")
         return 0
-    scanned = journal.scan(data)
+    scanned = journal.scan(
+        data, functools.partial(codec.open, context=journal_context(paths.name), what=f"journal {path.name}")
+    )
     header = scanned.header
     if header is not None and header[2:4] != [paths.name, epoch]:
         dropped.append(f"journal {path.name} does not belong to {paths.name} (header {header!r}); ignored")
@@ -274,11 +302,14 @@ class StoreWriter(Generic[Doc, Image]):
         lock: threading.Lock,
         parse: Callable[[bytes], Doc],
         initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+        codec: Codec = PLAIN,
     ) -> None:
         self.paths = paths
         self._lock = lock
         self._parse = parse
         self._initial = initial
+        self._codec = codec
+        self._journal_context = journal_context(paths.name)
         self._fs = filesystem()
         self._append = self._fs.append
         self._fd = -1
@@ -311,7 +342,7 @@ class StoreWriter(Generic[Doc, Image]):
     def open(self, *, salvage: bool = False) -> Loaded[Doc]:
         """Load the store and start a fresh journal to append to (see :func:`load_store`)."""
         with self._lock, self._journal_lock.exclusive():
-            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage)
+            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
             self._note_loaded(loaded)
             # Always a fresh journal: an existing one may end in a torn record, carry a damaged or
             # foreign header, or be evidence of a crash; it is never appended to, only replayed
@@ -346,7 +377,7 @@ class StoreWriter(Generic[Doc, Image]):
         fd = self._fs.open_append(self.paths.journal(epoch))
         try:
             if self._fs.size(fd) == 0:
-                self._fs.append(fd, journal.header_record(self.paths.name, epoch))
+                self._fs.append(fd, self.frame(journal.header_payload(self.paths.name, epoch)))
             size = self._fs.size(fd)
         except BaseException:
             os.close(fd)
@@ -355,8 +386,14 @@ class StoreWriter(Generic[Doc, Image]):
         self._entry_unsynced = self.dirty = True
 
     # -- appending -------------------------------------------------------------------------------
+    def frame(self, payload: bytes) -> bytes:
+        """One journal record for ``payload``, sealed by the store's codec (compressed/encrypted)."""
+        if self._codec.plain:
+            return journal.frame(payload)
+        return journal.frame(self._codec.seal(payload, self._journal_context))
+
     def append(self, record: bytes) -> None:
-        """Append one framed record; call with the owner's lock held (the hot path of ``set()``)."""
+        """Append one record made by :meth:`frame`; call with the owner's lock held (the hot path)."""
         lock_fd = self._journal_lock.fd
         flock(lock_fd, LOCK_SH)
         try:
@@ -473,7 +510,7 @@ class StoreWriter(Generic[Doc, Image]):
             if alone:
                 image = capture()
             else:
-                loaded = load_store(self.paths, self._parse, self._initial)
+                loaded = load_store(self.paths, self._parse, self._initial, codec=self._codec)
                 self._note_loaded(loaded)
                 epoch = max(epoch, loaded.last_epoch)
                 image = adopt(loaded)
@@ -491,7 +528,8 @@ class StoreWriter(Generic[Doc, Image]):
             with contextlib.suppress(OSError):  # keep the damaged file for inspection, never destroy it
                 self._fs.keep_backup(paths.snapshot, paths.directory / f"{paths.name}.json.corrupt")
         try:
-            self._fs.write_atomic(paths.snapshot, data, backup=keep)
+            sealed = self._codec.seal(data, snapshot_context(paths.name))
+            self._fs.write_atomic(paths.snapshot, sealed, backup=keep)
         except OSError as exc:
             raise SaveError(
                 exc.errno or 0,

@@ -1,0 +1,295 @@
+"""Commands that read sessions without changing anything: info, list, show.
+
+They read through core's lock-free reader (``read_session``), so they never block a process that
+is writing the session, and they never create the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from sessionkeeper.cli import console, messages, render
+from sessionkeeper.cli.console import out
+from sessionkeeper.cli.context import Settings
+
+from .describe import Row, keys_text, load_text, problem_rows
+from .options import command, json_option, session_argument
+
+if TYPE_CHECKING:
+    from sessionkeeper.core import SessionEntry, SessionView, StorePaths
+
+__all__ = ["info", "list_sessions_command", "show"]
+
+_MISSING: Any = object()
+_VALUE_WIDTH = 60  # characters of a value in the `show` table
+
+
+@command("info")
+@json_option
+@click.pass_obj
+def info(settings: Settings, as_json: bool) -> None:
+    """Describe the current session."""
+    from sessionkeeper.core import list_sessions, read_session
+
+    data_dir, session_id = settings.current_session()
+    view = read_session(data_dir, session_id)
+    entry = next((e for e in list_sessions(data_dir) if e.session_id == session_id), None)
+    files = _files(entry.paths) if entry is not None else []
+    size = sum(file_size for _, file_size in files)
+    live = entry.live if entry is not None else False
+    # USER and APP counts are the copies in the session's last snapshot: core can read those stores
+    # only by opening them for writing, which a reading command must not do.
+    keys = {"session": len(view.values), "user": len(view.user), "app": len(view.app)}
+    report = view.report
+    if as_json:
+        render.emit_json(
+            {
+                "session_id": session_id,
+                "data_dir": str(data_dir),
+                "started_at": render.iso(view.started_at),
+                "last_checkpoint": render.iso(view.last_checkpoint),
+                "resumed_from": view.resumed_from,
+                "legacy": view.legacy,
+                "keys": keys,
+                "events": len(view.event_data),
+                "size": size,
+                "files": [{"path": str(path), "size": file_size} for path, file_size in files],
+                "live": live,
+                # Known only inside the process that saves; core does not record it on disk.
+                "last_save_error": None,
+                "load": _load_json(view),
+            }
+        )
+        return
+    rows: list[Row] = [
+        (messages.text("label.session"), messages.text("info.current", id=session_id)),
+        (messages.text("label.data_dir"), str(data_dir)),
+        (messages.text("label.started"), render.format_time(view.started_at)),
+        (messages.text("label.last_checkpoint"), render.format_time(view.last_checkpoint)),
+    ]
+    if view.resumed_from:
+        rows.append((messages.text("label.resumed_from"), view.resumed_from))
+    rows += [
+        (messages.text("label.keys"), messages.text("info.keys", counts=keys_text(keys))),
+        (messages.text("label.events"), str(len(view.event_data))),
+        (
+            messages.text("label.size"),
+            messages.text("info.size", size=render.format_size(size), files=len(files)),
+        ),
+        (
+            messages.text("label.files"),
+            [f"{_relative(path, data_dir)} ({render.format_size(file_size)})" for path, file_size in files],
+        ),
+        (messages.text("label.live"), messages.text("info.live" if live else "info.not_live")),
+        (messages.text("label.source"), load_text(report.source, report.journal_records)),
+    ]
+    if view.legacy:
+        rows.append((messages.text("label.legacy"), messages.text("info.legacy")))
+    render.fields(rows + problem_rows(report.warnings, report.dropped))
+
+
+@command("list")
+@json_option
+@click.pass_obj
+def list_sessions_command(settings: Settings, as_json: bool) -> None:
+    """List the sessions of the data directory, oldest first."""
+    from sessionkeeper.core import list_sessions, read_current
+
+    data_dir = settings.existing_data_dir()
+    entries = list_sessions(data_dir)
+    current = read_current(data_dir)
+    if as_json:
+        render.emit_json(
+            {
+                "data_dir": str(data_dir),
+                "current": current,
+                "sessions": [_entry_json(entry, current) for entry in entries],
+            }
+        )
+        return
+    if not entries:
+        out(messages.text("list.empty", path=data_dir))
+        return
+    yes, no = messages.text("yes"), messages.text("no")
+    render.table(
+        [
+            "",
+            messages.text("column.session"),
+            messages.text("column.started"),
+            messages.text("column.size"),
+            messages.text("column.backup"),
+            messages.text("column.live"),
+        ],
+        [
+            (
+                "*" if entry.session_id == current else "",
+                entry.session_id,
+                entry.started_hint.strftime("%Y-%m-%d %H:%M:%S"),
+                render.format_size(entry.size),
+                yes if entry.has_backup else no,
+                yes if entry.live else no,
+            )
+            for entry in entries
+        ],
+        title=messages.text("list.title", path=data_dir, count=len(entries)),
+        no_wrap={1, 2},
+    )
+    if current is not None:
+        out(messages.text("list.current_mark"))
+
+
+@command("show")
+@session_argument(required=False)
+@json_option
+@click.pass_obj
+def show(settings: Settings, session_id: str | None, as_json: bool) -> None:
+    """Show a session's values and events (the current session by default)."""
+    from sessionkeeper.core import read_session
+
+    data_dir, session_id = settings.session_or_current(session_id)
+    view = read_session(data_dir, session_id)
+    values, undecodable = _values(view)
+    events = _events(view)
+    if as_json:
+        render.emit_json(
+            {
+                "session_id": session_id,
+                "stored_id": view.stored_id,
+                "started_at": render.iso(view.started_at),
+                "last_checkpoint": render.iso(view.last_checkpoint),
+                "resumed_from": view.resumed_from,
+                "legacy": view.legacy,
+                "values": values,
+                "undecodable": undecodable,
+                "events": events,
+                "load": _load_json(view),
+            }
+        )
+        return
+    rows: list[Row] = [
+        (messages.text("label.session"), session_id),
+        (messages.text("label.started"), render.format_time(view.started_at)),
+        (messages.text("label.last_checkpoint"), render.format_time(view.last_checkpoint)),
+    ]
+    if view.stored_id != session_id:
+        rows.append((messages.text("label.stored_id"), view.stored_id))
+    if view.resumed_from:
+        rows.append((messages.text("label.resumed_from"), view.resumed_from))
+    if view.legacy:
+        rows.append((messages.text("label.legacy"), messages.text("info.legacy")))
+    rows.append((messages.text("label.source"), load_text(view.report.source, view.report.journal_records)))
+    render.fields(rows + problem_rows(view.report.warnings, view.report.dropped))
+    out()
+    if values or undecodable:
+        cells = [(key, render.format_value(value, limit=_VALUE_WIDTH)) for key, value in values.items()]
+        cells += [
+            (key, messages.text("show.undecodable", reason=reason)) for key, reason in undecodable.items()
+        ]
+        render.table(
+            [messages.text("column.key"), messages.text("column.value")],
+            sorted(cells),
+            title=messages.text("show.values", count=len(cells)),
+        )
+    else:
+        out(messages.text("show.no_values"))
+    if events:
+        render.table(
+            [messages.text("column.time"), messages.text("column.kind"), messages.text("column.what")],
+            [(_event_time(event), str(event.get("kind", "?")), _event_summary(event)) for event in events],
+            title=messages.text("show.events", count=len(events)),
+        )
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _files(paths: StorePaths) -> list[tuple[Path, int]]:
+    """The session's files that exist now, with their sizes (snapshot, backup, journals)."""
+    candidates = [paths.snapshot, paths.backup] + [paths.journal(epoch) for epoch in paths.journal_epochs()]
+    found = []
+    for path in candidates:
+        try:
+            found.append((path, os.stat(path).st_size))
+        except OSError:  # removed by a concurrent checkpoint, or never written
+            continue
+    return found
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def _load_json(view: SessionView) -> dict[str, Any]:
+    report = view.report
+    return {
+        "source": report.source,
+        "journal_records": report.journal_records,
+        "warnings": list(report.warnings),
+        "dropped": list(report.dropped),
+    }
+
+
+def _entry_json(entry: SessionEntry, current: str | None) -> dict[str, Any]:
+    return {
+        "session_id": entry.session_id,
+        "started": entry.started_hint.isoformat(),
+        "size": entry.size,
+        "has_snapshot": entry.has_snapshot,
+        "has_backup": entry.has_backup,
+        "live": entry.live,
+        "current": entry.session_id == current,
+    }
+
+
+def _values(view: SessionView) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every SESSION value as JSON, and the keys whose stored value cannot be decoded here."""
+    from sessionkeeper.core import ValueDecodeError
+
+    values: dict[str, Any] = {}
+    undecodable: dict[str, str] = {}
+    keys = view.keys()  # sorted
+    for key in keys:
+        try:
+            values[key] = render.jsonable(view.get(key))
+        except ValueDecodeError as exc:  # e.g. an attrs class whose module this process cannot import
+            undecodable[key] = str(exc)
+    return values, undecodable
+
+
+def _events(view: SessionView) -> list[dict[str, Any]]:
+    """The session's events as JSON objects (with their ``kind``), oldest first."""
+    from sessionkeeper.core import Event, converter
+
+    try:
+        return [render.jsonable(converter.unstructure(event, Event)) for event in view.events()]
+    except Exception as exc:  # a malformed event must not hide the rest of the session
+        console.warn(messages.text("show.bad_events", reason=f"{type(exc).__name__}: {exc}"))
+        return [render.jsonable(item) for item in view.event_data if isinstance(item, dict)]
+
+
+def _event_time(event: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    at = event.get("at")
+    if not isinstance(at, str):
+        return "-"
+    try:
+        return render.format_time(datetime.fromisoformat(at))
+    except ValueError:
+        return at
+
+
+def _event_summary(event: dict[str, Any]) -> str:
+    kind = event.get("kind")
+    if kind == "command_executed":
+        return messages.text("event.command", command=event.get("command"), code=event.get("exit_code"))
+    if kind == "task_completed":
+        outcome = messages.text("event.success" if event.get("success") else "event.failure")
+        return messages.text("event.completed", task=event.get("task_id"), outcome=outcome)
+    if kind == "task_started":
+        return messages.text("event.started", task=event.get("task_id"), title=event.get("title") or "")
+    return render.format_value(event, limit=_VALUE_WIDTH)

@@ -1,0 +1,583 @@
+"""Every text the CLI shows, in English and Korean, keyed by message id.
+
+The language is chosen once per run (:func:`use`) and :func:`text` looks messages up in it, falling
+back to English for an id a translation lacks. Templates are ``str.format`` templates: literal
+braces are doubled. Click's own usage-error messages are not here and stay English.
+JSON output is never translated: scripts rely on its field names and values.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CATALOGUE", "current", "has", "text", "use"]
+
+# A line that is only "\b" keeps click from re-wrapping the paragraph that follows (examples).
+EN: dict[str, str] = {
+    # -- general ---------------------------------------------------------------------------------
+    "error": "Error: {message}",
+    "warning": "warning: {message}",
+    "yes": "yes",
+    "no": "no",
+    "os_error": "{reason}: {path}",
+    "os_error.plain": "{reason}",
+    # -- errors from core, by kind (core's own English text is the detail) --------------------------
+    "core.invalid_id": (
+        "invalid session id {id}: expected session_YYYYMMDD_HHMMSS_<8 hex digits> "
+        "(see 'session list' for the ids that exist)"
+    ),
+    "core.not_found": "{detail}",
+    "core.corrupt": "{what} is unreadable: {reason}",
+    "core.SessionLockedError": "{detail}",
+    "core.LegacySessionError": "{detail}",
+    "core.SaveError": "{detail}",
+    "core.ValueDecodeError": "{detail}",
+    "core.UnserializableValueError": "{detail}",
+    "core.NoActiveSessionError": "{detail}",
+    "core.other": "{detail}",
+    # -- errors found by the CLI ---------------------------------------------------------------------
+    "error.config": "invalid configuration: {detail}",
+    "error.no_data_dir": (
+        "data directory {path} does not exist (use --data-dir or SESSIONKEEPER_DATA_DIR, "
+        "or 'session start' to create it)"
+    ),
+    "error.data_dir_not_dir": "data directory {path} is not a directory",
+    "error.no_current": (
+        "no current session in {path} (run 'session start', or 'session recover SESSION_ID')"
+    ),
+    "error.no_key": "no key {key!r} in the {scope} scope",
+    "error.file_exists": "{path} already exists (use --force to replace it)",
+    "error.repair_failed": "recovered, but the fresh snapshot could not be written: {detail}",
+    "verify.damaged": "{count} of {total} stores are damaged (see above)",
+    # -- plugins ---------------------------------------------------------------------------------------
+    "plugin.broken": "plugin command '{name}' ({target}) could not be loaded and is skipped: {reason}",
+    "plugin.not_command": (
+        "plugin command '{name}' ({target}) is a {kind}, not a click command, and is skipped"
+    ),
+    # -- labels of field lists -------------------------------------------------------------------------
+    "label.session": "Session",
+    "label.data_dir": "Data directory",
+    "label.started": "Started",
+    "label.last_checkpoint": "Last checkpoint",
+    "label.resumed_from": "Resumed from",
+    "label.stored_id": "Id inside the file",
+    "label.keys": "Keys",
+    "label.events": "Events",
+    "label.size": "Size",
+    "label.files": "Files",
+    "label.live": "In use",
+    "label.legacy": "Format",
+    "label.source": "Read from",
+    "label.continued_from": "Continued from",
+    "label.repaired": "Repaired",
+    "label.warnings": "Warnings",
+    "label.dropped": "Dropped",
+    # -- how a session was read ------------------------------------------------------------------------
+    "load.source": "{source}, {records} journal record(s) replayed",
+    "source.snapshot": "snapshot",
+    "source.backup": "backup (the snapshot was unreadable)",
+    "source.journal": "journal only (no snapshot yet)",
+    "source.legacy": "file of the old session tool",
+    "source.new": "new session",
+    "source.empty": "nothing stored yet",
+    "keys.counts": "session {session}, user {user}, app {app}",
+    # -- commands ------------------------------------------------------------------------------------
+    "resume.done": "Resumed {id} (now the current session).",
+    "recover.done": "Recovered {id} (now the current session).",
+    "recover.repaired": "wrote a fresh snapshot; the backup was kept",
+    "checkpoint.done": "Checkpointed {id}: {keys} key(s) and {events} event(s) in a fresh snapshot.",
+    "info.current": "{id} (current)",
+    "info.keys": "{counts} (user and app as of the session's last checkpoint)",
+    "info.size": "{size} in {files} file(s)",
+    "info.live": "yes, a running process has it open",
+    "info.not_live": "no",
+    "info.legacy": "written by the old session tool (read-only; resume continues it as a new session)",
+    "list.empty": "No sessions in {path}.",
+    "list.title": "{count} session(s) in {path}",
+    "list.current_mark": "* the current session",
+    "show.values": "Values ({count})",
+    "show.no_values": "No values in the session scope.",
+    "show.events": "Events ({count})",
+    "show.undecodable": "<cannot be decoded here: {reason}>",
+    "show.bad_events": "some events could not be decoded; shown as stored ({reason})",
+    "event.command": "{command} (exit {code})",
+    "event.completed": "{task}: {outcome}",
+    "event.started": "{task} {title}",
+    "event.success": "succeeded",
+    "event.failure": "failed",
+    "where.session": " of {id}",
+    "set.done": "Set {key!r} in the {scope} scope{where}.",
+    "delete.done": "Deleted {key!r} from the {scope} scope{where}.",
+    "export.done": "Exported {id} to {path} ({size}).",
+    "import.done": "Imported {path} as {id}.",
+    "prune.nothing": "Nothing to remove: {kept} session(s), at most {max} kept.",
+    "prune.done": "Removed {count} session(s); {kept} kept:",
+    "verify.title": "Stores of {path}",
+    "verify.ok": "All {count} stores are intact.",
+    "verify.status.ok": "ok",
+    "verify.status.absent": "not created yet",
+    "verify.status.damaged": "DAMAGED",
+    # -- table columns ----------------------------------------------------------------------------------
+    "column.session": "Session",
+    "column.started": "Started",
+    "column.size": "Size",
+    "column.backup": "Backup",
+    "column.live": "In use",
+    "column.key": "Key",
+    "column.value": "Value",
+    "column.time": "Time",
+    "column.kind": "Kind",
+    "column.what": "What",
+    "column.store": "Store",
+    "column.status": "Status",
+    "column.details": "Details",
+    # -- help: click's section titles ------------------------------------------------------------------
+    "help.usage": "Usage: ",
+    "help.options": "Options",
+    "help.commands": "Commands",
+    # -- help: options ----------------------------------------------------------------------------------
+    "opt.help": "Show this message and exit.",
+    "opt.version": "Show the version and exit.",
+    "opt.data_dir": "Data directory (default: $SESSIONKEEPER_DATA_DIR, else ./RUNS).",
+    "opt.lang": "Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).",
+    "opt.json": "Print the result as JSON, for scripts.",
+    "opt.scope": "Scope of the key.",
+    "opt.string": "Store VALUE as a string, even if it parses as JSON.",
+    "opt.wait": "How long to wait for another process's checkpoint to finish.",
+    "opt.output": "Write to FILE instead of standard output.",
+    "opt.force": "Replace FILE if it exists.",
+    "opt.max": "Sessions to keep.",
+    # -- help: commands ---------------------------------------------------------------------------------
+    "help.session": (
+        "Keep a workflow's state safe across sessions and crashes.\n\n"
+        "Every command works on the data directory (--data-dir, else SESSIONKEEPER_DATA_DIR, else ./RUNS); "
+        "USER values live in SESSIONKEEPER_USER_DIR (default: the platform's user data directory). "
+        "Reading commands never create the data directory. Messages are in Korean when LC_ALL, "
+        "LC_MESSAGES or LANG is ko_* (or with --lang ko).\n\n"
+        "\b\nExamples:\n"
+        "  session start                       # a new session, made current\n"
+        "  session set current_feature auth    # a SESSION value of the current session\n"
+        "  session set user:theme dark --scope user\n"
+        "  session info                        # the current session\n"
+        "  session list --json                 # every session, for scripts\n"
+        "  session verify                      # check every file; exit status 1 if damaged\n\n"
+        "\b\nExit status: 0 success, 1 a failure (one line on stderr), 2 a usage error.\n\n"
+        "\b\nShell completion (add to your shell's start-up file):\n"
+        '  bash:  eval "$(_SESSION_COMPLETE=bash_source session)"\n'
+        '  zsh:   eval "$(_SESSION_COMPLETE=zsh_source session)"\n'
+        "  fish:  _SESSION_COMPLETE=fish_source session | source\n\n"
+        "Other installed packages can add commands (entry-point group 'sessionkeeper.cli')."
+    ),
+    "help.start": (
+        "Start a new session and make it current; print its id.\n\n"
+        "The previous session is left as it was. Creates the data directory if needed, and "
+        "applies retention (the 10 most recent sessions are kept).\n\n"
+        "\b\nExamples:\n"
+        "  session start\n"
+        "  SID=$(session start)\n"
+        "  session --data-dir ./RUNS start --json"
+    ),
+    "help.resume": (
+        "Make the latest session current again and summarise it.\n\n"
+        "A session written by the old session tool is continued as a new session; its file is "
+        "left unchanged.\n\n"
+        "\b\nExamples:\n"
+        "  session resume\n"
+        "  session resume --json"
+    ),
+    "help.recover": (
+        "Make a session current again, repairing it if needed.\n\n"
+        "Makes SESSION_ID the current session, from its backup if its newest file is unreadable. "
+        "Says what was recovered and what had to be dropped (damaged journal records, an unreadable "
+        "snapshot). When the backup was used, a fresh snapshot replaces the damaged one.\n\n"
+        "\b\nExamples:\n"
+        "  session recover session_20261125_001423_75b26fb7\n"
+        "  session recover session_20261125_001423_75b26fb7 --json"
+    ),
+    "help.checkpoint": (
+        "Compact a session's journal into a fresh snapshot.\n\n"
+        "SESSION_ID defaults to the current session. Safe while another process writes the session. "
+        "The snapshot before it is kept as the "
+        "backup.\n\n"
+        "\b\nExamples:\n"
+        "  session checkpoint\n"
+        "  session checkpoint session_20261125_001423_75b26fb7 --wait 30"
+    ),
+    "help.info": (
+        "Describe the current session.\n\n"
+        "Id, start, last checkpoint, keys per scope, events, size and files, and whether a running "
+        "process has it open. USER and APP counts are the copies in the session's last snapshot. "
+        "Reads the session without locking: never blocks a process that is writing it.\n\n"
+        "\b\nExamples:\n"
+        "  session info\n"
+        "  session info --json"
+    ),
+    "help.list": (
+        "List the sessions of the data directory, oldest first.\n\n"
+        "\b\nExamples:\n"
+        "  session list\n"
+        "  session list --json"
+    ),
+    "help.show": (
+        "Show a session's values and events.\n\n"
+        "SESSION_ID defaults to the current session.\n\n"
+        "\b\nExamples:\n"
+        "  session show\n"
+        "  session show session_20261125_001423_75b26fb7 --json"
+    ),
+    "help.get": (
+        "Print the value of KEY.\n\n"
+        "Strings are printed as they are, anything else as JSON. Exit status 1 if KEY is not set.\n\n"
+        "\b\nExamples:\n"
+        "  session get current_feature\n"
+        "  session get user:theme --scope user\n"
+        "  session get project:name --scope app --json"
+    ),
+    "help.set": (
+        "Set KEY to VALUE (parsed as JSON, else kept as a string).\n\n"
+        "SESSION values go to the current session. The change is on stable storage when the "
+        "command returns.\n\n"
+        "\b\nExamples:\n"
+        "  session set current_feature authentication\n"
+        "  session set retries 3                       # the number 3\n"
+        '  session set retries 3 --string              # the text "3"\n'
+        '  session set done \'["setup", "database"]\'\n'
+        "  session set settings '{{\"verbose\": true}}' --scope app"
+    ),
+    "help.delete": (
+        "Remove KEY.\n\n"
+        "Exit status 1 if KEY was not set.\n\n"
+        "\b\nExamples:\n"
+        "  session delete current_feature\n"
+        "  session delete user:theme --scope user"
+    ),
+    "help.export": (
+        "Export a session as one JSON document.\n\n"
+        "SESSION_ID defaults to the current session. The document is the session's snapshot with its "
+        "journal applied; 'session import' reads it.\n\n"
+        "\b\nExamples:\n"
+        "  session export > backup.json\n"
+        "  session export session_20261125_001423_75b26fb7 -o backup.json"
+    ),
+    "help.import": (
+        "Import an exported session as a new session.\n\n"
+        "Prints the new id. Files of the old session tool are accepted too. FILE may be - for "
+        "standard input. Nothing is "
+        "written if the document does not parse.\n\n"
+        "\b\nExamples:\n"
+        "  session import backup.json\n"
+        "  session import - < backup.json"
+    ),
+    "help.prune": (
+        "Remove the oldest sessions beyond --max now.\n\n"
+        "The current session and sessions in use by a running process are never removed.\n\n"
+        "\b\nExamples:\n"
+        "  session prune\n"
+        "  session prune --max 3 --json"
+    ),
+    "help.verify": (
+        "Check the integrity of every file.\n\n"
+        "Checks every session file and journal, and the USER and APP stores. Changes nothing. Exit "
+        "status 1 if any store is damaged.\n\n"
+        "\b\nExamples:\n"
+        "  session verify\n"
+        "  session verify --json"
+    ),
+}
+
+KO: dict[str, str] = {
+    # -- general ---------------------------------------------------------------------------------
+    "error": "오류: {message}",
+    "warning": "경고: {message}",
+    "yes": "예",
+    "no": "아니요",
+    "os_error": "{reason}: {path}",
+    "os_error.plain": "{reason}",
+    # -- errors from core ------------------------------------------------------------------------------
+    "core.invalid_id": (
+        "잘못된 세션 ID {id}: session_YYYYMMDD_HHMMSS_<16진수 8자리> 형식이어야 합니다 "
+        "(있는 ID는 'session list'로 확인하세요)"
+    ),
+    "core.not_found": "세션을 찾을 수 없습니다 ({detail})",
+    "core.corrupt": "{what}을(를) 읽을 수 없습니다: {reason}",
+    "core.SessionLockedError": "다른 프로세스가 잠그고 있습니다 ({detail})",
+    "core.LegacySessionError": "이전 세션 도구의 파일은 다시 쓰지 않습니다 ({detail})",
+    "core.SaveError": "저장하지 못했습니다 ({detail})",
+    "core.ValueDecodeError": "저장된 값을 읽을 수 없습니다 ({detail})",
+    "core.UnserializableValueError": "저장할 수 없는 값입니다 ({detail})",
+    "core.NoActiveSessionError": "실행 중인 세션이 없습니다 ({detail})",
+    "core.other": "{detail}",
+    # -- errors found by the CLI ---------------------------------------------------------------------
+    "error.config": "설정이 잘못되었습니다: {detail}",
+    "error.no_data_dir": (
+        "데이터 디렉터리 {path}이(가) 없습니다 (--data-dir 또는 SESSIONKEEPER_DATA_DIR를 지정하거나, "
+        "'session start'로 만드세요)"
+    ),
+    "error.data_dir_not_dir": "데이터 디렉터리 {path}은(는) 디렉터리가 아닙니다",
+    "error.no_current": (
+        "{path}에 현재 세션이 없습니다 ('session start' 또는 'session recover SESSION_ID'를 실행하세요)"
+    ),
+    "error.no_key": "{scope} 범위에 키 {key!r}이(가) 없습니다",
+    "error.file_exists": "{path}이(가) 이미 있습니다 (바꾸려면 --force)",
+    "error.repair_failed": "복구했지만 새 스냅샷을 쓰지 못했습니다: {detail}",
+    "verify.damaged": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고)",
+    # -- plugins ---------------------------------------------------------------------------------------
+    "plugin.broken": "플러그인 명령 '{name}'({target})을(를) 불러오지 못해 건너뜁니다: {reason}",
+    "plugin.not_command": (
+        "플러그인 명령 '{name}'({target})은(는) click 명령이 아니라 {kind}이므로 건너뜁니다"
+    ),
+    # -- labels ------------------------------------------------------------------------------------------
+    "label.session": "세션",
+    "label.data_dir": "데이터 디렉터리",
+    "label.started": "시작",
+    "label.last_checkpoint": "마지막 체크포인트",
+    "label.resumed_from": "이어받은 세션",
+    "label.stored_id": "파일 안의 ID",
+    "label.keys": "키",
+    "label.events": "이벤트",
+    "label.size": "크기",
+    "label.files": "파일",
+    "label.live": "사용 중",
+    "label.legacy": "형식",
+    "label.source": "읽은 곳",
+    "label.continued_from": "이어받은 원본",
+    "label.repaired": "복구",
+    "label.warnings": "경고",
+    "label.dropped": "버린 것",
+    # -- how a session was read ------------------------------------------------------------------------
+    "load.source": "{source}, 저널 레코드 {records}개 재적용",
+    "source.snapshot": "스냅샷",
+    "source.backup": "백업 (스냅샷을 읽을 수 없음)",
+    "source.journal": "저널만 (아직 스냅샷 없음)",
+    "source.legacy": "이전 세션 도구의 파일",
+    "source.new": "새 세션",
+    "source.empty": "아직 저장된 것 없음",
+    "keys.counts": "세션 {session}, 사용자 {user}, 앱 {app}",
+    # -- commands ------------------------------------------------------------------------------------
+    "resume.done": "{id} 세션을 이어갑니다 (이제 현재 세션).",
+    "recover.done": "{id} 세션을 복구했습니다 (이제 현재 세션).",
+    "recover.repaired": "새 스냅샷을 썼습니다. 백업은 그대로 둡니다",
+    "checkpoint.done": "{id} 체크포인트 완료: 키 {keys}개, 이벤트 {events}개를 새 스냅샷에 담았습니다.",
+    "info.current": "{id} (현재 세션)",
+    "info.keys": "{counts} (사용자와 앱은 세션의 마지막 체크포인트 기준)",
+    "info.size": "파일 {files}개, {size}",
+    "info.live": "예, 실행 중인 프로세스가 열어 두었습니다",
+    "info.not_live": "아니요",
+    "info.legacy": "이전 세션 도구가 쓴 파일 (읽기 전용, 이어가면 새 세션으로 계속됩니다)",
+    "list.empty": "{path}에 세션이 없습니다.",
+    "list.title": "{path}의 세션 {count}개",
+    "list.current_mark": "* 현재 세션",
+    "show.values": "값 ({count}개)",
+    "show.no_values": "세션 범위에 값이 없습니다.",
+    "show.events": "이벤트 ({count}개)",
+    "show.undecodable": "<여기서는 읽을 수 없음: {reason}>",
+    "show.bad_events": "일부 이벤트를 해석하지 못해 저장된 그대로 보여 줍니다 ({reason})",
+    "event.command": "{command} (종료 코드 {code})",
+    "event.completed": "{task}: {outcome}",
+    "event.started": "{task} {title}",
+    "event.success": "성공",
+    "event.failure": "실패",
+    "where.session": " ({id})",
+    "set.done": "{scope} 범위에 {key!r}을(를) 설정했습니다{where}.",
+    "delete.done": "{scope} 범위에서 {key!r}을(를) 삭제했습니다{where}.",
+    "export.done": "{id}을(를) {path}에 내보냈습니다 ({size}).",
+    "import.done": "{path}을(를) {id} 세션으로 가져왔습니다.",
+    "prune.nothing": "지울 세션이 없습니다: 세션 {kept}개, 최대 {max}개 보관.",
+    "prune.done": "세션 {count}개를 지웠습니다. {kept}개 남음:",
+    "verify.title": "{path}의 저장소",
+    "verify.ok": "저장소 {count}개 모두 온전합니다.",
+    "verify.status.ok": "정상",
+    "verify.status.absent": "아직 없음",
+    "verify.status.damaged": "손상됨",
+    # -- table columns ----------------------------------------------------------------------------------
+    "column.session": "세션",
+    "column.started": "시작",
+    "column.size": "크기",
+    "column.backup": "백업",
+    "column.live": "사용 중",
+    "column.key": "키",
+    "column.value": "값",
+    "column.time": "시각",
+    "column.kind": "종류",
+    "column.what": "내용",
+    "column.store": "저장소",
+    "column.status": "상태",
+    "column.details": "자세히",
+    # -- help: click's section titles ------------------------------------------------------------------
+    "help.usage": "사용법: ",
+    "help.options": "옵션",
+    "help.commands": "명령",
+    # -- help: options ----------------------------------------------------------------------------------
+    "opt.help": "이 도움말을 보여 주고 끝냅니다.",
+    "opt.version": "버전을 보여 주고 끝냅니다.",
+    "opt.data_dir": "데이터 디렉터리 (기본값: $SESSIONKEEPER_DATA_DIR, 없으면 ./RUNS).",
+    "opt.lang": "메시지 언어 (기본값: LC_ALL, LC_MESSAGES 또는 LANG에서).",
+    "opt.json": "결과를 JSON으로 출력합니다 (스크립트용).",
+    "opt.scope": "키의 범위.",
+    "opt.string": "VALUE가 JSON으로 해석되더라도 문자열로 저장합니다.",
+    "opt.wait": "다른 프로세스의 체크포인트가 끝나기를 기다릴 시간.",
+    "opt.output": "표준 출력 대신 FILE에 씁니다.",
+    "opt.force": "FILE이 있으면 바꿉니다.",
+    "opt.max": "보관할 세션 수.",
+    # -- help: commands ---------------------------------------------------------------------------------
+    "help.session": (
+        "작업 흐름의 상태를 세션과 충돌을 넘어 안전하게 지킵니다.\n\n"
+        "모든 명령은 데이터 디렉터리(--data-dir, 없으면 SESSIONKEEPER_DATA_DIR, 없으면 ./RUNS)에서 "
+        "동작합니다. USER 값은 SESSIONKEEPER_USER_DIR(기본값: 플랫폼의 사용자 데이터 디렉터리)에 있습니다. "
+        "읽기 명령은 데이터 디렉터리를 만들지 않습니다. LC_ALL, LC_MESSAGES 또는 LANG이 ko_*이면 "
+        "(또는 --lang ko) 메시지를 한국어로 보여 줍니다.\n\n"
+        "\b\n예:\n"
+        "  session start                       # 새 세션을 만들고 현재 세션으로\n"
+        "  session set current_feature auth    # 현재 세션의 SESSION 값\n"
+        "  session set user:theme dark --scope user\n"
+        "  session info                        # 현재 세션\n"
+        "  session list --json                 # 모든 세션 (스크립트용)\n"
+        "  session verify                      # 모든 파일 검사, 손상되면 종료 상태 1\n\n"
+        "\b\n종료 상태: 0 성공, 1 실패 (stderr에 한 줄), 2 사용법 오류.\n\n"
+        "\b\n셸 자동 완성 (셸 시작 파일에 추가):\n"
+        '  bash:  eval "$(_SESSION_COMPLETE=bash_source session)"\n'
+        '  zsh:   eval "$(_SESSION_COMPLETE=zsh_source session)"\n'
+        "  fish:  _SESSION_COMPLETE=fish_source session | source\n\n"
+        "설치된 다른 패키지가 명령을 더할 수 있습니다 (엔트리 포인트 그룹 'sessionkeeper.cli')."
+    ),
+    "help.start": (
+        "새 세션을 시작해 현재 세션으로 삼고 ID를 출력합니다.\n\n"
+        "이전 세션은 그대로 둡니다. 필요하면 데이터 디렉터리를 만들고, 보관 규칙(최근 세션 10개)을 "
+        "적용합니다.\n\n"
+        "\b\n예:\n"
+        "  session start\n"
+        "  SID=$(session start)\n"
+        "  session --data-dir ./RUNS start --json"
+    ),
+    "help.resume": (
+        "마지막 세션을 다시 현재 세션으로 삼고 요약합니다.\n\n"
+        "이전 세션 도구가 쓴 세션은 새 세션으로 이어가며, 그 파일은 바꾸지 않습니다.\n\n"
+        "\b\n예:\n"
+        "  session resume\n"
+        "  session resume --json"
+    ),
+    "help.recover": (
+        "세션을 다시 현재 세션으로 삼고, 필요하면 복구합니다.\n\n"
+        "SESSION_ID를 현재 세션으로 삼습니다. 최신 파일을 읽을 수 없으면 백업에서 복구합니다. 무엇을 "
+        "복구했고 무엇을 버려야 했는지(손상된 저널 레코드, 읽을 수 "
+        "없는 스냅샷) 알려 줍니다. "
+        "백업을 썼다면 손상된 스냅샷을 새 스냅샷으로 바꿉니다.\n\n"
+        "\b\n예:\n"
+        "  session recover session_20261125_001423_75b26fb7\n"
+        "  session recover session_20261125_001423_75b26fb7 --json"
+    ),
+    "help.checkpoint": (
+        "세션의 저널을 새 스냅샷으로 압축합니다.\n\n"
+        "SESSION_ID를 주지 않으면 현재 세션입니다. 다른 프로세스가 그 세션에 쓰는 중에도 안전합니다. "
+        "이전 스냅샷은 백업으로 남깁니다.\n\n"
+        "\b\n예:\n"
+        "  session checkpoint\n"
+        "  session checkpoint session_20261125_001423_75b26fb7 --wait 30"
+    ),
+    "help.info": (
+        "현재 세션을 설명합니다.\n\n"
+        "ID, 시작 시각, 마지막 체크포인트, 범위별 키 수, 이벤트, 크기와 파일, 실행 중인 프로세스가 "
+        "열어 두었는지. USER와 APP 키 수는 세션의 마지막 스냅샷에 담긴 사본 기준입니다. 세션을 잠금 "
+        "없이 읽으므로 "
+        "그 세션에 쓰는 프로세스를 막지 않습니다.\n\n"
+        "\b\n예:\n"
+        "  session info\n"
+        "  session info --json"
+    ),
+    "help.list": (
+        "데이터 디렉터리의 세션을 오래된 것부터 보여 줍니다.\n\n"
+        "\b\n예:\n"
+        "  session list\n"
+        "  session list --json"
+    ),
+    "help.show": (
+        "세션의 값과 이벤트를 보여 줍니다.\n\n"
+        "SESSION_ID를 주지 않으면 현재 세션입니다.\n\n"
+        "\b\n예:\n"
+        "  session show\n"
+        "  session show session_20261125_001423_75b26fb7 --json"
+    ),
+    "help.get": (
+        "KEY의 값을 출력합니다.\n\n"
+        "문자열은 그대로, 나머지는 JSON으로 출력합니다. KEY가 없으면 종료 상태 1.\n\n"
+        "\b\n예:\n"
+        "  session get current_feature\n"
+        "  session get user:theme --scope user\n"
+        "  session get project:name --scope app --json"
+    ),
+    "help.set": (
+        "KEY를 VALUE로 설정합니다 (JSON으로 해석하고, 안 되면 문자열로).\n\n"
+        "SESSION 값은 현재 세션에 들어갑니다. 명령이 끝나면 변경이 안정 저장소에 있습니다.\n\n"
+        "\b\n예:\n"
+        "  session set current_feature authentication\n"
+        "  session set retries 3                       # 숫자 3\n"
+        '  session set retries 3 --string              # 문자열 "3"\n'
+        '  session set done \'["setup", "database"]\'\n'
+        "  session set settings '{{\"verbose\": true}}' --scope app"
+    ),
+    "help.delete": (
+        "KEY를 지웁니다.\n\n"
+        "KEY가 없으면 종료 상태 1.\n\n"
+        "\b\n예:\n"
+        "  session delete current_feature\n"
+        "  session delete user:theme --scope user"
+    ),
+    "help.export": (
+        "세션을 JSON 문서 하나로 내보냅니다.\n\n"
+        "SESSION_ID를 주지 않으면 현재 세션입니다. 문서는 저널을 적용한 세션 스냅샷이며, 'session "
+        "import'로 읽을 수 있습니다.\n\n"
+        "\b\n예:\n"
+        "  session export > backup.json\n"
+        "  session export session_20261125_001423_75b26fb7 -o backup.json"
+    ),
+    "help.import": (
+        "내보낸 세션을 새 세션으로 가져옵니다.\n\n"
+        "새 ID를 출력합니다. 이전 세션 도구의 파일도 받습니다. FILE이 -이면 표준 입력에서 읽습니다. "
+        "문서를 해석할 수 없으면 "
+        "아무것도 쓰지 않습니다.\n\n"
+        "\b\n예:\n"
+        "  session import backup.json\n"
+        "  session import - < backup.json"
+    ),
+    "help.prune": (
+        "--max를 넘는 가장 오래된 세션을 지금 지웁니다.\n\n"
+        "현재 세션과 실행 중인 프로세스가 쓰는 세션은 지우지 않습니다.\n\n"
+        "\b\n예:\n"
+        "  session prune\n"
+        "  session prune --max 3 --json"
+    ),
+    "help.verify": (
+        "모든 파일이 온전한지 검사합니다.\n\n"
+        "모든 세션 파일과 저널, USER와 APP 저장소를 검사합니다. 아무것도 바꾸지 않습니다. 손상된 "
+        "저장소가 있으면 종료 상태 1.\n\n"
+        "\b\n예:\n"
+        "  session verify\n"
+        "  session verify --json"
+    ),
+}
+
+CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
+
+_language = "en"
+
+
+def use(language: str) -> None:
+    """Make ``language`` (a key of :data:`CATALOGUE`) the language of every later message."""
+    global _language  # noqa: PLW0603 - one language per run, chosen before any output
+    if language not in CATALOGUE:
+        raise ValueError(f"no messages in {language!r}; available: {', '.join(CATALOGUE)}")
+    _language = language
+
+
+def current() -> str:
+    """The language messages are in now."""
+    return _language
+
+
+def has(message_id: str) -> bool:
+    """Whether ``message_id`` is in the catalogue."""
+    return message_id in EN
+
+
+def text(message_id: str, /, **values: object) -> str:
+    """The message ``message_id`` in the current language, with ``values`` filled in."""
+    template = CATALOGUE[_language].get(message_id) or EN[message_id]
+    return template.format_map(values)

@@ -1,0 +1,227 @@
+"""One codec pipeline for everything written: serialise -> compress -> encrypt, and back.
+
+Snapshots, backups, exports and every single journal record go through :class:`Codec`. A sealed
+blob is an *envelope* with a versioned header; for encryption the header (and a context naming the
+store and the kind of file) is the associated data of the AEAD, so a swapped or edited header, or
+a file moved from another session, fails to open instead of decoding to garbage::
+
+    magic    4   b"\\x89SKE"
+    version  1   1
+    flags    1   bit 0: zstd, bit 1: encrypted
+    alg      1   0 none, 1 AES-256-GCM, 2 ChaCha20-Poly1305
+    kdf      1   0 raw key, 1 scrypt (then: log2 N, r, p: 3 bytes, salt: 16 bytes)
+    key id   8   first 8 bytes of SHA-256 over the key (zero when not encrypted)
+    nonce    12  random, when encrypted (a key is rotated long before 2^32 nonces)
+    body         AEAD ciphertext + tag, or a zstd frame with its checksum, or the bytes
+
+Bytes without the magic are plain JSON: files written before compression or encryption was switched
+on (and the old tool's files) stay readable.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from typing import Any
+
+import attrs
+
+from .errors import IntegrityError, KeyConfigurationError
+from .keys import SCRYPT_PARAMS, Keyring
+
+__all__ = ["PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]
+
+MAGIC = b"\x89SKE"
+VERSION = 1
+_FLAG_ZSTD = 1
+_FLAG_ENCRYPTED = 2
+_ALGORITHMS = {"aes-256-gcm": 1, "chacha20-poly1305": 2}
+_ALGORITHM_NAMES = {number: name for name, number in _ALGORITHMS.items()}
+_FIXED = struct.Struct(">4sBBBB8s")
+_NONCE = 12
+_SALT = 16
+_MAX_EXPANSION = 1 << 30  # a zstd frame may not claim to decompress to more than this
+
+
+@attrs.frozen
+class CodecSettings:
+    """How new data is written: compression (``"zstd"`` or None) and cipher (None: no encryption)."""
+
+    compression: str | None = None
+    level: int = 3
+    cipher: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.compression not in (None, "zstd"):
+            raise KeyConfigurationError(f"unknown compression {self.compression!r}; use 'zstd'")
+        if self.cipher is not None and self.cipher not in _ALGORITHMS:
+            raise KeyConfigurationError(
+                f"unknown cipher {self.cipher!r}; use one of {', '.join(_ALGORITHMS)}"
+            )
+        if not -7 <= self.level <= 22:
+            raise KeyConfigurationError(f"zstd level must be between -7 and 22, not {self.level}")
+
+
+@attrs.frozen
+class EnvelopeInfo:
+    """What the header of a stored blob says (for ``session key status``)."""
+
+    compressed: bool
+    encrypted: bool
+    algorithm: str | None = None
+    key_id: str | None = None
+    passphrase: bool = False
+
+
+def _aead(algorithm: int, key: bytes) -> Any:
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+    except ImportError:
+        raise KeyConfigurationError(
+            "encryption needs the 'cryptography' package: pip install 'session-core[crypto]'"
+        ) from None
+    return AESGCM(key) if algorithm == 1 else ChaCha20Poly1305(key)
+
+
+def _zstd() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        raise KeyConfigurationError(
+            "compression needs 'zstandard': pip install 'session-core[zstd]'"
+        ) from None
+    return zstandard
+
+
+@attrs.frozen
+class _Header:
+    flags: int
+    algorithm: int
+    kdf: int
+    key_id: bytes
+    salt: bytes
+    nonce: bytes
+    size: int  # bytes of header in the blob
+
+    @classmethod
+    def parse(cls, blob: bytes, what: str) -> _Header:
+        if len(blob) < _FIXED.size:
+            raise IntegrityError(f"{what}: truncated header")
+        magic, version, flags, algorithm, kdf, key_id = _FIXED.unpack_from(blob)
+        if magic != MAGIC:
+            raise IntegrityError(f"{what}: not a Sessionkeeper envelope")
+        if version != VERSION or flags & ~(_FLAG_ZSTD | _FLAG_ENCRYPTED) or kdf not in (0, 1):
+            raise IntegrityError(f"{what}: unknown envelope version {version} or flags {flags}")
+        encrypted = bool(flags & _FLAG_ENCRYPTED)
+        if encrypted != (algorithm in _ALGORITHM_NAMES) or (kdf and not encrypted):
+            raise IntegrityError(f"{what}: inconsistent envelope header")
+        pos, salt = _FIXED.size, b""
+        if kdf:
+            if tuple(blob[pos : pos + 3]) != SCRYPT_PARAMS:
+                raise IntegrityError(f"{what}: unsupported scrypt parameters")
+            salt = blob[pos + 3 : pos + 3 + _SALT]
+            pos += 3 + _SALT
+        nonce = b""
+        if encrypted:
+            nonce = blob[pos : pos + _NONCE]
+            pos += _NONCE
+        if len(blob) < pos:
+            raise IntegrityError(f"{what}: truncated header")
+        return cls(flags, algorithm, kdf, key_id, salt, nonce, pos)
+
+
+class Codec:
+    """Seals bytes for storage and opens them again, according to settings and a keyring."""
+
+    def __init__(self, settings: CodecSettings | None = None, keyring: Keyring | None = None) -> None:
+        self.settings = settings or CodecSettings()
+        self.keyring = keyring or Keyring()
+        self.plain = self.settings.compression is None and self.settings.cipher is None
+        self._local = threading.local()  # zstd (de)compressors are not thread-safe
+        if self.settings.cipher is not None:
+            self.keyring.writing_key()  # fail now, not at the first write, if no key is configured
+            _aead(1, bytes(32))
+        if self.settings.compression is not None:
+            _zstd()
+
+    def seal(self, data: bytes, context: bytes) -> bytes:
+        """The stored form of ``data`` (unchanged when neither compression nor encryption is on)."""
+        if self.plain:
+            return data
+        flags, body = 0, data
+        if self.settings.compression is not None:
+            flags |= _FLAG_ZSTD
+            body = self._compressor().compress(body)
+        if self.settings.cipher is None:
+            return _FIXED.pack(MAGIC, VERSION, flags, 0, 0, bytes(8)) + body
+        flags |= _FLAG_ENCRYPTED
+        algorithm = _ALGORITHMS[self.settings.cipher]
+        key, salt = self.keyring.writing_key()
+        header = _FIXED.pack(MAGIC, VERSION, flags, algorithm, 1 if salt else 0, key.id)
+        if salt:
+            header += bytes(SCRYPT_PARAMS) + salt
+        nonce = os.urandom(_NONCE)
+        header += nonce
+        sealed: bytes = _aead(algorithm, key.material).encrypt(nonce, body, header + b"\0" + context)
+        return header + sealed
+
+    def open(self, blob: bytes, context: bytes, what: str) -> bytes:
+        """The data sealed in ``blob`` (plain bytes pass through).
+
+        Raises :class:`KeyRequiredError`, :class:`DecryptionError` or :class:`IntegrityError`.
+        """
+        if not blob.startswith(MAGIC):
+            return blob
+        header = _Header.parse(blob, what)
+        body = blob[header.size :]
+        if header.flags & _FLAG_ENCRYPTED:
+            key = self.keyring.reading_key(header.key_id, header.salt, what)
+            from cryptography.exceptions import InvalidTag
+
+            try:
+                body = _aead(header.algorithm, key.material).decrypt(
+                    header.nonce, body, blob[: header.size] + b"\0" + context
+                )
+            except InvalidTag:
+                raise IntegrityError(
+                    f"{what} does not check out (changed, damaged, or moved from another session)"
+                ) from None
+        if header.flags & _FLAG_ZSTD:
+            try:
+                body = self._decompressor().decompress(body, max_output_size=_MAX_EXPANSION)
+            except Exception as exc:  # zstd raises its own ZstdError
+                raise IntegrityError(f"{what}: compressed data is damaged ({exc})") from None
+        return body
+
+    def _compressor(self) -> Any:
+        compressor = getattr(self._local, "compressor", None)
+        if compressor is None:
+            compressor = _zstd().ZstdCompressor(level=self.settings.level, write_checksum=True)
+            self._local.compressor = compressor
+        return compressor
+
+    def _decompressor(self) -> Any:
+        decompressor = getattr(self._local, "decompressor", None)
+        if decompressor is None:
+            decompressor = _zstd().ZstdDecompressor()
+            self._local.decompressor = decompressor
+        return decompressor
+
+
+def inspect_envelope(blob: bytes) -> EnvelopeInfo:
+    """What a stored blob's header says, without opening it."""
+    if not blob.startswith(MAGIC):
+        return EnvelopeInfo(compressed=False, encrypted=False)
+    header = _Header.parse(blob, "file")
+    encrypted = bool(header.flags & _FLAG_ENCRYPTED)
+    return EnvelopeInfo(
+        compressed=bool(header.flags & _FLAG_ZSTD),
+        encrypted=encrypted,
+        algorithm=_ALGORITHM_NAMES.get(header.algorithm),
+        key_id=header.key_id.hex() if encrypted else None,
+        passphrase=bool(header.kdf),
+    )
+
+
+PLAIN = Codec()

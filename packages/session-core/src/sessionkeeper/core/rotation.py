@@ -1,0 +1,113 @@
+"""Key management over whole directories: how each file is sealed, and re-sealing under a new key.
+
+Rotation rewrites one file at a time with an atomic replace, so a rotation killed at any point
+leaves every file readable with the old key or the new one; the caller keeps both keys available
+until :func:`rotate_keys` has returned (``session key rotate`` writes the key file as
+``new, old`` first and drops the old key only at the end).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import ExitStack, closing
+from pathlib import Path
+
+import attrs
+import orjson
+
+from . import journal
+from .catalog import app_store_paths, list_sessions, user_store_paths
+from .codec import Codec, EnvelopeInfo, inspect_envelope
+from .errors import SessionkeeperError, SessionLockedError
+from .fs import filesystem
+from .locks import FileLock, is_held
+from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, StorePaths, journal_context, snapshot_context
+
+__all__ = ["SealedFile", "key_status", "rotate_keys"]
+
+
+@attrs.frozen
+class SealedFile:
+    """How one stored file is written (``envelope`` None: empty or unreadable header)."""
+
+    path: Path
+    store: str
+    kind: str  # "snapshot", "backup" or "journal"
+    envelope: EnvelopeInfo | None
+    problem: str | None = None
+
+
+def _stores(data_dir: Path, user_dir: Path) -> Iterator[StorePaths]:
+    for entry in list_sessions(data_dir):
+        if not entry.legacy:  # the old tool's files are never rewritten
+            yield entry.paths
+    for paths in (app_store_paths(data_dir), user_store_paths(user_dir)):
+        if paths.exists():
+            yield paths
+
+
+def _files(paths: StorePaths) -> Iterator[tuple[str, Path]]:
+    for kind, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
+        if path.exists():
+            yield kind, path
+    for epoch in paths.journal_epochs():
+        yield "journal", paths.journal(epoch)
+
+
+def key_status(data_dir: Path, user_dir: Path) -> list[SealedFile]:
+    """Every file of every store (but the old tool's): plain, compressed or encrypted, and under
+    which key id. Reads headers only; needs no key."""
+    fs = filesystem()
+    result = []
+    for paths in _stores(data_dir, user_dir):
+        for kind, path in _files(paths):
+            try:
+                blob = fs.read_bytes(path, MAX_JOURNAL_BYTES if kind == "journal" else MAX_SNAPSHOT_BYTES)
+                head = (journal.first_payload(blob) or b"") if kind == "journal" else blob
+                envelope = inspect_envelope(head) if head else None
+                result.append(SealedFile(path, paths.name, kind, envelope))
+            except (OSError, SessionkeeperError) as exc:
+                result.append(SealedFile(path, paths.name, kind, None, str(exc)))
+    return result
+
+
+def _reseal_journal(blob: bytes, paths: StorePaths, path: Path, old: Codec, new: Codec) -> bytes:
+    context = journal_context(paths.name)
+    scanned = journal.scan(blob, functools.partial(old.open, context=context, what=f"journal {path.name}"))
+    records = ([scanned.header] if scanned.header is not None else []) + scanned.records
+    return b"".join(journal.frame(new.seal(orjson.dumps(record), context)) for record in records)
+
+
+def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_timeout: float = 10.0) -> int:
+    """Re-seal every file of every store with ``new`` (reading with ``old``); returns how many.
+
+    Refuses (:class:`SessionLockedError`) while any store is open in a running process: such a
+    process would go on writing with the key it started with. Each store is rewritten under its
+    compaction and journal locks, one atomic file replacement at a time.
+    """
+    fs = filesystem()
+    stores = list(_stores(data_dir, user_dir))
+    busy = [paths.name for paths in stores if is_held(paths.live)]
+    if busy:
+        raise SessionLockedError(
+            f"{', '.join(busy)} {'is' if len(busy) == 1 else 'are'} open in a running process; "
+            "stop it first, then rotate"
+        )
+    rewritten = 0
+    for paths in stores:
+        with ExitStack() as held:
+            for lock_path in (paths.compact_lock, paths.lock):
+                lock = held.enter_context(closing(FileLock(lock_path)))
+                held.enter_context(lock.exclusive(lock_timeout))
+            for kind, path in _files(paths):
+                if kind == "journal":
+                    blob = fs.read_bytes(path, MAX_JOURNAL_BYTES)
+                    sealed = _reseal_journal(blob, paths, path, old, new)
+                else:
+                    context = snapshot_context(paths.name)
+                    data = old.open(fs.read_bytes(path, MAX_SNAPSHOT_BYTES), context, path.name)
+                    sealed = new.seal(data, context)
+                fs.write_atomic(path, sealed)
+                rewritten += 1
+    return rewritten
