@@ -115,6 +115,25 @@ EN: dict[str, str] = {
     "verify.status.ok": "ok",
     "verify.status.absent": "not created yet",
     "verify.status.damaged": "DAMAGED",
+    # -- keys ------------------------------------------------------------------------------------------
+    "key.exists": (
+        "{path} already exists; a key file is never overwritten "
+        "(use --force only if nothing is sealed with it)"
+    ),
+    "key.created": "Wrote a new key to {path} (key id {id}). To use it: export SESSIONKEEPER_KEY_FILE={path}",
+    "key.writing": "New files are written: {how}",
+    "key.sealing.plain": "plain",
+    "key.sealing.empty": "(empty)",
+    "key.rotate_needs_file": (
+        "rotation needs a key file (SESSIONKEEPER_KEY_FILE or key-file in [tool.sessionkeeper]); "
+        "a key given in SESSIONKEEPER_KEY or a passphrase cannot be rewritten"
+    ),
+    "key.rotated": "Re-sealed {count} file(s) under key {id}; {path} now holds only the new key.",
+    "column.file": "File",
+    "column.sealing": "Written as",
+    "column.key_id": "Key id",
+    "opt.key_out": "Where to write the key file (default: the user directory's 'key').",
+    "opt.key_force": "Overwrite an existing key file.",
     # -- table columns ----------------------------------------------------------------------------------
     "column.session": "Session",
     "column.started": "Started",
@@ -281,6 +300,34 @@ EN: dict[str, str] = {
         "  session verify\n"
         "  session verify --json"
     ),
+    "help.key": (
+        "Manage encryption keys for files at rest.\n\n"
+        "Encryption is on when a key is configured: SESSIONKEEPER_KEY_FILE (or key-file in "
+        "[tool.sessionkeeper]), SESSIONKEEPER_KEY or SESSIONKEEPER_PASSPHRASE.\n\n"
+        "\b\nExamples:\n"
+        "  session key new\n"
+        "  session key status\n"
+        "  session key rotate"
+    ),
+    "help.new": (
+        "Write a new random 256-bit key to a key file readable only by you.\n\n"
+        "\b\nExamples:\n"
+        "  session key new\n"
+        "  session key new -o ~/.config/sessionkeeper/key --json"
+    ),
+    "help.status": (
+        "Show which files are plain, compressed or encrypted, and under which key id. Needs no key.\n\n"
+        "\b\nExamples:\n"
+        "  session key status\n"
+        "  session key status --json"
+    ),
+    "help.rotate": (
+        "Re-encrypt every file under a new key, then keep only the new key in the key file.\n\n"
+        "Killed at any point, every file stays readable: both keys stay in the key file until the end. "
+        "Stop running sessions first.\n\n"
+        "\b\nExamples:\n"
+        "  session key rotate"
+    ),
 }
 
 KO: dict[str, str] = {
@@ -387,6 +434,25 @@ KO: dict[str, str] = {
     "verify.status.ok": "정상",
     "verify.status.absent": "아직 없음",
     "verify.status.damaged": "손상됨",
+    # -- keys ------------------------------------------------------------------------------------------
+    "key.exists": (
+        "{path}이(가) 이미 있습니다. 키 파일은 덮어쓰지 않습니다"
+        "(그 키로 암호화된 것이 없을 때만 --force)"
+    ),
+    "key.created": "새 키를 {path}에 썼습니다(키 ID {id}). 사용하려면: export SESSIONKEEPER_KEY_FILE={path}",
+    "key.writing": "새 파일을 쓰는 방식: {how}",
+    "key.sealing.plain": "평문",
+    "key.sealing.empty": "(비어 있음)",
+    "key.rotate_needs_file": (
+        "키 교체에는 키 파일이 필요합니다(SESSIONKEEPER_KEY_FILE 또는 [tool.sessionkeeper]의 key-file). "
+        "SESSIONKEEPER_KEY나 암호문으로 준 키는 바꿔 쓸 수 없습니다"
+    ),
+    "key.rotated": "파일 {count}개를 키 {id}로 다시 봉인했습니다. {path}에는 이제 새 키만 있습니다.",
+    "column.file": "파일",
+    "column.sealing": "저장 방식",
+    "column.key_id": "키 ID",
+    "opt.key_out": "키 파일을 쓸 곳(기본: 사용자 디렉터리의 'key').",
+    "opt.key_force": "기존 키 파일을 덮어씁니다.",
     # -- table columns ----------------------------------------------------------------------------------
     "column.session": "세션",
     "column.started": "시작",
@@ -551,6 +617,34 @@ KO: dict[str, str] = {
         "\b\n예:\n"
         "  session verify\n"
         "  session verify --json"
+    ),
+    "help.key": (
+        "저장된 파일의 암호화 키를 관리합니다.\n\n"
+        "키가 설정되면 암호화가 켜집니다: SESSIONKEEPER_KEY_FILE(또는 [tool.sessionkeeper]의 key-file), "
+        "SESSIONKEEPER_KEY, SESSIONKEEPER_PASSPHRASE.\n\n"
+        "\b\n예:\n"
+        "  session key new\n"
+        "  session key status\n"
+        "  session key rotate"
+    ),
+    "help.new": (
+        "본인만 읽을 수 있는 키 파일에 새 256비트 무작위 키를 씁니다.\n\n"
+        "\b\n예:\n"
+        "  session key new\n"
+        "  session key new -o ~/.config/sessionkeeper/key --json"
+    ),
+    "help.status": (
+        "어떤 파일이 평문, 압축, 암호화 상태인지와 키 ID를 보여 줍니다. 키가 필요 없습니다.\n\n"
+        "\b\n예:\n"
+        "  session key status\n"
+        "  session key status --json"
+    ),
+    "help.rotate": (
+        "모든 파일을 새 키로 다시 암호화한 뒤 키 파일에는 새 키만 남깁니다.\n\n"
+        "어느 순간에 중단되어도 모든 파일을 읽을 수 있습니다. 끝날 때까지 두 키가 키 파일에 남습니다. "
+        "먼저 실행 중인 세션을 멈추세요.\n\n"
+        "\b\n예:\n"
+        "  session key rotate"
     ),
 }
 

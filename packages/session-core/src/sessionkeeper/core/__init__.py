@@ -18,7 +18,7 @@ from .catalog import (
     write_current,
 )
 from .codec import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
-from .config import FsyncPolicy, resolve_codec
+from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_key_file, resolve_user_dir
 from .converter import converter
 from .errors import (
     CorruptSessionError,
@@ -44,7 +44,7 @@ from .info import LoadSummary, SessionInfo
 from .keys import Key, Keyring, generate_key, read_key_file, write_key_file
 from .maintenance import StoreCheck, checkpoint_session, export_session, import_session, verify_store
 from .manager import SessionManager
-from .reading import SessionView, read_session
+from .reading import ScopeView, SessionView, read_scope, read_session
 from .rotation import SealedFile, key_status, rotate_keys
 from .scopes import StateScope
 from .state import State
@@ -72,6 +72,7 @@ __all__ = [
     "LoadSummary",
     "NoActiveSessionError",
     "SaveError",
+    "ScopeView",
     "SealedFile",
     "SessionEntry",
     "SessionInfo",
@@ -103,8 +104,12 @@ __all__ = [
     "prune_sessions",
     "read_current",
     "read_key_file",
+    "read_scope",
     "read_session",
     "resolve_codec",
+    "resolve_data_dir",
+    "resolve_key_file",
+    "resolve_user_dir",
     "rotate_keys",
     "session_paths",
     "sessions_dir",

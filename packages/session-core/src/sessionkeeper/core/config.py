@@ -28,6 +28,7 @@ __all__ = [
     "resolve_codec",
     "resolve_data_dir",
     "resolve_fsync",
+    "resolve_key_file",
     "resolve_user_dir",
 ]
 
@@ -99,6 +100,15 @@ def project_settings(start: Path | None = None) -> dict[str, object]:
     return {}
 
 
+def resolve_key_file(project_dir: Path | None = None) -> Path | None:
+    """The configured key file (``SESSIONKEEPER_KEY_FILE``, else ``key-file`` in pyproject), if any."""
+    raw = os.environ.get(KEY_FILE_ENV)
+    if raw is None:
+        value = project_settings(project_dir).get("key-file")
+        raw = None if value is None else str(value)
+    return Path(raw).expanduser() if raw else None
+
+
 def resolve_codec(project_dir: Path | None = None) -> Codec:
     """The codec configured by the environment, else by ``[tool.sessionkeeper]``; plain by default.
 
@@ -125,9 +135,9 @@ def resolve_codec(project_dir: Path | None = None) -> Codec:
         from .keys import decode_key
 
         keys.append(decode_key(raw_key, KEY_ENV))
-    key_file = setting(KEY_FILE_ENV, "key-file")
-    if key_file:
-        keys.extend(read_key_file(Path(key_file).expanduser()))
+    key_file = resolve_key_file(project_dir)
+    if key_file is not None:
+        keys.extend(read_key_file(key_file))
     passphrase = env.get(PASSPHRASE_ENV)
     keyring = Keyring(keys, passphrase.encode() if passphrase else None)
     compression = setting(COMPRESSION_ENV, "compression")

@@ -47,11 +47,15 @@ class InvalidSessionIdError(SessionkeeperError, ValueError):
 
 
 class SessionNotFoundError(SessionkeeperError, LookupError):
-    """No session with that id exists in the data directory."""
+    """No session with that id (or, with ``session_id`` None, no session at all) in a directory."""
 
-    def __init__(self, session_id: str, where: str) -> None:
-        super().__init__(f"no session {session_id} in {where}")
+    def __init__(self, session_id: str | None, where: str) -> None:
+        if session_id is None:
+            super().__init__(f"there is no session in {where}; start one first")
+        else:
+            super().__init__(f"no session {session_id} in {where}")
         self.session_id = session_id
+        self.where = where
 
 
 class NoActiveSessionError(SessionkeeperError, RuntimeError):

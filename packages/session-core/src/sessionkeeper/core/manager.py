@@ -205,7 +205,7 @@ class SessionManager:
             if session_id is None:
                 entries = catalog.list_sessions(self.data_dir)
                 if not entries:
-                    raise SessionNotFoundError("to resume", str(catalog.sessions_dir(self.data_dir)))
+                    raise SessionNotFoundError(None, str(catalog.sessions_dir(self.data_dir)))
                 session_id = entries[-1].session_id
             return self._attach(validate_session_id(session_id)).session_id
 

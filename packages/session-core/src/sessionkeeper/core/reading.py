@@ -18,11 +18,11 @@ from .codec import Codec
 from .config import resolve_codec
 from .errors import SessionNotFoundError
 from .events import Event, event_from_stored
-from .snapshot import SessionDocument, parse_session_document
-from .store import LoadReport, load_store
+from .snapshot import ScopeDocument, SessionDocument, parse_scope_document, parse_session_document
+from .store import LoadReport, StorePaths, load_store
 from .values import decode_stored
 
-__all__ = ["SessionView", "read_session"]
+__all__ = ["ScopeView", "SessionView", "read_scope", "read_session"]
 
 _MISSING: Any = object()
 
@@ -87,3 +87,33 @@ def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) ->
         temp=doc.temp if doc else {},
         report=loaded.report,
     )
+
+
+@attrs.frozen
+class ScopeView:
+    """A USER or APP store as it is on disk now (snapshot plus journals)."""
+
+    scope: str
+    values: immutables.Map[str, Any]
+    report: LoadReport
+
+    def get(self, key: str, default: Any = None) -> Any:
+        data = self.values.get(key, _MISSING)
+        return default if data is _MISSING else decode_stored(data)
+
+    def keys(self) -> list[str]:
+        return sorted(self.values.keys())
+
+
+def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
+    return doc.values, [], doc.journal_epoch
+
+
+def read_scope(paths: StorePaths, scope: str, codec: Codec | None = None) -> ScopeView:
+    """Read a USER (``user_store_paths``) or APP (``app_store_paths``) store without any lock
+    and without writing anything; an empty view if it does not exist yet."""
+    codec = codec if codec is not None else resolve_codec()
+    loaded = load_store(
+        paths, lambda data: parse_scope_document(data, scope), _scope_initial, salvage=True, codec=codec
+    )
+    return ScopeView(scope, loaded.values, loaded.report)

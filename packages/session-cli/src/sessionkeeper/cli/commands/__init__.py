@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "import": "transfer:import_command",
     "prune": "maintenance:prune",
     "verify": "maintenance:verify",
+    "key": "keys:key",
 }
 
 
