@@ -39,15 +39,9 @@ class Settings:
     @functools.cached_property
     def places(self) -> Places:
         """Core's resolution of the data and user directories (no file is touched)."""
-        from sessionkeeper.core import SessionManager
+        from sessionkeeper.core import resolve_data_dir, resolve_user_dir
 
-        # Core keeps its resolution rules (option, environment, defaults) private; a manager that
-        # is constructed but never started does no I/O and exposes the result.
-        try:
-            probe = SessionManager(data_dir=self.data_dir_option, handle_signals=False)
-        except ValueError as exc:  # e.g. an invalid SESSIONKEEPER_FSYNC
-            raise CliError("error.config", detail=str(exc)) from None
-        return Places(probe.data_dir, probe.user_dir)
+        return Places(resolve_data_dir(self.data_dir_option), resolve_user_dir(None))
 
     def existing_data_dir(self) -> Path:
         """The data directory, which must exist already (reading commands never create it)."""
@@ -81,7 +75,10 @@ class Settings:
 
         console.route_core_warnings()
         places = self.places
-        session = SessionManager(data_dir=places.data_dir, user_dir=places.user_dir, handle_signals=False)
+        try:
+            session = SessionManager(data_dir=places.data_dir, user_dir=places.user_dir, handle_signals=False)
+        except ValueError as exc:  # e.g. an invalid SESSIONKEEPER_FSYNC
+            raise CliError("error.config", detail=str(exc)) from None
         try:
             yield session
         finally:

@@ -85,7 +85,7 @@ EN: dict[str, str] = {
     "recover.repaired": "wrote a fresh snapshot; the backup was kept",
     "checkpoint.done": "Checkpointed {id}: {keys} key(s) and {events} event(s) in a fresh snapshot.",
     "info.current": "{id} (current)",
-    "info.keys": "{counts} (user and app as of the session's last checkpoint)",
+    "info.keys": "{counts}",
     "info.size": "{size} in {files} file(s)",
     "info.live": "yes, a running process has it open",
     "info.not_live": "no",
@@ -404,7 +404,7 @@ KO: dict[str, str] = {
     "recover.repaired": "새 스냅샷을 썼습니다. 백업은 그대로 둡니다",
     "checkpoint.done": "{id} 체크포인트 완료: 키 {keys}개, 이벤트 {events}개를 새 스냅샷에 담았습니다.",
     "info.current": "{id} (현재 세션)",
-    "info.keys": "{counts} (사용자와 앱은 세션의 마지막 체크포인트 기준)",
+    "info.keys": "{counts}",
     "info.size": "파일 {files}개, {size}",
     "info.live": "예, 실행 중인 프로세스가 열어 두었습니다",
     "info.not_live": "아니요",
@@ -436,8 +436,7 @@ KO: dict[str, str] = {
     "verify.status.damaged": "손상됨",
     # -- keys ------------------------------------------------------------------------------------------
     "key.exists": (
-        "{path}이(가) 이미 있습니다. 키 파일은 덮어쓰지 않습니다"
-        "(그 키로 암호화된 것이 없을 때만 --force)"
+        "{path}이(가) 이미 있습니다. 키 파일은 덮어쓰지 않습니다(그 키로 암호화된 것이 없을 때만 --force)"
     ),
     "key.created": "새 키를 {path}에 썼습니다(키 ID {id}). 사용하려면: export SESSIONKEEPER_KEY_FILE={path}",
     "key.writing": "새 파일을 쓰는 방식: {how}",

@@ -32,7 +32,7 @@ _VALUE_WIDTH = 60  # characters of a value in the `show` table
 @click.pass_obj
 def info(settings: Settings, as_json: bool) -> None:
     """Describe the current session."""
-    from sessionkeeper.core import list_sessions, read_session
+    from sessionkeeper.core import app_store_paths, list_sessions, read_scope, read_session, user_store_paths
 
     data_dir, session_id = settings.current_session()
     view = read_session(data_dir, session_id)
@@ -40,9 +40,13 @@ def info(settings: Settings, as_json: bool) -> None:
     files = _files(entry.paths) if entry is not None else []
     size = sum(file_size for _, file_size in files)
     live = entry.live if entry is not None else False
-    # USER and APP counts are the copies in the session's last snapshot: core can read those stores
-    # only by opening them for writing, which a reading command must not do.
-    keys = {"session": len(view.values), "user": len(view.user), "app": len(view.app)}
+    # USER and APP are read from their own stores, lock-free (the session file holds only copies).
+    places = settings.places
+    keys = {
+        "session": len(view.values),
+        "user": len(read_scope(user_store_paths(places.user_dir), "user").values),
+        "app": len(read_scope(app_store_paths(data_dir), "app").values),
+    }
     report = view.report
     if as_json:
         render.emit_json(

@@ -118,7 +118,7 @@ def delete(settings: Settings, key: str, scope: str, as_json: bool) -> None:
 # -- helpers ---------------------------------------------------------------------------------------
 def _read_scope(settings: Settings, scope: StateScope, key: str) -> Any:
     """A USER or APP value, or ``_MISSING``; a store that does not exist yet is not created."""
-    from sessionkeeper.core import StateScope, app_store_paths, user_store_paths
+    from sessionkeeper.core import StateScope, app_store_paths, read_scope, user_store_paths
 
     places = settings.places
     if scope is StateScope.APP:
@@ -128,8 +128,11 @@ def _read_scope(settings: Settings, scope: StateScope, key: str) -> Any:
         paths = user_store_paths(places.user_dir)
     if not paths.exists():
         return _MISSING
-    with settings.scope_manager(scope) as session:
-        return session.get(key, scope, _MISSING)
+    # Lock-free and read-only: reading a value never writes a file.
+    view = read_scope(paths, scope.value)
+    for line in view.report.warnings + view.report.dropped:
+        console.warn(f"{scope.value} scope: {line}")
+    return view.get(key, _MISSING)
 
 
 @contextmanager
