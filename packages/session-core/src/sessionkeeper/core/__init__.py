@@ -6,6 +6,8 @@ for tools that work on stored sessions (the CLI, the hooks, the analyzer).
 
 from __future__ import annotations
 
+import logging
+
 from .catalog import (
     SessionEntry,
     app_store_paths,
@@ -49,6 +51,9 @@ from .rotation import SealedFile, key_status, rotate_keys
 from .scopes import StateScope
 from .state import State
 from .store import LoadReport, StorePaths
+
+# A library stays silent unless the program configures logging (the CLI routes warnings itself).
+logging.getLogger("sessionkeeper.core").addHandler(logging.NullHandler())
 
 __all__ = [
     "PLAIN",

@@ -83,21 +83,46 @@ PASSPHRASE_ENV = "SESSIONKEEPER_PASSPHRASE"  # noqa: S105 - the name of a variab
 _OFF = ("", "none", "off", "no")
 
 
-def project_settings(start: Path | None = None) -> dict[str, object]:
-    """``[tool.sessionkeeper]`` of the nearest ``pyproject.toml`` at or above ``start`` (cwd)."""
-    import tomllib
+_project_cache: dict[tuple[str, int], dict[str, object]] = {}
+_codec_cache: dict[tuple[object, ...], Codec] = {}
 
+
+def _project_file(start: Path | None) -> Path | None:
     directory = (start or Path.cwd()).absolute()
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
         if path.is_file():
-            try:
-                with path.open("rb") as file:
-                    table = tomllib.load(file).get("tool", {}).get("sessionkeeper", {})
-            except (OSError, tomllib.TOMLDecodeError):
-                return {}
-            return table if isinstance(table, dict) else {}
-    return {}
+            return path
+    return None
+
+
+def _mtime(path: Path | None) -> int:
+    try:
+        return path.stat().st_mtime_ns if path is not None else 0
+    except OSError:
+        return 0
+
+
+def project_settings(start: Path | None = None) -> dict[str, object]:
+    """``[tool.sessionkeeper]`` of the nearest ``pyproject.toml`` at or above ``start`` (cwd).
+
+    Parsed once per file version (path and modification time), so bulk readers pay nothing.
+    """
+    import tomllib
+
+    path = _project_file(start)
+    if path is None:
+        return {}
+    cache_key = (str(path), _mtime(path))
+    cached = _project_cache.get(cache_key)
+    if cached is None:
+        try:
+            with path.open("rb") as file:
+                table = tomllib.load(file).get("tool", {}).get("sessionkeeper", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            table = {}
+        cached = _project_cache[cache_key] = table if isinstance(table, dict) else {}
+    return cached
 
 
 def resolve_key_file(project_dir: Path | None = None) -> Path | None:
@@ -116,6 +141,27 @@ def resolve_codec(project_dir: Path | None = None) -> Codec:
     or ``key-file`` in pyproject) switches encryption on with AES-256-GCM unless ``cipher`` says
     otherwise (``none`` keeps writing plain files while still reading encrypted ones).
     """
+    env = os.environ
+    project = _project_file(project_dir)
+    key_file = resolve_key_file(project_dir)
+    # The same configuration gives the same codec object: its keyring caches scrypt derivations.
+    cache_key = (
+        tuple(env.get(name) for name in _CODEC_ENV),
+        str(project),
+        _mtime(project),
+        str(key_file),
+        _mtime(key_file),
+    )
+    cached = _codec_cache.get(cache_key)
+    if cached is None:
+        cached = _codec_cache[cache_key] = _build_codec(project_dir, key_file)
+    return cached
+
+
+_CODEC_ENV = (KEY_ENV, KEY_FILE_ENV, PASSPHRASE_ENV, COMPRESSION_ENV, ZSTD_LEVEL_ENV, CIPHER_ENV)
+
+
+def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
     from .codec import PLAIN, Codec, CodecSettings
     from .errors import KeyConfigurationError
     from .keys import Keyring, read_key_file
@@ -135,7 +181,6 @@ def resolve_codec(project_dir: Path | None = None) -> Codec:
         from .keys import decode_key
 
         keys.append(decode_key(raw_key, KEY_ENV))
-    key_file = resolve_key_file(project_dir)
     if key_file is not None:
         keys.extend(read_key_file(key_file))
     passphrase = env.get(PASSPHRASE_ENV)

@@ -17,6 +17,23 @@ __all__ = ["converter", "passthrough_dict"]
 converter: OrjsonConverter = make_converter(detailed_validation=False, forbid_extra_keys=False)
 
 
+# cattrs' default scalar hooks coerce ("false" -> True, 5 -> "5"): stored documents are ours, so a
+# value of the wrong type is damage and must be refused, not reinterpreted.
+def _strict(kind: type, accepted: tuple[type, ...]) -> Any:
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) not in accepted:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return kind(value)
+
+    return structure
+
+
+converter.register_structure_hook(bool, _strict(bool, (bool,)))
+converter.register_structure_hook(str, _strict(str, (str,)))
+converter.register_structure_hook(int, _strict(int, (int,)))
+converter.register_structure_hook(float, _strict(float, (float, int)))
+
+
 def passthrough_dict(value: dict[str, Any]) -> dict[str, Any]:
     """Unstructure hook that hands a plain ``dict[str, Any]`` to orjson untouched.
 

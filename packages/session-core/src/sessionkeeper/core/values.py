@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path, PurePath
@@ -57,8 +57,12 @@ def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
         raise UnserializableValueError(key, str(exc), value) from None
 
 
-def encode_tree(value: Any, path: str = "") -> Any:
-    """The JSON-able tree for ``value``; raises ``_Refused`` for unsupported types."""
+def encode_tree(value: Any) -> Any:
+    """The JSON-able tree for ``value``; raises ``_Refused`` for unsupported types.
+
+    The error's path (``[2]['key'].field``) is worked out only when a value is refused, so the
+    common case builds no path strings.
+    """
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -67,53 +71,68 @@ def encode_tree(value: Any, path: str = "") -> Any:
     if kind is float:
         return value if math.isfinite(value) else {TAG: "float", "v": repr(value)}
     if kind is list:
-        return [encode_tree(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        try:
+            return [encode_tree(item) for item in value]
+        except _Refused as refused:
+            raise _locate(refused, ((f"[{i}]", item) for i, item in enumerate(value))) from None
     if kind is dict:
-        if all(type(k) is str for k in value) and TAG not in value:
-            return {k: encode_tree(v, f"{path}[{k!r}]") for k, v in value.items()}
-        return {
-            TAG: "dict",
-            "v": [
-                [encode_tree(k, f"{path}<key>"), encode_tree(v, f"{path}[{k!r}]")] for k, v in value.items()
-            ],
-        }
+        try:
+            if all(type(k) is str for k in value) and TAG not in value:
+                return {k: encode_tree(v) for k, v in value.items()}
+            return {TAG: "dict", "v": [[encode_tree(k), encode_tree(v)] for k, v in value.items()]}
+        except _Refused as refused:
+            parts = [("<key>", k) for k in value] + [(f"[{k!r}]", v) for k, v in value.items()]
+            raise _locate(refused, parts) from None
     encoder = _ENCODERS.get(kind)
     if encoder is not None:
-        return encoder(value, path)
+        return encoder(value)
     if isinstance(value, PurePath):
         return {TAG: "path", "v": str(value)}
     if attrs.has(kind):
-        return _encode_attrs(value, path)
-    raise _Refused(path, value)
+        return _encode_attrs(value)
+    raise _Refused("", value)
 
 
-def _encode_items(name: str) -> Callable[[Any, str], Any]:
-    def encode(value: Any, path: str) -> Any:
-        return {TAG: name, "v": [encode_tree(item, f"{path}<{name} item>") for item in value]}
+def _locate(refused: _Refused, parts: Iterable[tuple[str, Any]]) -> _Refused:
+    """The same refusal, with the path to the offending part (found again, on the error path only)."""
+    for label, part in parts:
+        try:
+            encode_tree(part)
+        except _Refused as inner:
+            return _Refused(label + inner.path, inner.value)
+    return refused
+
+
+def _encode_items(name: str) -> Callable[[Any], Any]:
+    def encode(value: Any) -> Any:
+        try:
+            return {TAG: name, "v": [encode_tree(item) for item in value]}
+        except _Refused as refused:
+            raise _locate(refused, ((f"<{name} item>", item) for item in value)) from None
 
     return encode
 
 
-def _encode_attrs(value: Any, path: str) -> Any:
+def _encode_attrs(value: Any) -> Any:
     # Fields go through the same tagged encoding as any value, not through cattrs, which leaves an
     # untyped field's datetime, Decimal or set to whoever reads it: here every field keeps its type.
     kind = type(value)
     if "<locals>" in kind.__qualname__:
-        raise _Refused(path, value)  # a class defined inside a function cannot be found again
-    fields = {
-        field.alias: encode_tree(getattr(value, field.name), f"{path}.{field.name}")
-        for field in attrs.fields(kind)
-        if field.init
-    }
-    return {TAG: "attrs", "class": f"{kind.__module__}:{kind.__qualname__}", "v": fields}
+        raise _Refused("", value)  # a class defined inside a function cannot be found again
+    fields = [field for field in attrs.fields(kind) if field.init]
+    try:
+        encoded = {field.alias: encode_tree(getattr(value, field.name)) for field in fields}
+    except _Refused as refused:
+        raise _locate(refused, ((f".{field.name}", getattr(value, field.name)) for field in fields)) from None
+    return {TAG: "attrs", "class": f"{kind.__module__}:{kind.__qualname__}", "v": encoded}
 
 
-_ENCODERS: dict[type, Callable[[Any, str], Any]] = {
-    datetime: lambda v, _: {TAG: "datetime", "v": v.isoformat()},
-    date: lambda v, _: {TAG: "date", "v": v.isoformat()},
-    time: lambda v, _: {TAG: "time", "v": v.isoformat()},
-    UUID: lambda v, _: {TAG: "uuid", "v": str(v)},
-    Decimal: lambda v, _: {TAG: "decimal", "v": str(v)},
+_ENCODERS: dict[type, Callable[[Any], Any]] = {
+    datetime: lambda v: {TAG: "datetime", "v": v.isoformat()},
+    date: lambda v: {TAG: "date", "v": v.isoformat()},
+    time: lambda v: {TAG: "time", "v": v.isoformat()},
+    UUID: lambda v: {TAG: "uuid", "v": str(v)},
+    Decimal: lambda v: {TAG: "decimal", "v": str(v)},
     tuple: _encode_items("tuple"),
     set: _encode_items("set"),
     frozenset: _encode_items("frozenset"),

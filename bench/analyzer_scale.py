@@ -1,0 +1,380 @@
+"""E. ``session-analyze`` on 10,000 sessions holding 1,000,000 events: <= 5 s and <= 1 GB peak RSS.
+
+Run: ``python bench/analyzer_scale.py [--reps N] [--sessions N] [--json FILE]`` (or ``run(cfg)``
+from a benchmark runner).
+
+**Data set**, generated once and cached under the temp directory (``--regenerate`` rebuilds it):
+10,000 sessions x 100 events (25 task runs of TaskStarted, two CommandExecuted, TaskCompleted),
+spread over 30 days, ~15 % failed tasks with varied error messages. The events are core's own
+models (``TaskStarted``...), unstructured by core's converter into core's snapshot layout
+(``format_version`` 2) and written with orjson as core renders snapshots. Measured ways to make
+them, per session of 100 events: ``SessionManager`` + ``record`` ~43 ms (7 minutes for 10k),
+``import_session`` ~1.5-6 ms (an fsync per file), rendering the layout directly ~0.3 ms. The
+direct way is kept honest by two checks: a sample of the files must equal, field for field,
+what core's ``export_session`` renders for them (only ``last_checkpoint``, the export's time,
+differs), and every run of the analyzer must report exactly the totals the generator recorded.
+
+**Measurement**: each repetition runs, in a fresh measuring process, the installed
+``session-analyze --quiet --output report.json`` over the whole data set as a child process,
+timing it from spawn to exit (interpreter start-up and imports included) and reading that
+child's peak RSS with ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (a fresh measurer per
+repetition, so the figure is that child's alone). The baseline, measured the same way in the same
+run and interleaved with it, is the old approach: read every file with ``json`` and walk the
+dicts, counting the same totals without validation, de-duplication or time zones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import orjson
+from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, converter, export_session
+
+from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
+
+__all__ = ["run"]
+
+SESSIONS, EVENTS_PER_SESSION = 10_000, 100
+TARGET_SECONDS, TARGET_BYTES = 5.0, 1 << 30
+NOW = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
+SINCE = "2025-09-15"  # every generated event falls after it
+GENERATOR_VERSION = 1
+ANALYZER = Path(sys.executable).with_name("session-analyze")
+TASKS = [f"{kind}-{n:03d}" for kind in ("FIX", "TEST", "FEAT", "BUILD", "DOCS", "PERF") for n in range(50)]
+COMMANDS = [
+    "pytest -q",
+    "pytest tests/unit",
+    "ruff check .",
+    "mypy --strict src",
+    "make all",
+    "git status",
+    "git push",
+    "docker build -t app .",
+    "npm test",
+    "python scripts/migrate.py",
+]
+ERRORS = [
+    "Connection timeout: Server not responding",
+    "DB locked at /var/db/app{n}.sqlite (pid {n})",
+    "File not found: src/module_{n}.py",
+    "AssertionError: expected {n} got {m}",
+    "Syntax error: Unexpected token",
+]
+
+
+# -- the data set ----------------------------------------------------------------------------------
+def _session_events(rnd: random.Random, start: datetime, totals: Counter[str]) -> list[Event]:
+    events: list[Event] = []
+    at = start
+    for _ in range(EVENTS_PER_SESSION // 4):
+        task = rnd.choice(TASKS)
+        at += timedelta(seconds=rnd.randrange(5, 300), microseconds=rnd.randrange(1_000_000))
+        events.append(TaskStarted(task_id=task, title=f"work on {task}", at=at))
+        for _ in range(2):
+            at += timedelta(seconds=rnd.randrange(1, 60), microseconds=rnd.randrange(1_000_000))
+            code = 0 if rnd.random() < 0.9 else rnd.choice((1, 2, 127))
+            totals["commands"] += 1
+            totals["commands_failed"] += code != 0
+            events.append(
+                CommandExecuted(
+                    command=rnd.choice(COMMANDS),
+                    exit_code=code,
+                    duration=round(rnd.uniform(0.1, 30), 3),
+                    cwd="/work/project",
+                    task_id=task,
+                    error="error: see log" if code else None,
+                    at=at,
+                )
+            )
+        success = rnd.random() > 0.15
+        duration = round(rnd.uniform(1, 600), 3)
+        at += timedelta(seconds=rnd.randrange(1, 30))
+        error = None
+        if not success:
+            error = rnd.choice(ERRORS).format(n=rnd.randrange(100), m=rnd.randrange(100))
+        events.append(TaskCompleted(task_id=task, success=success, duration=duration, error=error, at=at))
+        totals["tasks"] += 1
+        totals["succeeded"] += success
+        totals["duration_us"] += round(duration * 1_000_000)
+    return events
+
+
+def _render(session_id: str, started: datetime, events: list[Event]) -> bytes:
+    """Core's snapshot layout (snapshot.py's render_session_document), from core's converter."""
+    session_json = b"{}"
+    document = {
+        "session_id": session_id,
+        "started_at": started,
+        "last_checkpoint": events[-1].at,
+        "context_hash": hashlib.blake2b(session_json, digest_size=8).hexdigest(),
+        "state_data": {},
+        "scope_data": {"session": {}, "user": {}, "app": {}, "temp": {}},
+        "format_version": 2,
+        "journal_epoch": 0,
+        "resumed_from": None,
+        "events": [converter.unstructure(event, Event) for event in events],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _check_against_core(data_dir: Path, session_ids: list[str]) -> None:
+    """Our files must be what core itself renders for the same sessions."""
+    for session_id in session_ids:
+        ours = orjson.loads((data_dir / "sessions" / f"{session_id}.json").read_bytes())
+        cores = orjson.loads(export_session(data_dir, session_id))
+        ours.pop("last_checkpoint")
+        cores.pop("last_checkpoint")
+        if ours != cores:
+            raise RuntimeError(f"generated {session_id} differs from core's rendering of it")
+
+
+def dataset(sessions: int, *, regenerate: bool = False) -> tuple[Path, dict[str, int]]:
+    """The cached data set for ``sessions`` sessions (made on first use) and its expected totals."""
+    root = Path(tempfile.gettempdir()) / "sessionkeeper-bench-cache"
+    directory = root / f"analyzer-v{GENERATOR_VERSION}-{sessions}x{EVENTS_PER_SESSION}"
+    manifest = directory / "manifest.json"
+    if manifest.exists() and not regenerate:
+        return directory / "data", json.loads(manifest.read_text())
+    log(f"  E: generating {sessions:,} sessions x {EVENTS_PER_SESSION} events in {directory} (once)")
+    started = time.perf_counter()
+    if directory.exists():
+        import shutil
+
+        shutil.rmtree(directory)
+    folder = directory / "data" / "sessions"
+    folder.mkdir(parents=True)
+    rnd = random.Random(20251101)
+    totals: Counter[str] = Counter()
+    ids = []
+    for index in range(sessions):
+        start = NOW - timedelta(days=30) + timedelta(seconds=rnd.randrange(29 * 86400))
+        session_id = f"session_{start:%Y%m%d_%H%M%S}_{index:08x}"
+        events = _session_events(rnd, start, totals)
+        (folder / f"{session_id}.json").write_bytes(_render(session_id, start, events))
+        ids.append(session_id)
+    _check_against_core(directory / "data", ids[:: max(1, sessions // 20)])
+    expected = {key: int(value) for key, value in totals.items()} | {"sessions": sessions}
+    manifest.write_text(json.dumps(expected))  # written last: a cache without it is rebuilt
+    log(f"  E: generated in {time.perf_counter() - started:.0f} s ({_size(folder) / 1e6:.0f} MB)")
+    return directory / "data", expected
+
+
+def _size(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in os.scandir(folder))
+
+
+# -- the workloads -----------------------------------------------------------------------------------
+def old_approach(data_dir: Path) -> dict[str, Any]:
+    """The baseline: ``json`` and a walk over the dicts, as the old analyzer read its files."""
+    tasks: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    hours: Counter[int] = Counter()
+    totals = {"tasks": 0, "succeeded": 0, "duration_us": 0, "commands": 0, "commands_failed": 0}
+    for path in sorted((data_dir / "sessions").glob("*.json")):
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+        for event in document.get("events", []):
+            kind = event.get("kind")
+            if kind == "task_completed":
+                totals["tasks"] += 1
+                tasks[event["task_id"]] += 1
+                if event["success"]:
+                    totals["succeeded"] += 1
+                else:
+                    failures[event["task_id"]] += 1
+                totals["duration_us"] += round((event.get("duration") or 0) * 1_000_000)
+                hours[datetime.fromisoformat(event["at"]).hour] += 1
+            elif kind == "command_executed":
+                totals["commands"] += 1
+                totals["commands_failed"] += event["exit_code"] != 0
+    return totals | {"top_task": tasks.most_common(1)[0][1] if tasks else 0}
+
+
+def _workload_command(kind: str, data_dir: Path, output: Path) -> list[str]:
+    if kind == "analyzer":
+        return [
+            str(ANALYZER),
+            "--quiet",
+            "--output",
+            str(output),
+            "--data-dir",
+            str(data_dir),
+            "--since",
+            SINCE,
+            "--now",
+            NOW.isoformat(),
+            "--tz",
+            "Asia/Seoul",
+        ]
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--workload",
+        "baseline",
+        str(data_dir),
+        str(output),
+    ]
+
+
+def measure(kind: str, data_dir: Path, output: Path) -> dict[str, float]:
+    """Run one workload as a child of this (fresh) process: wall seconds, CPU seconds, peak RSS."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        _workload_command(kind, data_dir, output), capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024.0}
+
+
+def _measure_in_fresh_process(kind: str, data_dir: Path, output: Path) -> dict[str, float]:
+    script = str(Path(__file__).resolve())
+    done = subprocess.run(
+        [sys.executable, script, "--measure", kind, str(data_dir), str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {kind} failed: {done.stderr.strip()[-800:]}")
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def _verify(kind: str, output: Path, expected: dict[str, int]) -> None:
+    report = orjson.loads(output.read_bytes())
+    if kind == "analyzer":
+        stats = report["stats"]
+        got = {
+            "tasks": stats["total_tasks"],
+            "succeeded": stats["succeeded"],
+            "commands": stats["commands_run"],
+            "commands_failed": stats["commands_failed"],
+            "sessions": report["sessions_analyzed"],
+            "seconds": stats["total_execution_seconds"],
+        }
+        want: dict[str, float] = {
+            key: expected[key] for key in ("tasks", "succeeded", "commands", "commands_failed", "sessions")
+        }
+        want["seconds"] = round(expected["duration_us"] / 1_000_000, 3)
+        if report["files_skipped"] or got != want:
+            raise RuntimeError(f"the analyzer's totals are wrong: {got} != {want}")
+    else:
+        keys = ("tasks", "succeeded", "commands", "commands_failed", "duration_us")
+        if any(report[key] != expected[key] for key in keys):
+            raise RuntimeError(f"the baseline's totals are wrong: {report}")
+
+
+# -- the benchmark -------------------------------------------------------------------------------------
+def run(cfg: Config, *, regenerate: bool = False) -> list[Figure]:
+    """Figures E1 (wall time), E2 (peak RSS) and E3 (CPU time) against the old approach."""
+    sessions = cfg.size(SESSIONS, 500)
+    data_dir, expected = dataset(sessions, regenerate=regenerate)
+    reps = cfg.reps
+    log(f"  E: session-analyze over {sessions:,} sessions / {expected['tasks'] * 4:,} events ({reps} reps)")
+    samples: dict[str, list[dict[str, float]]] = {"analyzer": [], "baseline": []}
+    with tempfile.TemporaryDirectory(prefix="sessionkeeper-bench-analyzer-") as scratch:
+        for rep in range(reps):
+            order = ["analyzer", "baseline"] if rep % 2 == 0 else ["baseline", "analyzer"]
+            for kind in order:
+                output = Path(scratch) / f"{kind}-{rep}.json"
+                samples[kind].append(_measure_in_fresh_process(kind, data_dir, output))
+                _verify(kind, output, expected)
+            log(
+                f"     rep {rep + 1}: analyzer {samples['analyzer'][-1]['seconds']:.2f} s, "
+                f"baseline {samples['baseline'][-1]['seconds']:.2f} s, load {os.getloadavg()[0]:.1f}"
+            )
+
+    def series(kind: str, key: str, scale: float = 1.0) -> tuple[float, ...]:
+        return tuple(sample[key] / scale for sample in samples[kind])
+
+    mb = 1 << 20
+    figures = [
+        ("E1", "session-analyze wall time (spawn to exit)", Kind.DURATION, "s", "seconds", 1.0),
+        ("E2", "session-analyze peak RSS", Kind.DURATION, "MB", "rss", mb),
+        ("E3", "session-analyze CPU time (user+sys)", Kind.DURATION, "s", "cpu", 1.0),
+    ]
+    targets = {
+        "E1": Target.max_value(TARGET_SECONDS, f"<= {TARGET_SECONDS:g} s"),
+        "E2": Target.max_value(TARGET_BYTES / mb, "<= 1,024 MB"),
+        "E3": None,
+    }
+    note = f"{sessions:,} sessions, {expected['tasks'] * 4:,} events; baseline: json + dict walk"
+    return [
+        Figure(
+            bench=bench,
+            name=name,
+            kind=kind,
+            unit=unit,
+            value=median(series("analyzer", key, scale)),
+            baseline_name="old approach (json)",
+            baseline=median(series("baseline", key, scale)),
+            samples=series("analyzer", key, scale),
+            baseline_samples=series("baseline", key, scale),
+            target=targets[bench],
+            note=note if bench == "E1" else "",
+        )
+        for bench, name, kind, unit, key, scale in figures
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of each side (median reported)")
+    parser.add_argument("--quick", action="store_true", help="500 sessions instead of 10,000")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the cached data set")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--measure", nargs=3, metavar=("KIND", "DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--workload", nargs=3, metavar=("KIND", "DATA", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.workload:  # the baseline itself, in its own process
+        Path(args.workload[2]).write_text(json.dumps(old_approach(Path(args.workload[1]))))
+        return 0
+    if args.measure:  # a fresh measurer: one child, its rusage alone
+        print(json.dumps(measure(args.measure[0], Path(args.measure[1]), Path(args.measure[2]))))
+        return 0
+    cfg = Config(quick=args.quick, reps=max(1, args.reps), scratch_root=Path(tempfile.gettempdir()))
+    before = machine()
+    figures = run(cfg, regenerate=args.regenerate)
+    after = machine()
+    print()
+    print(
+        f"session-analyze at scale: medians of {cfg.reps} interleaved repetitions; load average "
+        f"{before['loadavg'][0]:.2f} -> {after['loadavg'][0]:.2f} on {after['cpus']} CPUs"
+    )
+    print()
+    print(render_table(figures))
+    missed = [f.bench for f in figures if f.verdict == "MISS"]
+    print()
+    print("all targets met" if not missed else f"targets MISSED: {', '.join(missed)}")
+    if args.json is not None:
+        document = {
+            "machine_before": before,
+            "machine_after": after,
+            "figures": [f.as_json() for f in figures],
+        }
+        args.json.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Every text a report shows, in English and Korean: one catalogue, no language checks elsewhere.
+
+Renderers ask :class:`Messages` for a key and its fields; numbers, durations, percentages, hours
+and weekdays are formatted here too, so a language is one table. Both tables have the same keys
+(a test checks it), so a missing translation fails a test, not a user's report.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+__all__ = ["CATALOGUE", "LANGUAGES", "Messages", "default_language", "plain"]
+
+LANGUAGES: Final = ("en", "ko")
+
+CATALOGUE: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "title": "Session report",
+        "period": "Period: {since} \u2013 {until} ({days} days, {timezone})",
+        "sessions": "Sessions analysed: {count} (read: {read}, files skipped: {skipped})",
+        "section.stats": "Execution statistics",
+        "section.frequent": "Frequent tasks",
+        "section.failures": "Failures",
+        "section.productivity": "Productivity",
+        "section.errors": "Error patterns",
+        "section.commands": "Commands",
+        "section.suggestions": "Suggestions",
+        "section.skipped": "Skipped files",
+        "section.notes": "Notes",
+        "stats.total": "Total tasks: {count}",
+        "stats.succeeded": "Succeeded: {count} ({rate})",
+        "stats.failed": "Failed: {count}",
+        "stats.total_time": "Total execution time: {duration}",
+        "stats.average_time": "Average execution time: {duration} (over {timed} timed runs)",
+        "stats.average_time.one": "Average execution time: {duration} (one timed run)",
+        "stats.unfinished": "Started but not finished: {count}",
+        "stats.commands": "Commands run: {count} (failed: {failed})",
+        "frequent.item": "{task_id}: {count} runs",
+        "frequent.item.one": "{task_id}: {count} run",
+        "frequent.slowest": "Slowest on average:",
+        "frequent.slow_item": "{task_id}: {duration} ({runs} timed runs)",
+        "frequent.slow_item.one": "{task_id}: {duration} ({runs} timed run)",
+        "failures.item": "{task_id}: {failed} of {runs} runs failed",
+        "productivity.session": "Average session length: {duration} ({sessions} sessions)",
+        "productivity.session.one": "Average session length: {duration} (one session)",
+        "productivity.active": "Most active hours: {hours}",
+        "productivity.hour": "{hour:02d}h ({tasks})",
+        "productivity.weekday": "Busiest weekday: {day} ({tasks} tasks)",
+        "productivity.weekday.one": "Busiest weekday: {day} (one task)",
+        "productivity.by_hour": "Tasks by hour:",
+        "errors.item": '"{message}" \u00d7{count} ({tasks})',
+        "errors.problem": "Problem tasks:",
+        "errors.problem_item": "{task_id}: {failed} of {runs} runs failed ({rate})",
+        "commands.most_used": "Most used:",
+        "commands.used_item": "{program}: {count} runs",
+        "commands.used_item.one": "{program}: {count} run",
+        "commands.failing": "Failing most:",
+        "commands.failing_item": "{program}: {failed} of {runs} runs failed ({rate})",
+        "none": "(none)",
+        "not_available": "n/a",
+        "suggestions.none": (
+            "(none: suggestions need at least {min_tasks} finished tasks or repeated failures)"
+        ),
+        "skipped.item": "{file}: {reason} — {detail}",
+        "suggest.failing_task": "{task_id} failed {failed} of {runs} runs — look for the root cause",
+        "suggest.productive_hours": (
+            "{start:02d}\u2013{end:02d}h is your most productive time ({count} of {total} successful tasks)"
+        ),
+        "suggest.low_success_rate": (
+            "Only {rate} of {total} tasks succeeded — review the tasks that fail most"
+        ),
+        "suggest.repeated_error": (
+            '"{message}" happened {count} times in {tasks} task(s) — one fix may cure them all'
+        ),
+        "suggest.failing_command": "{program} failed {failed} of {runs} runs — check how it is set up",
+        "reason.bad_name": "not a session file name",
+        "reason.bad_id": "invalid session id inside",
+        "reason.too_large": "too large",
+        "reason.unreadable": "unreadable",
+        "reason.no_key": "encrypted, no key configured",
+        "reason.malformed_event": "malformed event",
+        "reason.wrong_types": "task records of the wrong types",
+        "reason.identical_copy": "identical copy",
+        "reason.older_copy": "older copy",
+        "reason.copy": "copy",
+        "card.tasks": "tasks",
+        "card.success_rate": "success rate",
+        "card.total_time": "total execution time",
+        "card.commands": "commands run",
+        "chart.by_hour": "Tasks by hour",
+        "chart.daily": "Daily trend",
+        "chart.top": "Top tasks",
+        "chart.failures": "Failures",
+        "chart.succeeded": "succeeded",
+        "chart.failed": "failed",
+        "chart.runs": "runs",
+        "chart.tasks": "tasks",
+        "chart.no_data": "no data in this period",
+        "html.generated": "Generated {generated} · Sessionkeeper session-analyze",
+        "weekday.0": "Monday",
+        "weekday.1": "Tuesday",
+        "weekday.2": "Wednesday",
+        "weekday.3": "Thursday",
+        "weekday.4": "Friday",
+        "weekday.5": "Saturday",
+        "weekday.6": "Sunday",
+        "unit.seconds": "{value} s",
+        "unit.minutes": "{value} min",
+        "unit.hours": "{value} h",
+    },
+    "ko": {
+        "title": "세션 분석 보고서",
+        "period": "기간: {since} \u2013 {until} ({days}일, {timezone})",
+        "sessions": "분석한 세션: {count}개 (읽은 세션: {read}개, 건너뛴 파일: {skipped}개)",
+        "section.stats": "실행 통계",
+        "section.frequent": "자주 실행한 작업",
+        "section.failures": "실패한 작업",
+        "section.productivity": "생산성",
+        "section.errors": "에러 패턴",
+        "section.commands": "명령",
+        "section.suggestions": "개선 제안",
+        "section.skipped": "건너뛴 파일",
+        "section.notes": "참고",
+        "stats.total": "총 작업 수: {count}",
+        "stats.succeeded": "성공: {count} ({rate})",
+        "stats.failed": "실패: {count}",
+        "stats.total_time": "총 실행 시간: {duration}",
+        "stats.average_time": "평균 실행 시간: {duration} (시간이 기록된 실행 {timed}회 기준)",
+        "stats.average_time.one": "평균 실행 시간: {duration} (시간이 기록된 실행 {timed}회 기준)",
+        "stats.unfinished": "시작했지만 끝나지 않은 작업: {count}",
+        "stats.commands": "실행한 명령: {count} (실패: {failed})",
+        "frequent.item": "{task_id}: {count}회",
+        "frequent.item.one": "{task_id}: {count}회",
+        "frequent.slowest": "평균 실행 시간이 가장 긴 작업:",
+        "frequent.slow_item": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
+        "frequent.slow_item.one": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
+        "failures.item": "{task_id}: {runs}회 중 {failed}회 실패",
+        "productivity.session": "평균 세션 시간: {duration} (세션 {sessions}개)",
+        "productivity.session.one": "평균 세션 시간: {duration} (세션 {sessions}개)",
+        "productivity.active": "가장 활동적인 시간대: {hours}",
+        "productivity.hour": "{hour:02d}시 ({tasks})",
+        "productivity.weekday": "가장 바쁜 요일: {day} (작업 {tasks}개)",
+        "productivity.weekday.one": "가장 바쁜 요일: {day} (작업 {tasks}개)",
+        "productivity.by_hour": "시간대별 작업:",
+        "errors.item": '"{message}" {count}회 ({tasks})',
+        "errors.problem": "문제 작업:",
+        "errors.problem_item": "{task_id}: {runs}회 중 {failed}회 실패 ({rate})",
+        "commands.most_used": "가장 많이 쓴 명령:",
+        "commands.used_item": "{program}: {count}회",
+        "commands.used_item.one": "{program}: {count}회",
+        "commands.failing": "가장 자주 실패한 명령:",
+        "commands.failing_item": "{program}: {runs}회 중 {failed}회 실패 ({rate})",
+        "none": "(없음)",
+        "not_available": "해당 없음",
+        "suggestions.none": (
+            "(제안 없음: 끝난 작업이 {min_tasks}개 이상이거나 반복된 실패가 있어야 제안합니다)"
+        ),
+        "skipped.item": "{file}: {reason} — {detail}",
+        "suggest.failing_task": "{task_id} 작업이 {runs}회 중 {failed}회 실패 - 근본 원인 분석 필요",
+        "suggest.productive_hours": (
+            "{start:02d}-{end:02d}시가 가장 생산적 (성공한 작업 {total}개 중 {count}개)"
+        ),
+        "suggest.low_success_rate": "성공률이 {rate}에 그침 (작업 {total}개) - 자주 실패하는 작업 점검 필요",
+        "suggest.repeated_error": (
+            '"{message}" 에러가 작업 {tasks}개에서 {count}회 반복 - 공통 원인 해결 필요'
+        ),
+        "suggest.failing_command": "{program} 명령이 {runs}회 중 {failed}회 실패 - 설정 점검 필요",
+        "reason.bad_name": "세션 파일 이름이 아님",
+        "reason.bad_id": "파일 안의 세션 ID가 잘못됨",
+        "reason.too_large": "파일이 너무 큼",
+        "reason.unreadable": "읽을 수 없음",
+        "reason.no_key": "암호화됨, 키가 설정되지 않음",
+        "reason.malformed_event": "잘못된 이벤트",
+        "reason.wrong_types": "작업 기록의 형식이 잘못됨",
+        "reason.identical_copy": "동일한 사본",
+        "reason.older_copy": "이전 사본",
+        "reason.copy": "사본",
+        "card.tasks": "작업 수",
+        "card.success_rate": "성공률",
+        "card.total_time": "총 실행 시간",
+        "card.commands": "실행한 명령",
+        "chart.by_hour": "시간대별 작업",
+        "chart.daily": "일별 추이",
+        "chart.top": "자주 실행한 작업",
+        "chart.failures": "실패한 작업",
+        "chart.succeeded": "성공",
+        "chart.failed": "실패",
+        "chart.runs": "회",
+        "chart.tasks": "작업",
+        "chart.no_data": "이 기간에는 데이터가 없습니다",
+        "html.generated": "생성 시각 {generated} · Sessionkeeper session-analyze",
+        "weekday.0": "월요일",
+        "weekday.1": "화요일",
+        "weekday.2": "수요일",
+        "weekday.3": "목요일",
+        "weekday.4": "금요일",
+        "weekday.5": "토요일",
+        "weekday.6": "일요일",
+        "unit.seconds": "{value}초",
+        "unit.minutes": "{value}분",
+        "unit.hours": "{value}시간",
+    },
+}
+
+
+# Control characters and bidirectional overrides in task ids or messages could rewrite a terminal
+# line or make text read differently from what it is ("Trojan Source"); they are shown as escapes.
+_UNSAFE: Final = {
+    **{code: f"\\x{code:02x}" for code in (*range(32), *range(0x7F, 0xA0))},
+    **{code: f"\\u{code:04x}" for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+
+
+def plain(text: str) -> str:
+    """``text`` safe to print on one line: control and bidi characters shown as escapes."""
+    return text.translate(_UNSAFE)
+
+
+def default_language() -> str:
+    """``ko`` when the locale asks for Korean (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else ``en``."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+class Messages:
+    """The catalogue of one language, with its number formats."""
+
+    def __init__(self, language: str) -> None:
+        if language not in CATALOGUE:
+            raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
+        self.language = language
+        self._table = CATALOGUE[language]
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return self._table[key].format(**fields)
+
+    def count(self, key: str, number: int, **fields: object) -> str:
+        """``key`` with its singular form (``key.one``) when ``number`` is 1."""
+        return self(f"{key}.one" if number == 1 else key, **fields)
+
+    def duration(self, seconds: float | None) -> str:
+        """``5.2 h`` / ``5.2시간``; ``n/a`` for an unknown duration."""
+        if seconds is None:
+            return self("not_available")
+        if seconds < 60:
+            return self("unit.seconds", value=_number(seconds))
+        if seconds < 3600:
+            return self("unit.minutes", value=_number(seconds / 60))
+        return self("unit.hours", value=_number(seconds / 3600))
+
+    def percent(self, rate: float | None) -> str:
+        """``90%`` (one decimal below 10% or when it matters), ``n/a`` without data."""
+        if rate is None:
+            return self("not_available")
+        value = rate * 100
+        return f"{value:.0f}%" if value >= 10 or value == 0 else f"{value:.1f}%"
+
+    def weekday(self, index: int) -> str:
+        return self(f"weekday.{index}")
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"

@@ -1,0 +1,44 @@
+"""session-hooks: record a task runner's tasks and commands in the current Sessionkeeper session.
+
+```python
+try:  # the hooks are optional: the runner works the same without them
+    from sessionkeeper.hooks import get_hook
+except Exception:
+    get_hook = None
+
+hook = get_hook() if get_hook else None
+if hook:
+    hook.on_task_start(task_data)
+    hook.on_command_execute(["pytest", "-q"], exit_code, duration=1.2)
+    hook.on_task_complete(task_data, success, elapsed, error_msg)
+```
+
+Importing this package is cheap and never imports session-core; the session is opened on the
+first call. Nothing here raises into the runner or prints; see :mod:`sessionkeeper.hooks.hook`.
+"""
+
+from __future__ import annotations
+
+from .hook import (
+    DEFAULT_TEXT_LIMIT,
+    TaskExecutorSessionHook,
+    get_execution_summary,
+    get_hook,
+    on_command_execute,
+    on_task_complete,
+    on_task_start,
+)
+from .redaction import REDACTED, InvalidRedactionPatternError, Redactor
+
+__all__ = [
+    "DEFAULT_TEXT_LIMIT",
+    "REDACTED",
+    "InvalidRedactionPatternError",
+    "Redactor",
+    "TaskExecutorSessionHook",
+    "get_execution_summary",
+    "get_hook",
+    "on_command_execute",
+    "on_task_complete",
+    "on_task_start",
+]
