@@ -309,14 +309,14 @@ def run(cfg: Config, *, regenerate: bool = False) -> list[Figure]:
 
     mb = 1 << 20
     figures = [
-        ("E1", "session-analyze wall time (spawn to exit)", Kind.DURATION, "s", "seconds", 1.0),
-        ("E2", "session-analyze peak RSS", Kind.DURATION, "MB", "rss", mb),
-        ("E3", "session-analyze CPU time (user+sys)", Kind.DURATION, "s", "cpu", 1.0),
+        ("S1", "session-analyze wall time (spawn to exit)", Kind.DURATION, "s", "seconds", 1.0),
+        ("S2", "session-analyze peak RSS", Kind.DURATION, "MB", "rss", mb),
+        ("S3", "session-analyze CPU time (user+sys)", Kind.DURATION, "s", "cpu", 1.0),
     ]
     targets = {
-        "E1": Target.max_value(TARGET_SECONDS, f"<= {TARGET_SECONDS:g} s"),
-        "E2": Target.max_value(TARGET_BYTES / mb, "<= 1,024 MB"),
-        "E3": None,
+        "S1": Target.max_value(TARGET_SECONDS, f"<= {TARGET_SECONDS:g} s"),
+        "S2": Target.max_value(TARGET_BYTES / mb, "<= 1,024 MB"),
+        "S3": None,
     }
     note = f"{sessions:,} sessions, {expected['tasks'] * 4:,} events; baseline: json + dict walk"
     return [
@@ -331,7 +331,7 @@ def run(cfg: Config, *, regenerate: bool = False) -> list[Figure]:
             samples=series("analyzer", key, scale),
             baseline_samples=series("baseline", key, scale),
             target=targets[bench],
-            note=note if bench == "E1" else "",
+            note=note if bench == "S1" else "",
         )
         for bench, name, kind, unit, key, scale in figures
     ]

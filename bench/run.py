@@ -21,9 +21,35 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 
 
 def _suites() -> dict[str, ModuleType]:
-    from bench import core_checkpoint, core_fsync, core_resume, core_set
+    from bench import (
+        analyzer_scale,
+        cli_startup,
+        core_checkpoint,
+        core_fsync,
+        core_resume,
+        core_set,
+        hooks_overhead,
+    )
 
-    return {"A": core_set, "B": core_checkpoint, "C": core_resume, "D": core_fsync}
+    suites = {
+        "A": core_set,
+        "B": core_checkpoint,
+        "C": core_resume,
+        "D": core_fsync,
+        "E": cli_startup,
+        "H": hooks_overhead,
+        "S": analyzer_scale,
+    }
+    try:  # the codec benchmark (compression + encryption) needs session-core's extras
+        from bench import core_codec
+    except ImportError:
+        pass
+    else:
+        suites["K"] = core_codec
+    return suites
+
+
+_ALL = "ABCDEHKS"
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -34,7 +60,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "--reps", type=int, default=None, help="repetitions per figure (default 7, 5 with --quick; min 5)"
     )
     parser.add_argument(
-        "--only", default="ABCD", help="which benchmarks to run, e.g. --only AD (default: ABCD)"
+        "--only",
+        default=_ALL,
+        help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
+        "H hooks overhead, K compression+encryption, S analyzer scale)",
     )
     parser.add_argument(
         "--scratch",
@@ -46,9 +75,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.reps is not None and args.reps < 5:
         parser.error("--reps must be at least 5 (figures are medians)")
-    unknown = set(args.only.upper()) - set("ABCD")
+    unknown = set(args.only.upper()) - set(_ALL)
     if unknown:
-        parser.error(f"--only takes letters among ABCD, not {''.join(sorted(unknown))}")
+        parser.error(f"--only takes letters among {_ALL}, not {''.join(sorted(unknown))}")
     return args
 
 
@@ -71,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     suites = _suites()
     for letter in sorted(set(args.only.upper())):
+        if letter not in suites:
+            h.log(f"benchmark {letter} skipped: its module is not available here")
+            continue
         run: Callable[[h.Config], list[h.Figure]] = suites[letter].run
         try:
             figures += run(cfg)
