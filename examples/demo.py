@@ -42,7 +42,7 @@ def main() -> int:
     completed = session.get("completed_tasks", StateScope.SESSION, [])
     completed.append("api")  # the guide's get-append-set habit
     session.set("completed_tasks", completed, StateScope.SESSION)
-    print("[process 1] set values in SESSION, USER, APP and TEMP; exiting")
+    print("[process 1] set values in SESSION, USER, APP and TEMP; exiting", flush=True)
     session.stop()
     return subprocess.run([sys.executable, "-c", RESUME], check=False).returncode
 
