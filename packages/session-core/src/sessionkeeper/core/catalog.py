@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 
+from .codec import MAGIC as SEALED_MAGIC
 from .errors import InvalidSessionIdError
 from .fs import filesystem
 from .ids import validate_session_id
@@ -93,7 +94,9 @@ def _head(path: Path) -> bytes:
 def is_legacy_file(path: Path) -> bool:
     """True for a snapshot written by the old tool: ours start with ``format_version``."""
     head = _head(path)
-    return bool(head) and b'"format_version"' not in head[:256]
+    if not head or head.startswith(SEALED_MAGIC):  # compressed/encrypted: ours, the old tool never sealed
+        return False
+    return b'"format_version"' not in head[:256]
 
 
 def _started_at(paths: StorePaths) -> str:

@@ -114,7 +114,9 @@ class _Header:
         if version != VERSION or flags & ~(_FLAG_ZSTD | _FLAG_ENCRYPTED) or kdf not in (0, 1):
             raise IntegrityError(f"{what}: unknown envelope version {version} or flags {flags}")
         encrypted = bool(flags & _FLAG_ENCRYPTED)
-        if encrypted != (algorithm in _ALGORITHM_NAMES) or (kdf and not encrypted):
+        if encrypted != (algorithm in _ALGORITHM_NAMES) or (
+            not encrypted and (algorithm or kdf or key_id != bytes(8))
+        ):
             raise IntegrityError(f"{what}: inconsistent envelope header")
         pos, salt = _FIXED.size, b""
         if kdf:

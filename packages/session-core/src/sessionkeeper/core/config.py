@@ -83,7 +83,7 @@ PASSPHRASE_ENV = "SESSIONKEEPER_PASSPHRASE"  # noqa: S105 - the name of a variab
 _OFF = ("", "none", "off", "no")
 
 
-_project_cache: dict[tuple[str, int], dict[str, object]] = {}
+_project_cache: dict[tuple[str, tuple[int, int, int, int]], dict[str, object]] = {}
 _codec_cache: dict[tuple[object, ...], Codec] = {}
 
 
@@ -96,11 +96,13 @@ def _project_file(start: Path | None) -> Path | None:
     return None
 
 
-def _mtime(path: Path | None) -> int:
+def _mtime(path: Path | None) -> tuple[int, int, int, int]:
+    """A file's version: content (mtime), mode and owner changes (ctime, mode), replacement (inode)."""
     try:
-        return path.stat().st_mtime_ns if path is not None else 0
+        info = path.stat() if path is not None else None
     except OSError:
-        return 0
+        info = None
+    return (info.st_mtime_ns, info.st_ctime_ns, info.st_mode, info.st_ino) if info else (0, 0, 0, 0)
 
 
 def project_settings(start: Path | None = None) -> dict[str, object]:

@@ -22,7 +22,8 @@ from typing import Any
 import attrs
 import orjson
 
-from .errors import IntegrityError
+from .codec import MAGIC as SEALED_MAGIC
+from .errors import DecryptionError, IntegrityError, KeyRequiredError
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -129,11 +130,29 @@ def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
     return payload, stop
 
 
-def _parse(payload: bytes, opener: Opener | None) -> list[Any] | None:
-    if opener is not None:
+@attrs.define
+class _Reading:
+    """What the records read so far say about the ones to come."""
+
+    opener: Opener | None
+    header_opened: bool = False  # after it, a record the key cannot open is damage, not a key problem
+    sealed: bool = False  # a sealed header: an unsealed record after it is forged, not data
+    key_error: Exception | None = None  # a key problem before any record opened (raised if none does)
+
+
+def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
+    if reading.sealed and not payload.startswith(SEALED_MAGIC):
+        return None
+    if reading.opener is not None:
         try:
-            payload = opener(payload)
+            payload = reading.opener(payload)
         except IntegrityError:  # a sealed record that does not check out is damage, like a bad CRC
+            return None
+        except (DecryptionError, KeyRequiredError) as exc:
+            # Once a record of this journal opened, a foreign key id can only be damage; before
+            # that it may be the wrong key, which is decided when the scan ends.
+            if not reading.header_opened and reading.key_error is None:
+                reading.key_error = exc
             return None
     try:
         record = orjson.loads(payload)
@@ -152,22 +171,30 @@ def scan(data: bytes, opener: Opener | None = None) -> JournalScan:
     records: list[list[Any]] = []
     damage: list[Damage] = []
     header: list[Any] | None = None
+    reading = _Reading(opener)
     pos, end, good_end = 0, len(data), 0
     while pos < end:
         found = _record_at(data, pos, end)
-        parsed = _parse(found[0], opener) if found else None
+        parsed = _parse(found[0], reading) if found else None
         if found is None or parsed is None:
-            resume = _resync(data, pos + 1, end, opener)
-            damage.append(Damage(pos, (resume if resume is not None else end) - pos, resume is None))
+            resume = _resync(data, pos + 1, end, reading)
+            # Torn: an unfinished write at the end. A whole frame with a good checksum that does not
+            # open (forged, tampered, foreign) is damage wherever it is.
+            torn = resume is None and found is None
+            damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
             if resume is None:
                 break
             pos = resume
             continue
         pos = good_end = found[1]
+        reading.header_opened = True
         if parsed[0] == "H" and header is None and not records:
             header = parsed
+            reading.sealed = found[0].startswith(SEALED_MAGIC)
         else:
             records.append(parsed)
+    if reading.key_error is not None and not reading.header_opened:
+        raise reading.key_error  # not one record opens: the key is wrong (or missing)
     return JournalScan(header, records, good_end, damage)
 
 
@@ -182,12 +209,12 @@ def first_payload(data: bytes) -> bytes | None:
     return None
 
 
-def _resync(data: bytes, start: int, end: int, opener: Opener | None) -> int | None:
+def _resync(data: bytes, start: int, end: int, reading: _Reading) -> int | None:
     """Offset of the next record that checks out after damaged bytes, if any."""
     pos = data.find(_MAGIC.to_bytes(1, "little"), start)
     while pos != -1:
         found = _record_at(data, pos, end)
-        if found is not None and _parse(found[0], opener) is not None:
+        if found is not None and _parse(found[0], reading) is not None:
             return pos
         pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)
     return None

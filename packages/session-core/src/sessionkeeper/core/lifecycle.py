@@ -20,19 +20,21 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
-__all__ = ["Saver", "register", "unregister"]
+__all__ = ["Saver", "deliver_pending", "pending", "register", "unregister"]
 
 _log = logging.getLogger("sessionkeeper.core")
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Saver(Protocol):
-    def _save_for_signal(self) -> None: ...
+    def _save_for_signal(self) -> bool: ...
     def stop(self) -> None: ...
     def _forget_after_fork(self) -> None: ...
 
 
 _managers: weakref.WeakSet[Any] = weakref.WeakSet()
+# Signals whose handling waits for a manager to leave a critical section of the main thread.
+pending: list[int] = []
 _previous: dict[int, Any] = {}
 _process_hooks_installed = False
 _guard = threading.Lock()
@@ -68,11 +70,16 @@ def _install_signal_handlers() -> None:
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
+    deferred = False
     for manager in list(_managers):
         try:
-            manager._save_for_signal()
+            deferred = not manager._save_for_signal() or deferred
         except Exception:  # saving must never stop the signal from doing its job
             _log.exception("sessionkeeper: saving on signal %s failed", signum)
+    if deferred:  # the interrupted code is inside a manager's critical section: finish it first
+        if signum not in pending:
+            pending.append(signum)
+        return
     previous = _previous.get(signum, signal.SIG_DFL)
     if callable(previous):
         handler: Callable[[int, FrameType | None], Any] = previous
@@ -82,6 +89,14 @@ def _handle(signum: int, frame: FrameType | None) -> None:
     else:  # SIG_DFL (or unknown): behave exactly as if we had never been there
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
+
+
+def deliver_pending() -> None:
+    """Handle signals that arrived inside a critical section; called when one is left."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # the signal belongs to the main thread (KeyboardInterrupt must surface there)
+    while pending:
+        _handle(pending.pop(0), None)
 
 
 def _at_exit() -> None:

@@ -49,6 +49,7 @@ from .values import decode_stored, encode_value
 __all__ = ["SessionManager"]
 
 _log = logging.getLogger("sessionkeeper.core")
+_get_ident = threading.get_ident
 _MISSING: Any = object()
 DEFAULT_CHECKPOINT_INTERVAL = 1800.0
 DEFAULT_MAX_SESSIONS = 10
@@ -123,6 +124,11 @@ class SessionManager:
         self.max_sessions = max_sessions
         self._lock = threading.Lock()  # guards the maps and journal appends; never re-entered
         self._lifecycle = threading.RLock()  # start/stop/resume/checkpoint, one at a time
+        # Which thread is inside a critical section (0: none). A signal handler runs in the main
+        # thread between bytecodes: if it interrupted that very thread inside one, saving now
+        # would re-enter half-done work, so the save (and the signal) wait until the section ends.
+        self._writing_thread = 0
+        self._lifecycle_thread = 0
         self._maps: dict[StateScope, immutables.Map[str, Any]] = dict.fromkeys(StateScope, EMPTY_MAP)
         # A plain-dict copy of each persistent scope, kept in step with its map under the lock: a
         # checkpoint copies it in ~1 ms per 100k keys instead of walking the HAMT (~30 ms).
@@ -184,7 +190,7 @@ class SessionManager:
 
         On a manager that is already running, the running session is kept. Returns its id.
         """
-        with self._lifecycle:
+        with self._exclusive():
             if self._meta is not None:
                 return self._meta.session_id
             if resume_last and catalog.list_sessions(self.data_dir):
@@ -201,7 +207,7 @@ class SessionManager:
         A session written by the old tool is continued under a new id (its file is left exactly
         as it is); ``info().load`` says so.
         """
-        with self._lifecycle:
+        with self._exclusive():
             if session_id is None:
                 entries = catalog.list_sessions(self.data_dir)
                 if not entries:
@@ -215,15 +221,17 @@ class SessionManager:
         Returns what was recovered and what had to be dropped (damaged journal bytes, an
         unreadable snapshot).
         """
-        with self._lifecycle:
+        with self._exclusive():
             return self._attach(validate_session_id(session_id))
 
     def stop(self) -> None:
         """Save everything that changed and release the session's files. Safe to call twice."""
-        with self._lifecycle:
-            background, self._background = self._background, None
-            if background is not None:
-                background.stop()
+        # The background thread is stopped before taking the lifecycle lock: it may be waiting for
+        # that lock to run a checkpoint, and joining it while holding the lock would stall stop().
+        background, self._background = self._background, None
+        if background is not None:
+            background.stop()
+        with self._exclusive():
             self._save_all(force=False)
             writers, self._open_writers = self._open_writers, {}
             for writer in writers.values():
@@ -261,13 +269,19 @@ class SessionManager:
         writer = self._open_writers.get(scope) or self._writer(scope)
         record = writer.frame(journal.set_payload(key, data))
         with self._lock:
-            if self._open_writers.get(scope) is not writer:
-                raise NoActiveSessionError("set a value")  # stopped while we were encoding
-            writer.append(record)
-            if flush or self._sync_each:
-                writer.sync()  # raises JournalWriteError: then the change is not published
-            self._maps[scope] = self._maps[scope].set(key, tree)
-            self._mirrors[scope][key] = tree
+            self._writing_thread = _get_ident()
+            try:
+                if self._open_writers.get(scope) is not writer:
+                    raise NoActiveSessionError("set a value")  # stopped while we were encoding
+                writer.append(record)
+                if flush or self._sync_each:
+                    writer.sync()  # raises JournalWriteError: then the change is not published
+                self._maps[scope] = self._maps[scope].set(key, tree)
+                self._mirrors[scope][key] = tree
+            finally:
+                self._writing_thread = 0
+        if lifecycle.pending:
+            lifecycle.deliver_pending()
         if writer.bytes_since_checkpoint > self.journal_limit:
             self._wake_background()
 
@@ -297,15 +311,21 @@ class SessionManager:
             return existed
         writer = self._writer(scope)
         with self._lock:
-            if self._open_writers.get(scope) is not writer:
-                raise NoActiveSessionError("delete a value")
-            if key not in self._maps[scope]:
-                return False
-            writer.append(writer.frame(journal.delete_payload(key)))
-            if flush or self._sync_each:
-                writer.sync()
-            self._maps[scope] = self._maps[scope].delete(key)
-            del self._mirrors[scope][key]
+            self._writing_thread = _get_ident()
+            try:
+                if self._open_writers.get(scope) is not writer:
+                    raise NoActiveSessionError("delete a value")
+                if key not in self._maps[scope]:
+                    return False
+                writer.append(writer.frame(journal.delete_payload(key)))
+                if flush or self._sync_each:
+                    writer.sync()
+                self._maps[scope] = self._maps[scope].delete(key)
+                del self._mirrors[scope][key]
+            finally:
+                self._writing_thread = 0
+        if lifecycle.pending:
+            lifecycle.deliver_pending()
         return True
 
     def keys(self, scope: StateScope = StateScope.SESSION) -> list[str]:
@@ -333,12 +353,18 @@ class SessionManager:
         data = encode_event(event)
         writer = self._writer(StateScope.SESSION)
         with self._lock:
-            if self._open_writers.get(StateScope.SESSION) is not writer:
-                raise NoActiveSessionError("record an event")
-            writer.append(writer.frame(journal.event_payload(data)))
-            if flush or self._sync_each:
-                writer.sync()
-            self._events = self._events.appended(orjson.loads(data))
+            self._writing_thread = _get_ident()
+            try:
+                if self._open_writers.get(StateScope.SESSION) is not writer:
+                    raise NoActiveSessionError("record an event")
+                writer.append(writer.frame(journal.event_payload(data)))
+                if flush or self._sync_each:
+                    writer.sync()
+                self._events = self._events.appended(orjson.loads(data))
+            finally:
+                self._writing_thread = 0
+        if lifecycle.pending:
+            lifecycle.deliver_pending()
 
     def events(self) -> list[Event]:
         """The running session's events, oldest first."""
@@ -354,7 +380,7 @@ class SessionManager:
         A failed save is logged and kept in ``last_save_error``; the previous snapshot and the
         journal still hold every acknowledged change, and the program goes on.
         """
-        with self._lifecycle:
+        with self._exclusive():
             return self._save_all(force=True)
 
     def prune(self) -> list[str]:
@@ -403,7 +429,7 @@ class SessionManager:
             return writer
         if scope is StateScope.SESSION:
             raise NoActiveSessionError("use the SESSION scope")
-        with self._lifecycle:
+        with self._exclusive():
             self._open_scope_stores()
         return self._open_writers[scope]
 
@@ -642,22 +668,38 @@ class SessionManager:
         return self._checkpoint_interval - (time.monotonic() - self._last_checkpoint_clock)
 
     def _auto_checkpoint(self) -> None:
-        with self._lifecycle:
+        with self._exclusive():
             self._save_all(force=False)
             self._last_checkpoint_clock = time.monotonic()
 
-    def _save_for_signal(self) -> None:
-        # The handler may have interrupted this very thread inside set(): if our lock is held (by
-        # us, or by a checkpoint that does not finish in time), skip; the journal already holds
-        # every acknowledged write.
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """The lifecycle lock (start/stop/resume/checkpoint one at a time), marked with its thread."""
+        with self._lifecycle:
+            outer, self._lifecycle_thread = self._lifecycle_thread, _get_ident()
+            try:
+                yield
+            finally:
+                self._lifecycle_thread = outer
+        if outer == 0 and lifecycle.pending:
+            lifecycle.deliver_pending()
+
+    def _save_for_signal(self) -> bool:
+        """Save for a signal handler; False means "not now": this thread is inside a critical
+        section, and the signal is delivered again when it leaves it."""
+        me = _get_ident()
+        if me in (self._writing_thread, self._lifecycle_thread):
+            return False
+        # Another thread may hold the locks for a moment (a background checkpoint): wait a little.
         if not self._lock.acquire(timeout=_SIGNAL_LOCK_WAIT):
-            return
+            return True  # the journal already holds every acknowledged write
         self._lock.release()
         if self._lifecycle.acquire(timeout=_SIGNAL_LOCK_WAIT):
             try:
                 self._save_all(force=False)
             finally:
                 self._lifecycle.release()
+        return True
 
     def _forget_after_fork(self) -> None:
         """In a forked child: drop the parent's descriptors and locks; start() or resume() again."""
@@ -671,6 +713,7 @@ class SessionManager:
         self._events = EventLog()
         self._lock = threading.Lock()
         self._lifecycle = threading.RLock()
+        self._writing_thread = self._lifecycle_thread = 0
 
 
 def _render_session(image: Any, epoch: int) -> bytes:

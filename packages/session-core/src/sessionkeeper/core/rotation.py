@@ -19,7 +19,7 @@ import orjson
 from . import journal
 from .catalog import app_store_paths, list_sessions, user_store_paths
 from .codec import Codec, EnvelopeInfo, inspect_envelope
-from .errors import SessionkeeperError, SessionLockedError
+from .errors import IntegrityError, SessionkeeperError, SessionLockedError
 from .fs import filesystem
 from .locks import FileLock, is_held
 from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, StorePaths, journal_context, snapshot_context
@@ -72,6 +72,12 @@ def key_status(data_dir: Path, user_dir: Path) -> list[SealedFile]:
     return result
 
 
+def _has_damage(blob: bytes, paths: StorePaths, path: Path, old: Codec) -> bool:
+    context = journal_context(paths.name)
+    scanned = journal.scan(blob, functools.partial(old.open, context=context, what=f"journal {path.name}"))
+    return any(not damage.torn_tail for damage in scanned.damage)  # a torn tail was never acknowledged
+
+
 def _reseal_journal(blob: bytes, paths: StorePaths, path: Path, old: Codec, new: Codec) -> bytes:
     context = journal_context(paths.name)
     scanned = journal.scan(blob, functools.partial(old.open, context=context, what=f"journal {path.name}"))
@@ -83,8 +89,10 @@ def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_
     """Re-seal every file of every store with ``new`` (reading with ``old``); returns how many.
 
     Refuses (:class:`SessionLockedError`) while any store is open in a running process: such a
-    process would go on writing with the key it started with. Each store is rewritten under its
-    compaction and journal locks, one atomic file replacement at a time.
+    process would go on writing with the key it started with. Refuses (:class:`IntegrityError`),
+    before changing anything, when a journal holds damaged records: re-sealing would keep only the
+    good ones and so erase the evidence of the loss. Each store is rewritten under its compaction
+    and journal locks, one atomic file replacement at a time.
     """
     fs = filesystem()
     stores = list(_stores(data_dir, user_dir))
@@ -94,8 +102,21 @@ def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_
             f"{', '.join(busy)} {'is' if len(busy) == 1 else 'are'} open in a running process; "
             "stop it first, then rotate"
         )
+    damaged = [
+        f"{path.parent.name}/{path.name}"
+        for paths in stores
+        for kind, path in _files(paths)
+        if kind == "journal" and _has_damage(fs.read_bytes(path, MAX_JOURNAL_BYTES), paths, path, old)
+    ]
+    if damaged:
+        raise IntegrityError(
+            f"not rotating: damaged journal record(s) in {', '.join(damaged)}; run 'session verify', "
+            "then checkpoint or recover those sessions (the damaged journals go once a snapshot holds "
+            "everything) and rotate again"
+        )
     rewritten = 0
     for paths in stores:
+        fs.make_private_dir(paths.aux)  # an imported session has no journal folder yet
         with ExitStack() as held:
             for lock_path in (paths.compact_lock, paths.lock):
                 lock = held.enter_context(closing(FileLock(lock_path)))

@@ -32,7 +32,15 @@ import immutables
 
 from . import journal
 from .codec import PLAIN, Codec
-from .errors import CorruptSessionError, IntegrityError, JournalWriteError, SaveError
+from .errors import (
+    CorruptSessionError,
+    DecryptionError,
+    IntegrityError,
+    JournalWriteError,
+    KeyRequiredError,
+    SaveError,
+    SessionkeeperError,
+)
 from .fs import filesystem
 from .locks import EpochLock, FileLock
 from .snapshot import SnapshotFormatError
@@ -161,8 +169,11 @@ def load_store(
 
 
 def _read_document(
-    path: Path, parse: Callable[[bytes], Doc], codec: Codec, name: str
+    path: Path, parse: Callable[[bytes], Doc], codec: Codec, name: str, key_errors: list[SessionkeeperError]
 ) -> tuple[Doc | None, str | None]:
+    """A snapshot's document, or the reason it cannot be read. A key problem (no key, unknown key
+    id) is collected in ``key_errors``: it may be damage to the key id, so the backup is tried, and
+    it is raised only if nothing else can be read."""
     try:
         data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
     except FileNotFoundError:
@@ -172,6 +183,9 @@ def _read_document(
     try:
         return parse(codec.open(data, snapshot_context(name), path.name)), None
     except (SnapshotFormatError, IntegrityError) as exc:
+        return None, f"{path.name}: {exc}"
+    except (DecryptionError, KeyRequiredError) as exc:
+        key_errors.append(exc)
         return None, f"{path.name}: {exc}"
 
 
@@ -184,11 +198,12 @@ def _load_once(
 ) -> Loaded[Doc]:
     warnings: list[str] = []
     dropped: list[str] = []
-    document, problem = _read_document(paths.snapshot, parse, codec, paths.name)
+    key_errors: list[SessionkeeperError] = []
+    document, problem = _read_document(paths.snapshot, parse, codec, paths.name, key_errors)
     source = "snapshot"
     readable = document is not None or not paths.snapshot.exists()
     if document is None:
-        backup, backup_problem = _read_document(paths.backup, parse, codec, paths.name)
+        backup, backup_problem = _read_document(paths.backup, parse, codec, paths.name, key_errors)
         if problem is not None:
             dropped.append(f"unreadable snapshot {problem}")
         if backup is not None:
@@ -197,6 +212,8 @@ def _load_once(
                 warnings.append(f"snapshot unreadable, restored from backup {paths.backup.name}")
         elif problem is not None or backup_problem is not None:
             reason = "; ".join(p for p in (problem, backup_problem) if p)
+            if key_errors:  # nothing opens: most likely the wrong key (or none), so say that
+                raise key_errors[0]
             if paths.journal(1).exists():  # the journals still hold every change since the start
                 warnings.append(f"no readable snapshot ({reason}); rebuilt from the journals")
             elif salvage:
@@ -218,7 +235,7 @@ def _load_once(
         if epoch != expected and document is not None:
             if paths.snapshot.exists() and not paths.journal(expected).exists():
                 # Either a checkpoint raced us (retry) or journals were lost (report below).
-                fresh, _ = _read_document(paths.snapshot, parse, codec, paths.name)
+                fresh, _ = _read_document(paths.snapshot, parse, codec, paths.name, [])
                 if fresh is not None and initial(fresh)[2] != covered:
                     raise _Retry
             dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
@@ -350,7 +367,20 @@ class StoreWriter(Generic[Doc, Image]):
             epoch = max(self._journal_lock.epoch, loaded.last_epoch, loaded.covered_epoch) + 1
             self._create_journal(epoch)
             self._journal_lock.set_epoch(epoch)
-            return loaded
+        self._remove_stale_temps()
+        return loaded
+
+    def _remove_stale_temps(self) -> None:
+        """Delete temp files a killed checkpoint left, when no checkpoint of this store is running."""
+        if not self._compact.try_exclusive():
+            return
+        try:
+            prefix = f".{self.paths.name}.json"
+            for name in self._fs.listdir(self.paths.directory):
+                if name.startswith(prefix) and name.endswith(".tmp"):
+                    self._fs.unlink(self.paths.directory / name)
+        finally:
+            self._compact.release()
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
         self._snapshot_covered = loaded.covered_epoch

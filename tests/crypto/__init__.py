@@ -1,0 +1,1 @@
+"""Compression and authenticated encryption at rest, proven on real files and real processes."""
