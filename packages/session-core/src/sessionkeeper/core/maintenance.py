@@ -34,6 +34,7 @@ from .snapshot import (
     parse_scope_document,
     parse_session_document,
     render_session_document,
+    session_initial,
 )
 from .store import (
     MAX_JOURNAL_BYTES,
@@ -53,10 +54,6 @@ __all__ = [
     "import_session",
     "verify_store",
 ]
-
-
-def _initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
-    return doc.values, doc.events, doc.journal_epoch
 
 
 def _require(data_dir: Path, session_id: str) -> StorePaths:
@@ -91,14 +88,14 @@ def checkpoint_session(
     """
     paths = _require(data_dir, session_id)
     codec = codec if codec is not None else resolve_codec()
-    probe = load_store(paths, parse_session_document, _initial, codec=codec)
+    probe = load_store(paths, parse_session_document, session_initial, codec=codec)
     if probe.document is not None and probe.document.legacy:
         raise LegacySessionError(
             f"{session_id} was written by the old session tool and is never rewritten; "
             f"'resume' or 'recover' it to continue it as a new session"
         )
     writer: StoreWriter[SessionDocument, Loaded[SessionDocument]] = StoreWriter(
-        paths, threading.Lock(), parse_session_document, _initial, codec
+        paths, threading.Lock(), parse_session_document, session_initial, codec
     )
     try:
         current = writer.open()
@@ -189,7 +186,7 @@ def export_session(data_dir: Path, session_id: str, codec: Codec | None = None) 
     layout, sealed like everything else when compression or encryption is on."""
     paths = _require(data_dir, session_id)
     codec = codec if codec is not None else resolve_codec()
-    loaded = load_store(paths, parse_session_document, _initial, codec=codec)
+    loaded = load_store(paths, parse_session_document, session_initial, codec=codec)
     return codec.seal(_render(loaded, session_id, 0), EXPORT_CONTEXT)
 
 

@@ -41,6 +41,8 @@ from .snapshot import (
     parse_session_document,
     render_scope_document,
     render_session_document,
+    scope_initial,
+    session_initial,
 )
 from .state import EMPTY_MAP, EventLog, State
 from .store import Loaded, StoreWriter, load_store
@@ -72,14 +74,6 @@ def _scope(scope: StateScope | str) -> StateScope:
         return StateScope(scope)
     except ValueError:
         raise ValueError(f"unknown scope {scope!r}; use StateScope.SESSION, USER, APP or TEMP") from None
-
-
-def _session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
-    return doc.values, doc.events, doc.journal_epoch
-
-
-def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
-    return doc.values, [], doc.journal_epoch
 
 
 class SessionManager:
@@ -458,7 +452,7 @@ class SessionManager:
                     paths,
                     self._lock,
                     functools.partial(parse_scope_document, scope=name),
-                    _scope_initial,
+                    scope_initial,
                     self.codec,
                 )
                 # A damaged USER/APP file must not stop every session from starting: keep what the
@@ -497,7 +491,7 @@ class SessionManager:
         paths = catalog.session_paths(self.data_dir, meta.session_id)
         with _file_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
             writer: StoreWriter[SessionDocument, Any] = StoreWriter(
-                paths, self._lock, parse_session_document, _session_initial, self.codec
+                paths, self._lock, parse_session_document, session_initial, self.codec
             )
             loaded = self._open_writer(writer)
         values, events = (
@@ -532,7 +526,7 @@ class SessionManager:
         if self._meta is not None:
             self.stop()
         if catalog.is_legacy_file(paths.snapshot):
-            probe = load_store(paths, parse_session_document, _session_initial, codec=self.codec)  # read-only
+            probe = load_store(paths, parse_session_document, session_initial, codec=self.codec)  # read-only
             if probe.document is not None and probe.document.legacy:
                 return self._continue_legacy(session_id, probe.document, probe)
         loaded = self._open_session(_Meta(session_id, _started_from_id(session_id)), seed=None)

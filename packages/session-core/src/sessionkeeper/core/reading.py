@@ -18,7 +18,7 @@ from .codec import Codec
 from .config import resolve_codec
 from .errors import SessionNotFoundError
 from .events import Event, event_from_stored
-from .snapshot import ScopeDocument, SessionDocument, parse_scope_document, parse_session_document
+from .snapshot import parse_scope_document, parse_session_document, scope_initial, session_initial
 from .store import LoadReport, StorePaths, load_store
 from .values import decode_stored
 
@@ -27,8 +27,21 @@ __all__ = ["ScopeView", "SessionView", "read_scope", "read_session"]
 _MISSING: Any = object()
 
 
+class _Values:
+    """Reading values out of a view's encoded map (fresh objects each time)."""
+
+    values: immutables.Map[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        data = self.values.get(key, _MISSING)
+        return default if data is _MISSING else decode_stored(data)
+
+    def keys(self) -> list[str]:
+        return sorted(self.values.keys())
+
+
 @attrs.frozen
-class SessionView:
+class SessionView(_Values):
     """A session as it is on disk now: snapshot (or backup) plus its journals."""
 
     session_id: str
@@ -44,19 +57,8 @@ class SessionView:
     temp: dict[str, Any]
     report: LoadReport
 
-    def get(self, key: str, default: Any = None) -> Any:
-        data = self.values.get(key, _MISSING)
-        return default if data is _MISSING else decode_stored(data)
-
-    def keys(self) -> list[str]:
-        return sorted(self.values.keys())
-
     def events(self) -> list[Event]:
         return [event_from_stored(item) for item in self.event_data]
-
-
-def _initial(doc: SessionDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
-    return doc.values, doc.events, doc.journal_epoch
 
 
 def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) -> SessionView:
@@ -71,7 +73,7 @@ def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) ->
     if not paths.exists():
         raise SessionNotFoundError(session_id, str(paths.directory))
     codec = codec if codec is not None else resolve_codec()
-    loaded = load_store(paths, parse_session_document, _initial, codec=codec)
+    loaded = load_store(paths, parse_session_document, session_initial, codec=codec)
     doc = loaded.document
     return SessionView(
         session_id=session_id,
@@ -90,23 +92,12 @@ def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) ->
 
 
 @attrs.frozen
-class ScopeView:
+class ScopeView(_Values):
     """A USER or APP store as it is on disk now (snapshot plus journals)."""
 
     scope: str
     values: immutables.Map[str, Any]
     report: LoadReport
-
-    def get(self, key: str, default: Any = None) -> Any:
-        data = self.values.get(key, _MISSING)
-        return default if data is _MISSING else decode_stored(data)
-
-    def keys(self) -> list[str]:
-        return sorted(self.values.keys())
-
-
-def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
-    return doc.values, [], doc.journal_epoch
 
 
 def read_scope(paths: StorePaths, scope: str, codec: Codec | None = None) -> ScopeView:
@@ -114,6 +105,6 @@ def read_scope(paths: StorePaths, scope: str, codec: Codec | None = None) -> Sco
     and without writing anything; an empty view if it does not exist yet."""
     codec = codec if codec is not None else resolve_codec()
     loaded = load_store(
-        paths, lambda data: parse_scope_document(data, scope), _scope_initial, salvage=True, codec=codec
+        paths, lambda data: parse_scope_document(data, scope), scope_initial, salvage=True, codec=codec
     )
     return ScopeView(scope, loaded.values, loaded.report)

@@ -33,6 +33,8 @@ __all__ = [
     "parse_session_document",
     "render_scope_document",
     "render_session_document",
+    "scope_initial",
+    "session_initial",
 ]
 
 FORMAT_VERSION = 2  # 1 is the layout of the tool Sessionkeeper replaces (no format_version field)
@@ -213,3 +215,13 @@ def render_scope_document(scope: str, values: Mapping[str, Stored], journal_epoc
         "values": orjson.Fragment(_values_json(values)),
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:
+    """What a session snapshot gives a store load: values, events, the journal epoch it contains."""
+    return doc.values, doc.events, doc.journal_epoch
+
+
+def scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:
+    """What a USER/APP snapshot gives a store load (no events)."""
+    return doc.values, [], doc.journal_epoch
