@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import orjson
+
 from sessionkeeper.core import SessionManager
 
 

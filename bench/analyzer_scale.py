@@ -44,9 +44,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
-from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, converter, export_session
 
 from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
+from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, converter, export_session
 
 __all__ = ["run"]
 

@@ -27,8 +27,6 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessionkeeper.core import PLAIN, Codec, CodecSettings, Keyring, SessionManager, generate_key
-
 from bench._harness import (
     Config,
     Figure,
@@ -42,6 +40,7 @@ from bench._harness import (
     scratch_dir,
     summary,
 )
+from sessionkeeper.core import PLAIN, Codec, CodecSettings, Keyring, SessionManager, generate_key
 
 __all__ = ["run"]
 

@@ -14,12 +14,11 @@ import random
 import time
 from pathlib import Path
 
+from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
+from bench.core_set import count, key_names
 from sessionkeeper.core import FsyncPolicy, SessionManager
 from sessionkeeper.core.journal import set_record
 from sessionkeeper.core.values import encode_value
-
-from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
-from bench.core_set import count, key_names
 
 __all__ = ["run"]
 

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import orjson
-from sessionkeeper.core import SessionManager
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, median, scratch_dir
 from bench.core_set import count
+from sessionkeeper.core import SessionManager
 
 __all__ = ["run"]
 

@@ -28,9 +28,6 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessionkeeper.core import SessionManager
-from sessionkeeper.hooks import TaskExecutorSessionHook
-
 from bench._harness import (
     Config,
     Figure,
@@ -43,6 +40,8 @@ from bench._harness import (
     scratch_dir,
     summary,
 )
+from sessionkeeper.core import SessionManager
+from sessionkeeper.hooks import TaskExecutorSessionHook
 
 __all__ = ["run"]
 

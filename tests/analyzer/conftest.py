@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from sessionkeeper.analyzer import analyze, render_json, resolve_period, resolve_zone
 from sessionkeeper.core import Event, SessionManager
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.analyzer import analyze, render_html, resolve_period, resolve_zone
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-
 from tests.analyzer.conftest import utc
 from tests.conftest import REPO
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from sessionkeeper.analyzer.cli import format_for, main
 from sessionkeeper.analyzer.progress import Progress
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-
 from tests.analyzer.conftest import utc
 
 Record = Callable[[Sequence[Event]], str]

@@ -26,9 +26,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.analyzer import THRESHOLDS
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-
 from tests.analyzer.conftest import analyze_dict, utc
 
 Record = Callable[[Sequence[Event]], str]

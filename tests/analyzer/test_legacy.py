@@ -44,9 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sessionkeeper.analyzer.legacy import LegacyFormatError, legacy_events
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-
 from tests.analyzer.conftest import analyze_dict, utc
 
 NOW = utc(2025, 10, 27, 12, 0, 0)
@@ -295,6 +295,7 @@ def test_records_of_the_wrong_shape_are_refused(values: dict[str, Any], message:
 
 def test_a_counter_below_the_runs_found_is_reported(data_dir: Path) -> None:
     import orjson
+
     from sessionkeeper.core import sessions_dir
 
     session_id = "session_20251026_100000_0000abcd"

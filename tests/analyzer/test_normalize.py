@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sessionkeeper.analyzer import normalize_error, program_name
 from sessionkeeper.analyzer.normalize import MAX_MESSAGE
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 import pytest
+
 from sessionkeeper.analyzer import InvalidDateError, InvalidTimezoneError, resolve_period, resolve_zone
 from sessionkeeper.analyzer.period import MAX_DAYS
-
 from tests.analyzer.conftest import analyze_dict, utc
 
 NOW = utc(2025, 10, 22, 12, 0, 0)

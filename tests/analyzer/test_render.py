@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.analyzer import Report, analyze, render_html, render_text, resolve_period, resolve_zone
 from sessionkeeper.analyzer.messages import CATALOGUE, Messages
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-
 from tests.analyzer.conftest import utc
 
 Record = Callable[[Sequence[Event]], str]

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sessionkeeper.analyzer.rows import (
     COMMAND,
     COMPLETED,

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 import pytest
-from sessionkeeper.core import Event, TaskCompleted, TaskStarted, sessions_dir
 
+from sessionkeeper.core import Event, TaskCompleted, TaskStarted, sessions_dir
 from tests.analyzer.conftest import analyze_dict, utc
 
 Record = Callable[[Sequence[Event]], str]
@@ -203,7 +203,6 @@ def test_compressed_and_encrypted_sessions_are_read_with_the_configured_codec(
     data_dir: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch, setting: dict[str, str]
 ) -> None:
     from sessionkeeper.core import generate_key
-
     from tests.analyzer.conftest import record_session
 
     if "SESSIONKEEPER_KEY" in setting:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sessionkeeper.core import SessionManager
 
+from sessionkeeper.core import SessionManager
 from tests.cli.models import Point
 from tests.cli.support import Cli, assert_only_fresh_journals_added, backup_path, digest, snapshot_path
 

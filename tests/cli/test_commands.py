@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from sessionkeeper.core import SessionManager, StateScope, TaskStarted
-
 from tests.cli.support import Cli, backup_path, damage_journal_record, digest, journals, snapshot_path
 
 

@@ -6,8 +6,8 @@ import string
 from pathlib import Path
 
 import pytest
-from sessionkeeper.cli import language, messages
 
+from sessionkeeper.cli import language, messages
 from tests.cli.support import Cli
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
 from sessionkeeper.cli.commands.values import parse_value
 from sessionkeeper.cli.render import format_size, format_value, jsonable
-
 from tests.cli.models import Point
 
 

@@ -11,6 +11,7 @@ from importlib.metadata import EntryPoint
 
 import click
 import pytest
+
 from sessionkeeper.cli import app, messages, plugins
 from sessionkeeper.cli.plugins import ENTRY_POINT_GROUP, load_plugin
 

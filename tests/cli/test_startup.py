@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
+
 from sessionkeeper.cli import __version__
 from sessionkeeper.cli.commands import BUILTIN
-
 from tests.cli.support import Cli
 
 

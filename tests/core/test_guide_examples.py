@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessionkeeper.core import SessionManager, StateScope, list_sessions, read_session
 
+from sessionkeeper.core import SessionManager, StateScope, list_sessions, read_session
 from tests.conftest import SHARED
 
 GUIDE = SHARED / "seed" / "session-manager-guide.ko.md"

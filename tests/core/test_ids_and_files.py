@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sessionkeeper.core import (
     InvalidSessionIdError,
     SessionkeeperError,
@@ -26,7 +27,6 @@ from sessionkeeper.core import (
     session_paths,
     sessions_dir,
 )
-
 from tests.conftest import run_python
 
 Opener = Callable[..., SessionManager]

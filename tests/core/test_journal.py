@@ -10,10 +10,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from sessionkeeper.core import SessionManager, journal, read_session, session_paths
 from sessionkeeper.core.events import CommandExecuted, encode_event
 from sessionkeeper.core.journal import Damage, scan
-
 from tests.conftest import run_python
 
 Reopen = Callable[..., SessionManager]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sessionkeeper.core import (
     LoadSummary,
     SessionManager,
@@ -24,7 +25,6 @@ from sessionkeeper.core import (
     read_session,
     validate_session_id,
 )
-
 from tests.conftest import LEGACY_FIXTURES
 
 LEGACY_FILES = sorted(LEGACY_FIXTURES.rglob("session_*.json"))

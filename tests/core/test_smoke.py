@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from sessionkeeper.core import SessionManager, StateScope
-
 from tests.conftest import run_python
 
 

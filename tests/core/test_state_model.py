@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from sessionkeeper.core import CommandExecuted, Event, SessionManager, StateScope, read_session
 
+from sessionkeeper.core import CommandExecuted, Event, SessionManager, StateScope, read_session
 from tests.core.test_values import Milestone, Point, assert_same
 
 KEYS = st.sampled_from(["a", "b", "feature", "user:theme", "한국어 키", "$type", ""])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from sessionkeeper.core import (
     CommandExecuted,
     CorruptSessionError,
@@ -20,7 +21,6 @@ from sessionkeeper.core import (
     store,
 )
 from sessionkeeper.core.store import StorePaths
-
 from tests.conftest import run_python
 
 Reopen = Callable[..., SessionManager]

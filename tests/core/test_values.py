@@ -14,6 +14,7 @@ from uuid import UUID
 
 import attrs
 import pytest
+
 from sessionkeeper.core import (
     SessionManager,
     StateScope,

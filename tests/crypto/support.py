@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sessionkeeper.core import Codec, CodecSettings, Key, Keyring
-
 from tests.conftest import run_python
 
 CRYPTO_ENV = (

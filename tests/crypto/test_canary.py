@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.core import (
     CommandExecuted,
     Key,
@@ -37,7 +38,6 @@ from sessionkeeper.core import (
     rotate_keys,
     user_store_paths,
 )
-
 from tests.conftest import run_python
 from tests.crypto.support import b64, sealing, values_of
 

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import orjson
 import pytest
+
 from sessionkeeper.core import (
     Codec,
     Key,
@@ -44,7 +45,6 @@ from sessionkeeper.core import (
     user_store_paths,
     verify_store,
 )
-
 from tests.conftest import run_python
 from tests.crypto.support import (
     b64,

@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from sessionkeeper.core import (
     Codec,
     CorruptSessionError,
@@ -57,7 +58,6 @@ from sessionkeeper.core import (
     write_key_file,
 )
 from sessionkeeper.core.store import StorePaths, journal_context, snapshot_context
-
 from tests.conftest import run_python
 from tests.crypto.support import (
     b64,

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import IO, Any
 
 import orjson
+
 from sessionkeeper.core import session_paths
 
 # Prepended to every child program: imports and a helper that reads the session snapshot as it is

@@ -17,7 +17,6 @@ from sessionkeeper.core import (
     list_sessions,
     read_session,
 )
-
 from tests.durability.children import Child, snapshot_document, state_in_fresh_process, wait_until
 
 Factory = Callable[..., SessionManager]

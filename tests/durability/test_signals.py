@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sessionkeeper.core import read_session
 
+from sessionkeeper.core import read_session
 from tests.durability.children import (
     Child,
     scope_document,
@@ -25,6 +25,7 @@ from tests.durability.children import (
 
 KEYS = 50
 SIGNALS_DURING_CHECKPOINTS = 8
+SIGNALS_TO_BUSY_WRITER = 1000
 
 # Sets KEYS session values, one USER and one APP value; READY prints "ready <session id> <snapshot epoch>".
 WRITE_AND_REPORT = """
@@ -332,6 +333,51 @@ def test_sigterm_during_a_tight_write_loop_still_saves_a_snapshot(data_dir: Path
         saved = snapshot_document(data_dir, session_id)["scope_data"]["session"]
         outcomes.append((len(saved) > acked, round(took, 1)))
     assert [saved for saved, _ in outcomes] == [True, True, True], f"(snapshot saved, seconds): {outcomes}"
+
+
+def test_every_signal_during_writes_is_saved_before_the_programs_handler_runs() -> None:
+    """Many SIGTERMs to one busy writer whose own handler (chained) checks our save came first.
+
+    Wherever a signal lands inside ``set()``, the snapshot must hold every acknowledged write by
+    the time the program's handler runs, without a wait.
+    """
+    code = """
+handled = []
+
+def programs_own_handler(signum, frame):
+    doc = orjson.loads(session_paths(manager.data_dir, session_id).snapshot.read_bytes())
+    handled.append((doc["scope_data"]["session"].get("counter", -1), acked))
+
+signal.signal(signal.SIGTERM, programs_own_handler)
+manager = SessionManager()
+session_id = manager.start()
+acked = -1
+print("ready", flush=True)
+i = reported = 0
+while reported < ROUNDS:
+    manager.set("counter", i)
+    acked = i
+    i += 1
+    if len(handled) > reported:
+        saved, acked_then = handled[reported]
+        reported += 1
+        print("handled", saved >= acked_then, flush=True)
+manager.stop()
+""".replace("ROUNDS", str(SIGNALS_TO_BUSY_WRITER))
+    late: list[tuple[int, bool, float]] = []
+    with Child(code) as child:
+        child.expect("ready")
+        for number in range(1, SIGNALS_TO_BUSY_WRITER + 1):
+            sent = time.monotonic()
+            child.signal(signal.SIGTERM)  # one at a time: the next only once this one was handled
+            (saved_first,) = child.expect("handled ")
+            took = time.monotonic() - sent
+            if saved_first != "True" or took >= 1.0:
+                late.append((number, saved_first == "True", round(took, 1)))
+                break  # one is enough; each costs seconds
+        else:
+            assert child.wait() == 0, child.stderr
+    assert late == [], "(signal number, saved before the program's handler, seconds until handled)"
 
 
 def test_signal_arriving_during_a_main_thread_checkpoint_leaves_every_acknowledged_write_on_disk(

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sessionkeeper.core.fs import filesystem, use_filesystem
 
+from sessionkeeper.core.fs import filesystem, use_filesystem
 from tests.faults.faultfs import FaultyFileSystem
 from tests.faults.support import abandon_all
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sessionkeeper.core import SessionManager, StateScope, list_sessions
 
+from sessionkeeper.core import SessionManager, StateScope, list_sessions
 from tests.faults.faultfs import FaultyFileSystem, PowerCut, WritePoint
 from tests.faults.support import Ledger, installed, make_manager, pull_the_plug
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope, list_sessions, read_session
 
+from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope, list_sessions, read_session
 from tests.faults.faultfs import ERRNOS, FaultyFileSystem, WritePoint
 from tests.faults.support import (
     Ledger,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sessionkeeper.core import Event, read_current, read_session
 from sessionkeeper.hooks import TaskExecutorSessionHook
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.hooks import TaskExecutorSessionHook
 
 from .conftest import kinds, session_events

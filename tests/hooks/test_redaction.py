@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from sessionkeeper.hooks import REDACTED, InvalidRedactionPatternError, Redactor
 from sessionkeeper.hooks.redaction import PATTERNS_ENV, patterns_from_env
 from sessionkeeper.hooks.taskdata import bounded_head, bounded_tail

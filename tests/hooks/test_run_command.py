@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from sessionkeeper.core import CommandExecuted
 
 from .conftest import session_events, session_run_argv

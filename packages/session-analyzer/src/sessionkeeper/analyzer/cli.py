@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+
 from sessionkeeper.core import SessionkeeperError
 
 from .analysis import analyze

@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import attrs
+
 from sessionkeeper.core import CommandExecuted, Event, SessionkeeperError, TaskCompleted, TaskStarted
 
 from .rows import MAX_TASK_ID

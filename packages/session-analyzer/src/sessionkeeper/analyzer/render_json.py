@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+
 from sessionkeeper.core import converter
 
 from .report import Report

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
+
 from sessionkeeper.core import Event, TaskCompleted, TaskStarted, event_from_dict
 
 __all__ = [

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 import attrs
+
 from sessionkeeper.core import (
     Codec,
     InvalidSessionIdError,

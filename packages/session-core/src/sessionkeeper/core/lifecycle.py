@@ -69,13 +69,25 @@ def _install_signal_handlers() -> None:
         _previous[signum] = current
 
 
+_saving = False  # a save for a signal is running: a signal arriving meanwhile waits its turn
+
+
 def _handle(signum: int, frame: FrameType | None) -> None:
+    global _saving  # noqa: PLW0603 - signal handlers share process-wide state by nature
+    if _saving:
+        if signum not in pending:
+            pending.append(signum)
+        return
     deferred = False
-    for manager in list(_managers):
-        try:
-            deferred = not manager._save_for_signal() or deferred
-        except Exception:  # saving must never stop the signal from doing its job
-            _log.exception("sessionkeeper: saving on signal %s failed", signum)
+    _saving = True
+    try:
+        for manager in list(_managers):
+            try:
+                deferred = not manager._save_for_signal() or deferred
+            except Exception:  # saving must never stop the signal from doing its job
+                _log.exception("sessionkeeper: saving on signal %s failed", signum)
+    finally:
+        _saving = False
     if deferred:  # the interrupted code is inside a manager's critical section: finish it first
         if signum not in pending:
             pending.append(signum)
@@ -95,8 +107,9 @@ def deliver_pending() -> None:
     """Handle signals that arrived inside a critical section; called when one is left."""
     if threading.current_thread() is not threading.main_thread():
         return  # the signal belongs to the main thread (KeyboardInterrupt must surface there)
-    while pending:
-        _handle(pending.pop(0), None)
+    for _ in range(len(pending)):  # a signal deferred again waits for the next exit, no busy loop
+        if pending:
+            _handle(pending.pop(0), None)
 
 
 def _at_exit() -> None:
@@ -111,3 +124,4 @@ def _after_fork_in_child() -> None:
     for manager in list(_managers):
         manager._forget_after_fork()
     _managers.clear()
+    pending.clear()

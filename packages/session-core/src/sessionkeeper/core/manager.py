@@ -121,8 +121,10 @@ class SessionManager:
         # Which thread is inside a critical section (0: none). A signal handler runs in the main
         # thread between bytecodes: if it interrupted that very thread inside one, saving now
         # would re-enter half-done work, so the save (and the signal) wait until the section ends.
-        self._writing_thread = 0
-        self._lifecycle_thread = 0
+        # Keyed by thread id, marked *before* a lock is taken: a signal landing between taking the
+        # lock and marking would otherwise wait for a lock its own thread holds.
+        self._writing: dict[int, bool] = {}
+        self._lifecycle_depth: dict[int, int] = {}
         self._maps: dict[StateScope, immutables.Map[str, Any]] = dict.fromkeys(StateScope, EMPTY_MAP)
         # A plain-dict copy of each persistent scope, kept in step with its map under the lock: a
         # checkpoint copies it in ~1 ms per 100k keys instead of walking the HAMT (~30 ms).
@@ -262,9 +264,10 @@ class SessionManager:
         tree, data = encode_value(key, value)
         writer = self._open_writers.get(scope) or self._writer(scope)
         record = writer.frame(journal.set_payload(key, data))
-        with self._lock:
-            self._writing_thread = _get_ident()
-            try:
+        me = _get_ident()
+        self._writing[me] = True
+        try:
+            with self._lock:
                 if self._open_writers.get(scope) is not writer:
                     raise NoActiveSessionError("set a value")  # stopped while we were encoding
                 writer.append(record)
@@ -272,8 +275,8 @@ class SessionManager:
                     writer.sync()  # raises JournalWriteError: then the change is not published
                 self._maps[scope] = self._maps[scope].set(key, tree)
                 self._mirrors[scope][key] = tree
-            finally:
-                self._writing_thread = 0
+        finally:
+            del self._writing[me]
         if lifecycle.pending:
             lifecycle.deliver_pending()
         if writer.bytes_since_checkpoint > self.journal_limit:
@@ -304,9 +307,10 @@ class SessionManager:
                     self._maps[scope] = self._maps[scope].delete(key)
             return existed
         writer = self._writer(scope)
-        with self._lock:
-            self._writing_thread = _get_ident()
-            try:
+        me = _get_ident()
+        self._writing[me] = True
+        try:
+            with self._lock:
                 if self._open_writers.get(scope) is not writer:
                     raise NoActiveSessionError("delete a value")
                 if key not in self._maps[scope]:
@@ -316,8 +320,8 @@ class SessionManager:
                     writer.sync()
                 self._maps[scope] = self._maps[scope].delete(key)
                 del self._mirrors[scope][key]
-            finally:
-                self._writing_thread = 0
+        finally:
+            del self._writing[me]
         if lifecycle.pending:
             lifecycle.deliver_pending()
         return True
@@ -346,17 +350,18 @@ class SessionManager:
         """Append ``event`` to the running session's event log (journaled like state)."""
         data = encode_event(event)
         writer = self._writer(StateScope.SESSION)
-        with self._lock:
-            self._writing_thread = _get_ident()
-            try:
+        me = _get_ident()
+        self._writing[me] = True
+        try:
+            with self._lock:
                 if self._open_writers.get(StateScope.SESSION) is not writer:
                     raise NoActiveSessionError("record an event")
                 writer.append(writer.frame(journal.event_payload(data)))
                 if flush or self._sync_each:
                     writer.sync()
                 self._events = self._events.appended(orjson.loads(data))
-            finally:
-                self._writing_thread = 0
+        finally:
+            del self._writing[me]
         if lifecycle.pending:
             lifecycle.deliver_pending()
 
@@ -669,20 +674,25 @@ class SessionManager:
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
         """The lifecycle lock (start/stop/resume/checkpoint one at a time), marked with its thread."""
-        with self._lifecycle:
-            outer, self._lifecycle_thread = self._lifecycle_thread, _get_ident()
-            try:
+        me = _get_ident()
+        depth = self._lifecycle_depth
+        depth[me] = depth.get(me, 0) + 1
+        try:
+            with self._lifecycle:
                 yield
-            finally:
-                self._lifecycle_thread = outer
-        if outer == 0 and lifecycle.pending:
+        finally:
+            depth[me] -= 1
+            outermost = depth[me] == 0
+            if outermost:
+                del depth[me]
+        if outermost and lifecycle.pending:
             lifecycle.deliver_pending()
 
     def _save_for_signal(self) -> bool:
         """Save for a signal handler; False means "not now": this thread is inside a critical
         section, and the signal is delivered again when it leaves it."""
         me = _get_ident()
-        if me in (self._writing_thread, self._lifecycle_thread):
+        if me in self._writing or me in self._lifecycle_depth:
             return False
         # Another thread may hold the locks for a moment (a background checkpoint): wait a little.
         if not self._lock.acquire(timeout=_SIGNAL_LOCK_WAIT):
@@ -707,7 +717,8 @@ class SessionManager:
         self._events = EventLog()
         self._lock = threading.Lock()
         self._lifecycle = threading.RLock()
-        self._writing_thread = self._lifecycle_thread = 0
+        self._writing = {}
+        self._lifecycle_depth = {}
 
 
 def _render_session(image: Any, epoch: int) -> bytes:

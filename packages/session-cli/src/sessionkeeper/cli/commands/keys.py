@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings

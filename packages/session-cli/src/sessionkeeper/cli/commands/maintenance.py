@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
 from sessionkeeper.cli.context import Settings
 from sessionkeeper.cli.helptext import LocalizedCommand, LocalizedOption
 

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import click
+
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings

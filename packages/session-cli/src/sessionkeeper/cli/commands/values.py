@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from sessionkeeper.cli import console, messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
