@@ -56,6 +56,7 @@ class SessionView(_Values):
     app: dict[str, Any]
     temp: dict[str, Any]
     report: LoadReport
+    last_save_error: str | None = None  # why the last checkpoint failed, by whichever process
 
     def events(self) -> list[Event]:
         return [event_from_stored(item) for item in self.event_data]
@@ -88,6 +89,7 @@ def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) ->
         app=doc.app if doc else {},
         temp=doc.temp if doc else {},
         report=loaded.report,
+        last_save_error=paths.read_last_save_error(),
     )
 
 

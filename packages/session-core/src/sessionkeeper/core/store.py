@@ -23,12 +23,14 @@ import functools
 import os
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from fcntl import LOCK_SH, LOCK_UN, flock
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import attrs
 import immutables
+import orjson
 
 from . import journal
 from .codec import PLAIN, Codec
@@ -92,6 +94,21 @@ class StorePaths:
     @property
     def live(self) -> Path:
         return self.aux / "live"
+
+    @property
+    def last_save_error(self) -> Path:
+        """Where the last failed checkpoint says why (removed by the next good one)."""
+        return self.aux / "last-save-error"
+
+    def read_last_save_error(self) -> str | None:
+        """The message of the last failed checkpoint of this store, by any process, if any."""
+        try:
+            record = orjson.loads(filesystem().read_bytes(self.last_save_error, 64 << 10))
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        if isinstance(record, dict) and isinstance(record.get("error"), str):
+            return f"{record.get('at', '?')}: {record['error']}"
+        return None
 
     def journal(self, epoch: int) -> Path:
         return self.aux / f"{epoch:012d}.journal"
@@ -375,12 +392,17 @@ class StoreWriter(Generic[Doc, Image]):
         if not self._compact.try_exclusive():
             return
         try:
-            prefix = f".{self.paths.name}.json"
-            for name in self._fs.listdir(self.paths.directory):
-                if name.startswith(prefix) and name.endswith(".tmp"):
-                    self._fs.unlink(self.paths.directory / name)
+            self._unlink_temps()
         finally:
             self._compact.release()
+
+    def _unlink_temps(self) -> None:
+        # Call with the compaction lock held: every snapshot/backup temp file is made under it, so
+        # any that exists now belongs to a checkpoint that died.
+        prefix = f".{self.paths.name}.json"
+        for name in self._fs.listdir(self.paths.directory):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                self._fs.unlink(self.paths.directory / name)
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
         self._snapshot_covered = loaded.covered_epoch
@@ -522,10 +544,16 @@ class StoreWriter(Generic[Doc, Image]):
                 ) from exc
             try:
                 self._write_snapshot(render(image, covered), covered)
-            except BaseException:
+            except BaseException as exc:
                 self.changed = True
                 self._sync_sealed(covered)  # the journal it sealed must now carry its records alone
+                self._note_save_error(exc)
                 raise
+            if self.paths.last_save_error.exists():  # a good save ends the error's story
+                with contextlib.suppress(OSError):
+                    self._fs.unlink(self.paths.last_save_error)
+            with contextlib.suppress(OSError):  # tidying up; the snapshot itself is written
+                self._unlink_temps()
         finally:
             self._compact.release()
 
@@ -574,6 +602,13 @@ class StoreWriter(Generic[Doc, Image]):
         for epoch in self.paths.journal_epochs():
             if epoch <= self._backup_covered:
                 self._fs.unlink(self.paths.journal(epoch))
+
+    def _note_save_error(self, exc: BaseException) -> None:
+        """Leave the reason beside the journals for other processes (``session info``); best effort:
+        the disk that refused the snapshot may refuse this too."""
+        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "error": str(exc)}
+        with contextlib.suppress(OSError):
+            self._fs.write_atomic(self.paths.last_save_error, orjson.dumps(record))
 
     def _sync_sealed(self, epoch: int) -> None:
         """The snapshot that was to contain journal ``epoch`` failed: make that journal durable."""

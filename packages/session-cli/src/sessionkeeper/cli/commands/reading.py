@@ -63,8 +63,7 @@ def info(settings: Settings, as_json: bool) -> None:
                 "size": size,
                 "files": [{"path": str(path), "size": file_size} for path, file_size in files],
                 "live": live,
-                # Known only inside the process that saves; core does not record it on disk.
-                "last_save_error": None,
+                "last_save_error": view.last_save_error,
                 "load": _load_json(view),
             }
         )
@@ -93,6 +92,8 @@ def info(settings: Settings, as_json: bool) -> None:
     ]
     if view.legacy:
         rows.append((messages.text("label.legacy"), messages.text("info.legacy")))
+    if view.last_save_error:
+        rows.append((messages.text("label.last_save_error"), view.last_save_error))
     render.fields(rows + problem_rows(report.warnings, report.dropped))
 
 
