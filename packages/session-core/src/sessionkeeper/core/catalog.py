@@ -19,7 +19,7 @@ from .store import StorePaths
 __all__ = [
     "SessionEntry",
     "app_store_paths",
-    "clear_current",
+    "file_size",
     "is_legacy_file",
     "list_sessions",
     "prune_sessions",
@@ -73,7 +73,8 @@ class SessionEntry:
         return datetime.strptime(self.session_id[8:23], "%Y%m%d_%H%M%S")
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
+    """A file's size, 0 if it is not there."""
     try:
         return path.stat().st_size
     except OSError:
@@ -136,14 +137,14 @@ def list_sessions(data_dir: Path) -> list[SessionEntry]:
         paths = StorePaths(directory, session_id)
         if not paths.exists() and not is_held(paths.live):
             continue  # a ghost: files a crash left before anything durable was written
-        journals = sum(_size(paths.journal(e)) for e in paths.journal_epochs())
+        journals = sum(file_size(paths.journal(e)) for e in paths.journal_epochs())
         entries.append(
             SessionEntry(
                 session_id=session_id,
                 paths=paths,
                 has_snapshot=paths.snapshot.exists(),
                 has_backup=paths.backup.exists(),
-                size=_size(paths.snapshot) + _size(paths.backup) + journals,
+                size=file_size(paths.snapshot) + file_size(paths.backup) + journals,
                 live=is_held(paths.live),
                 legacy=is_legacy_file(paths.snapshot) and not paths.aux.exists(),
             )
@@ -167,10 +168,6 @@ def write_current(data_dir: Path, session_id: str) -> None:
     directory = sessions_dir(data_dir)
     filesystem().make_private_dir(directory)
     filesystem().write_atomic(directory / _CURRENT, f"{validate_session_id(session_id)}\n".encode())
-
-
-def clear_current(data_dir: Path) -> None:
-    filesystem().unlink(sessions_dir(data_dir) / _CURRENT)
 
 
 def remove_session(paths: StorePaths) -> None:

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import attrs
@@ -407,7 +406,7 @@ class SessionManager:
             keys={scope.value: len(maps[scope]) for scope in StateScope},
             events=len(self._events),
             journal_bytes=session.journal_size if session else 0,
-            snapshot_bytes=_file_size(session.paths.snapshot) if session else 0,
+            snapshot_bytes=catalog.file_size(session.paths.snapshot) if session else 0,
             checkpoint_interval=self._checkpoint_interval,
             max_sessions=self._max_sessions,
             fsync=self.fsync.value,
@@ -745,13 +744,6 @@ def _file_errors(what: str) -> Iterator[None]:
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise StorageError(exc.errno or 0, f"{what}: {exc.strerror or exc}{where}") from exc
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _started_from_id(session_id: str) -> datetime:

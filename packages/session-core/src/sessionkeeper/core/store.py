@@ -644,7 +644,3 @@ class StoreWriter(Generic[Doc, Image]):
     @property
     def journal_size(self) -> int:
         return self._fs.size(self._fd) if self._fd >= 0 else 0
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
