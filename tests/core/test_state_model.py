@@ -1,4 +1,5 @@
-"""A model-based test: random sets, deletes, events, checkpoints and reopenings agree with a plain dict."""
+"""A model-based test: random sets, deletes, events, checkpoints, snapshots and reopenings agree
+with a plain dict, and every snapshot keeps agreeing with the model as it was when it was taken."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from sessionkeeper.core import CommandExecuted, Event, SessionManager, StateScope, read_session
+from sessionkeeper.core import CommandExecuted, Event, SessionManager, State, StateScope, read_session
+from sessionkeeper.core.values import decode_stored
 from tests.core.test_values import Milestone, Point, assert_same
 
 KEYS = st.sampled_from(["a", "b", "feature", "user:theme", "한국어 키", "$type", ""])
@@ -76,6 +78,7 @@ class SessionModel(RuleBasedStateMachine):
         self.session_id = self.manager.start()
         self.model: dict[StateScope, dict[str, Any]] = {scope: {} for scope in StateScope}
         self.events: list[Event] = []
+        self.snapshots: list[tuple[State, dict[StateScope, dict[str, Any]], int]] = []
 
     def _new_manager(self) -> SessionManager:
         return SessionManager(data_dir=self.root / "RUNS", user_dir=self.root / "user", handle_signals=False)
@@ -118,6 +121,11 @@ class SessionModel(RuleBasedStateMachine):
         assert load.dropped == ()
         assert load.warnings == ()
 
+    @rule()
+    def take_snapshot(self) -> None:
+        model = {scope: dict(values) for scope, values in self.model.items()}
+        self.snapshots = [*self.snapshots[-3:], (self.manager.snapshot(), model, len(self.events))]
+
     @precondition(lambda self: bool(self.model[StateScope.SESSION]))
     @rule()
     def lock_free_reader_agrees(self) -> None:
@@ -138,6 +146,19 @@ class SessionModel(RuleBasedStateMachine):
                 else:
                     assert_same(self.manager.get(key, scope), value, f"{scope} {key!r}")
         assert self.manager.events() == self.events
+
+    @invariant()
+    def snapshots_never_change(self) -> None:
+        for state, model, events in self.snapshots:
+            for scope in StateScope:
+                values = state.scope(scope)
+                assert sorted(values.keys()) == sorted(model[scope]), scope
+                for key, value in model[scope].items():
+                    if scope is StateScope.TEMP:
+                        assert values[key] is value, (scope, key)
+                    else:
+                        assert_same(decode_stored(values[key]), value, f"snapshot {scope} {key!r}")
+            assert len(state.events) == events
 
     def teardown(self) -> None:
         try:

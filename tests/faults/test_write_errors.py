@@ -393,6 +393,36 @@ def test_a_torn_journal_append_is_not_reported_as_lost_data_on_resume(tmp_path: 
     assert summary.dropped == ()
 
 
+def test_a_torn_append_is_never_cut_into_another_processs_record(tmp_path: Path) -> None:
+    """The writer that owns the journal appends without the lock, another process appends with it.
+    When the owner's append is torn, the bytes after its last record are another process's whole
+    record plus the torn part: cutting back to the owner's last record would delete that record."""
+    fs = FaultyFileSystem(tmp_path)
+    with installed(fs):
+        ledger = Ledger()
+        owner = make_manager(tmp_path)
+        session_id = owner.start()
+        other = make_manager(tmp_path)
+        other.resume(session_id)  # its journal is the current one now...
+        ledger.set(owner, "follows", 1)
+        assert owner.checkpoint()  # ...until the owner seals it and owns the next one
+        ledger.set(other, "small", 2)  # a short record after the owner's last one
+        fs.fail_kind("append", errno.ENOSPC, torn=True)
+        with pytest.raises(OSError, match="No space left"):
+            owner.set("large", "x" * 2000)  # torn: half of it lands after the other's record
+        fs.clear_faults()
+        ledger.set(owner, "after", 3)
+        pull_the_plug(owner)
+        pull_the_plug(other)
+    fresh = make_manager(tmp_path)
+    try:
+        fresh.recover(session_id)
+        assert ledger.missing(fresh, session_id) == []
+        assert fresh.get("large") is None
+    finally:
+        pull_the_plug(fresh)
+
+
 def test_a_failed_set_leaves_the_old_value_in_memory(tmp_path: Path) -> None:
     fs, run, _ = _seeded_session(tmp_path)
     manager: Any = run.actor

@@ -2,8 +2,8 @@
 
 ``flock`` locks belong to an open file description, so two managers in one process exclude each
 other like two processes do, and a lock held by a killed process is released by the kernel: there
-is never a stale lock to clean up. (``filelock`` offers only exclusive locks; the journal needs a
-shared lock per append that costs ~1 µs.)
+is never a stale lock to clean up. (``filelock`` offers only exclusive locks; appenders to a
+journal another process created need a shared one.)
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class FileLock:
 
 
 class EpochLock(FileLock):
-    """The journal lock: appenders hold it shared, the compactor exclusive.
+    """The journal lock: held exclusively to publish a new journal epoch, shared by appenders
+    that must not race it (see ``StoreWriter.append``).
 
     The lock file also holds the current journal epoch (8 bytes, memory-mapped), so an appender
     learns that a compactor has sealed its journal with one memory read instead of a ``stat``.
@@ -86,21 +87,22 @@ class EpochLock(FileLock):
                 if os.fstat(self.fd).st_size < _EPOCH.size:
                     os.ftruncate(self.fd, _EPOCH.size)
         self._map = mmap.mmap(self.fd, _EPOCH.size)
-        self._view = memoryview(self._map).cast("Q")  # native u64: one indexing per read
+        # The epoch is ``view[0]``: a native u64, one indexing per read on the append hot path.
+        self.view = memoryview(self._map).cast("Q")
 
     def close(self) -> None:
         if self.fd >= 0:
-            self._view.release()
+            self.view.release()
             self._map.close()
         super().close()
 
     @property
     def epoch(self) -> int:
-        return self._view[0]
+        return self.view[0]
 
     def set_epoch(self, epoch: int) -> None:
         """Publish ``epoch``; call with the lock held exclusively."""
-        self._view[0] = epoch
+        self.view[0] = epoch
 
 
 def is_held(path: Path) -> bool:

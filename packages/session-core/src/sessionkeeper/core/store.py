@@ -4,13 +4,15 @@ Files of a store named ``N`` in directory ``D``::
 
     D/N.json           snapshot (atomically replaced)
     D/N.json.bak       the snapshot before it, used when N.json is unreadable
-    D/N.d/lock         journal lock (shared per append, exclusive to seal) + current epoch
+    D/N.d/lock         journal lock (exclusive to publish an epoch) + the current epoch
     D/N.d/compact      held exclusively for a whole checkpoint: one compactor at a time
     D/N.d/live         held shared by every process that has the store open for writing
     D/N.d/<epoch>.journal
 
 A checkpoint *seals* the current journal (epoch ``e``) by publishing epoch ``e+1`` under the
-exclusive journal lock, then writes a snapshot that contains everything up to ``e``. Journals are
+exclusive journal lock, then writes a snapshot that contains everything up to ``e``. The process
+that created a journal appends to it without the lock and re-checks the epoch after each write;
+every other appender holds the lock shared (see :meth:`StoreWriter.append`). Journals are
 deleted only once the *backup* contains them too, so falling back to the backup loses nothing.
 Loading reads the snapshot (else the backup) and replays every later journal in epoch order.
 Readers take no lock: snapshots are replaced atomically and journal records check themselves.
@@ -376,14 +378,20 @@ class StoreWriter(Generic[Doc, Image]):
     def open(self, *, salvage: bool = False) -> Loaded[Doc]:
         """Load the store and start a fresh journal to append to (see :func:`load_store`)."""
         with self._lock, self._journal_lock.exclusive():
+            sealed = self._journal_lock.epoch
+            size_before = self._journal_size_of(sealed)
             loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
-            self._note_loaded(loaded)
             # Always a fresh journal: an existing one may end in a torn record, carry a damaged or
             # foreign header, or be evidence of a crash; it is never appended to, only replayed
             # until a checkpoint makes it unnecessary.
-            epoch = max(self._journal_lock.epoch, loaded.last_epoch, loaded.covered_epoch) + 1
+            epoch = max(sealed, loaded.last_epoch, loaded.covered_epoch) + 1
             self._create_journal(epoch)
             self._journal_lock.set_epoch(epoch)
+            if self._journal_size_of(sealed) != size_before:  # see _journal_size_of
+                loaded = load_store(
+                    self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec
+                )
+            self._note_loaded(loaded)
         self._remove_stale_temps()
         return loaded
 
@@ -403,6 +411,19 @@ class StoreWriter(Generic[Doc, Image]):
         for name in self._fs.listdir(self.paths.directory):
             if name.startswith(prefix) and name.endswith(".tmp"):
                 self._fs.unlink(self.paths.directory / name)
+
+    def _journal_size_of(self, epoch: int) -> int | None:
+        """The size of journal ``epoch`` (``None``: there is none), to tell whether it grew.
+
+        Call with the journal lock held exclusively. The process that created the current journal
+        appends without that lock; a record it wrote before we published the next epoch counts as
+        acknowledged, so if the journal grew between our reading it and publishing, read it again.
+        Records landing after publishing are written again into the new journal by their writer.
+        """
+        try:
+            return os.stat(self.paths.journal(epoch)).st_size
+        except FileNotFoundError:
+            return None
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
         self._snapshot_covered = loaded.covered_epoch
@@ -444,23 +465,54 @@ class StoreWriter(Generic[Doc, Image]):
             return journal.frame(payload)
         return journal.frame(self._codec.seal(payload, self._journal_context))
 
-    def append(self, record: bytes) -> None:
-        """Append one record made by :meth:`frame`; call with the owner's lock held (the hot path)."""
-        lock_fd = self._journal_lock.fd
-        flock(lock_fd, LOCK_SH)
+    def append(self, record: bytes, *, idempotent: bool = True) -> None:
+        """Append one record made by :meth:`frame`; call with the owner's lock held (the hot path).
+
+        The process that created the current journal appends without any inter-process lock and
+        checks the published epoch after its ``write``: if a compactor sealed the journal during
+        the write, the compactor may have missed the record, so it is written again into the new
+        journal. A set or delete applied twice changes nothing (the second copy comes later in
+        epoch order), so that is safe for ``idempotent`` records; events are never written twice
+        and take the shared lock instead, like every append to a journal another process created.
+        """
+        if self._expected_size is None or not idempotent:
+            self._append_locked(record)
+            return
+        epoch = self._journal_lock.view
+        if epoch[0] != self._epoch:  # another process sealed our journal: follow it
+            self._append_locked(record)
+            return
         try:
-            if self._journal_lock.epoch != self._epoch:  # another process sealed our journal: follow it
-                self._open_journal(self._journal_lock.epoch)
             self._append(self._fd, record)
         except OSError as exc:
-            flock(lock_fd, LOCK_UN)
-            self._cut_partial_record(len(record))
-            raise self._journal_error(exc, "could not write to") from exc
-        flock(lock_fd, LOCK_UN)
+            raise self._failed_append(exc, record) from exc
+        if epoch[0] != self._epoch:  # sealed while we wrote: the compactor may not have read it
+            self._append_locked(record)
+            return
+        self._expected_size += len(record)
+        self.bytes_since_checkpoint += len(record)
+        self.dirty = self.changed = True
+
+    def _append_locked(self, record: bytes) -> None:
+        """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
+        lock = self._journal_lock
+        flock(lock.fd, LOCK_SH)
+        try:
+            if lock.epoch != self._epoch:  # another process sealed our journal: follow it
+                self._open_journal(lock.epoch)
+            self._append(self._fd, record)
+        except OSError as exc:
+            flock(lock.fd, LOCK_UN)
+            raise self._failed_append(exc, record) from exc
+        flock(lock.fd, LOCK_UN)
         if self._expected_size is not None:
             self._expected_size += len(record)
         self.bytes_since_checkpoint += len(record)
         self.dirty = self.changed = True
+
+    def _failed_append(self, exc: OSError, record: bytes) -> JournalWriteError:
+        self._cut_partial_record(record)
+        return self._journal_error(exc, "could not write to")
 
     def _journal_error(self, exc: OSError, what: str) -> JournalWriteError:
         path = self.paths.journal(self._epoch)
@@ -468,19 +520,35 @@ class StoreWriter(Generic[Doc, Image]):
             exc.errno or 0, f"{what} the journal {path}: {exc.strerror or exc}; the change was not stored"
         )
 
-    def _cut_partial_record(self, size: int) -> None:
-        """After a failed append, remove the bytes it left if no other appender can be affected."""
+    def _cut_partial_record(self, record: bytes) -> None:
+        """After a failed append, remove the bytes it left, if they are provably ours alone.
+
+        Only under the journal lock held exclusively (no locked appender can write meanwhile, and
+        only this process appends without it) and only if everything after our last record is a
+        strict prefix of ``record``: another process's record there would break the prefix, since
+        a whole record cannot be a prefix of a longer one with its own length field.
+        """
         expected = self._expected_size
         if expected is None or not self._journal_lock.try_exclusive():
             return  # others may be appending: the partial record stays and is skipped on reading
         try:
             current = self._fs.size(self._fd)
-            if expected < current < expected + size:
+            if (
+                expected < current < expected + len(record)
+                and self._read_journal(expected, current) == record[: current - expected]
+            ):
                 self._fs.truncate(self._fd, expected)
         except OSError:
             pass  # a partial record that stays is skipped (and reported) when reading
         finally:
             self._journal_lock.release()
+
+    def _read_journal(self, start: int, stop: int) -> bytes:
+        fd = os.open(self.paths.journal(self._epoch), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return os.pread(fd, stop - start, start)
+        finally:
+            os.close(fd)
 
     def sync(self) -> None:
         """fsync the journal now; call with the owner's lock held."""
@@ -559,21 +627,26 @@ class StoreWriter(Generic[Doc, Image]):
 
     def _seal(self, capture: Callable[[], Image], adopt: Callable[[Loaded[Doc]], Image]) -> tuple[Image, int]:
         with self._lock, self._journal_lock.exclusive():
-            epoch = self._journal_lock.epoch
+            epoch = sealed = self._journal_lock.epoch
             alone = (
                 epoch == self._epoch
                 and self._expected_size is not None
                 and self._fs.size(self._fd) == self._expected_size
             )
-            if alone:
+            if alone:  # only this process appends to its journal without the lock, and it waits for us
                 image = capture()
+                self._create_journal(epoch + 1)
+                self._journal_lock.set_epoch(epoch + 1)
             else:
+                size_before = self._journal_size_of(sealed)
                 loaded = load_store(self.paths, self._parse, self._initial, codec=self._codec)
-                self._note_loaded(loaded)
                 epoch = max(epoch, loaded.last_epoch)
+                self._create_journal(epoch + 1)
+                self._journal_lock.set_epoch(epoch + 1)
+                if self._journal_size_of(sealed) != size_before:  # see _journal_size_of
+                    loaded = load_store(self.paths, self._parse, self._initial, codec=self._codec)
+                self._note_loaded(loaded)
                 image = adopt(loaded)
-            self._create_journal(epoch + 1)
-            self._journal_lock.set_epoch(epoch + 1)
             self.changed = False
             self.bytes_since_checkpoint = 0
             return image, epoch

@@ -45,7 +45,8 @@ class _Refused(Exception):
 def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
     """The stored tree of ``value`` and its JSON bytes, or :class:`UnserializableValueError`."""
     try:
-        if type(value) in _SCALARS:
+        kind = type(value)
+        if kind in _SCALARS or (kind is int and _INT64_MIN <= value <= _INT64_MAX):  # type: ignore[operator]
             return value, orjson.dumps(value)
         tree = encode_tree(value)
         return tree, orjson.dumps(tree)
