@@ -378,22 +378,37 @@ class StoreWriter(Generic[Doc, Image]):
     def open(self, *, salvage: bool = False) -> Loaded[Doc]:
         """Load the store and start a fresh journal to append to (see :func:`load_store`)."""
         with self._lock, self._journal_lock.exclusive():
-            sealed = self._journal_lock.epoch
-            size_before = self._journal_size_of(sealed)
-            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
             # Always a fresh journal: an existing one may end in a torn record, carry a damaged or
             # foreign header, or be evidence of a crash; it is never appended to, only replayed
             # until a checkpoint makes it unnecessary.
-            epoch = max(sealed, loaded.last_epoch, loaded.covered_epoch) + 1
-            self._create_journal(epoch)
-            self._journal_lock.set_epoch(epoch)
-            if self._journal_size_of(sealed) != size_before:  # see _journal_size_of
-                loaded = load_store(
-                    self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec
-                )
-            self._note_loaded(loaded)
+            loaded, _ = self._load_and_publish(salvage)
         self._remove_stale_temps()
         return loaded
+
+    def _load_and_publish(self, salvage: bool = False) -> tuple[Loaded[Doc], int]:
+        """Read the store from disk and publish a new epoch with a fresh journal of ours; returns
+        what was read (everything before that epoch) and the epoch. Call with the journal lock
+        held exclusively.
+
+        The process that created the current journal appends without that lock: a record it wrote
+        before we published counts as acknowledged (it still saw its epoch), so if that journal
+        grew between our reading it and publishing, it is read again. A record landing after we
+        published is written again into our journal by its writer (see :meth:`append`).
+        """
+        sealed = self._journal_lock.epoch
+        size_before = self._journal_size(sealed)
+        loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
+        epoch = max(sealed, loaded.last_epoch, loaded.covered_epoch) + 1
+        self._publish(epoch)
+        if self._journal_size(sealed) != size_before:
+            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
+        self._note_loaded(loaded)
+        return loaded, epoch
+
+    def _publish(self, epoch: int) -> None:
+        """Start journal ``epoch`` and make it the current one for every process."""
+        self._create_journal(epoch)
+        self._journal_lock.set_epoch(epoch)
 
     def _remove_stale_temps(self) -> None:
         """Delete temp files a killed checkpoint left, when no checkpoint of this store is running."""
@@ -412,14 +427,8 @@ class StoreWriter(Generic[Doc, Image]):
             if name.startswith(prefix) and name.endswith(".tmp"):
                 self._fs.unlink(self.paths.directory / name)
 
-    def _journal_size_of(self, epoch: int) -> int | None:
-        """The size of journal ``epoch`` (``None``: there is none), to tell whether it grew.
-
-        Call with the journal lock held exclusively. The process that created the current journal
-        appends without that lock; a record it wrote before we published the next epoch counts as
-        acknowledged, so if the journal grew between our reading it and publishing, read it again.
-        Records landing after publishing are written again into the new journal by their writer.
-        """
+    def _journal_size(self, epoch: int) -> int | None:
+        """The size of journal ``epoch`` (``None``: there is none)."""
         try:
             return os.stat(self.paths.journal(epoch)).st_size
         except FileNotFoundError:
@@ -627,7 +636,7 @@ class StoreWriter(Generic[Doc, Image]):
 
     def _seal(self, capture: Callable[[], Image], adopt: Callable[[Loaded[Doc]], Image]) -> tuple[Image, int]:
         with self._lock, self._journal_lock.exclusive():
-            epoch = sealed = self._journal_lock.epoch
+            epoch = self._journal_lock.epoch
             alone = (
                 epoch == self._epoch
                 and self._expected_size is not None
@@ -635,17 +644,10 @@ class StoreWriter(Generic[Doc, Image]):
             )
             if alone:  # only this process appends to its journal without the lock, and it waits for us
                 image = capture()
-                self._create_journal(epoch + 1)
-                self._journal_lock.set_epoch(epoch + 1)
+                self._publish(epoch + 1)
             else:
-                size_before = self._journal_size_of(sealed)
-                loaded = load_store(self.paths, self._parse, self._initial, codec=self._codec)
-                epoch = max(epoch, loaded.last_epoch)
-                self._create_journal(epoch + 1)
-                self._journal_lock.set_epoch(epoch + 1)
-                if self._journal_size_of(sealed) != size_before:  # see _journal_size_of
-                    loaded = load_store(self.paths, self._parse, self._initial, codec=self._codec)
-                self._note_loaded(loaded)
+                loaded, published = self._load_and_publish()
+                epoch = published - 1
                 image = adopt(loaded)
             self.changed = False
             self.bytes_since_checkpoint = 0
