@@ -46,7 +46,18 @@ EN: dict[str, str] = {
     "error.no_key": "no key {key!r} in the {scope} scope",
     "error.file_exists": "{path} already exists (use --force to replace it)",
     "error.repair_failed": "recovered, but the fresh snapshot could not be written: {detail}",
-    "verify.damaged": "{count} of {total} stores are damaged (see above)",
+    "verify.damaged": "{count} of {total} stores are damaged (see above); {repair}",
+    "verify.repair.one": "repair it with '{command}'",
+    "verify.repair.many": "each row says which command repairs it",
+    "verify.locked": "{count} of {total} stores are locked, so they were not checked: {reason}",
+    "verify.reason.no_key": (
+        "they are encrypted and no key is configured (set SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY "
+        "or SESSIONKEEPER_PASSPHRASE)"
+    ),
+    "verify.reason.wrong_key": (
+        "they are encrypted with a key that is not configured (configure that key with "
+        "SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY or SESSIONKEEPER_PASSPHRASE)"
+    ),
     # -- plugins ---------------------------------------------------------------------------------------
     "plugin.broken": "plugin command '{name}' ({target}) could not be loaded and is skipped: {reason}",
     "plugin.not_command": (
@@ -106,6 +117,9 @@ EN: dict[str, str] = {
     "event.failure": "failed",
     "where.session": " of {id}",
     "set.done": "Set {key!r} in the {scope} scope{where}.",
+    "set.not_finite": "VALUE {value} is not a finite number, which JSON cannot hold; quote it to store "
+    "the text (--string)",
+    "set.too_deep": "VALUE is nested too deeply (at most 254 levels can be stored)",
     "delete.done": "Deleted {key!r} from the {scope} scope{where}.",
     "export.done": "Exported {id} to {path} ({size}).",
     "import.done": "Imported {path} as {id}.",
@@ -116,6 +130,11 @@ EN: dict[str, str] = {
     "verify.status.ok": "ok",
     "verify.status.absent": "not created yet",
     "verify.status.damaged": "DAMAGED",
+    "verify.status.no_key": "locked: no key",
+    "verify.status.wrong_key": "locked: wrong key",
+    "verify.hint.session": "repair: {command}",
+    "verify.hint.scope": "repair: change any {scope} value ({command}); that writes the store afresh",
+    "verify.needs_key": "encrypted with key {keys} ({count} file(s) not checked)",
     # -- keys ------------------------------------------------------------------------------------------
     "key.exists": (
         "{path} already exists; a key file is never overwritten "
@@ -179,7 +198,8 @@ EN: dict[str, str] = {
         "  session info                        # the current session\n"
         "  session list --json                 # every session, for scripts\n"
         "  session verify                      # check every file; exit status 1 if damaged\n\n"
-        "\b\nExit status: 0 success, 1 a failure (one line on stderr), 2 a usage error.\n\n"
+        "\b\nExit status: 0 success, 1 a failure (one line on stderr), 2 a usage error,\n"
+        "3 stores locked (verify: encrypted, and no key or the wrong key is configured).\n\n"
         "\b\nShell completion (add to your shell's start-up file):\n"
         '  bash:  eval "$(_SESSION_COMPLETE=bash_source session)"\n'
         '  zsh:   eval "$(_SESSION_COMPLETE=zsh_source session)"\n'
@@ -295,10 +315,17 @@ EN: dict[str, str] = {
     ),
     "help.verify": (
         "Check the integrity of every file.\n\n"
-        "Checks every session file and journal, and the USER and APP stores. Changes nothing. Exit "
-        "status 1 if any store is damaged.\n\n"
+        "Checks every session file and journal, and the USER and APP stores. Changes nothing, takes "
+        "no lock, and works on read-only media. Encrypted files need their key: a store that cannot "
+        "be opened without a key, or with the configured one, is reported as locked, not as damaged. "
+        "A damaged store's row says which command repairs it.\n\n"
+        "\b\nExit status:\n"
+        "  0  every store is intact\n"
+        "  1  a store is damaged (repair a session with 'session recover ID')\n"
+        "  3  nothing is damaged, but stores are locked: no key, or the wrong key, is configured\n\n"
         "\b\nExamples:\n"
         "  session verify\n"
+        "  SESSIONKEEPER_KEY_FILE=~/.config/sessionkeeper/key session verify\n"
         "  session verify --json"
     ),
     "help.key": (
@@ -366,7 +393,18 @@ KO: dict[str, str] = {
     "error.no_key": "{scope} 범위에 키 {key!r}이(가) 없습니다",
     "error.file_exists": "{path}이(가) 이미 있습니다 (바꾸려면 --force)",
     "error.repair_failed": "복구했지만 새 스냅샷을 쓰지 못했습니다: {detail}",
-    "verify.damaged": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고)",
+    "verify.damaged": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고). {repair}",
+    "verify.repair.one": "'{command}'(으)로 복구하세요",
+    "verify.repair.many": "각 행에 복구 명령이 있습니다",
+    "verify.locked": "저장소 {total}개 중 {count}개가 잠겨 있어 검사하지 못했습니다: {reason}",
+    "verify.reason.no_key": (
+        "암호화되어 있는데 키가 설정되지 않았습니다 (SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY 또는 "
+        "SESSIONKEEPER_PASSPHRASE를 설정하세요)"
+    ),
+    "verify.reason.wrong_key": (
+        "설정되지 않은 키로 암호화되어 있습니다 (그 키를 SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY 또는 "
+        "SESSIONKEEPER_PASSPHRASE로 설정하세요)"
+    ),
     # -- plugins ---------------------------------------------------------------------------------------
     "plugin.broken": "플러그인 명령 '{name}'({target})을(를) 불러오지 못해 건너뜁니다: {reason}",
     "plugin.not_command": (
@@ -426,6 +464,9 @@ KO: dict[str, str] = {
     "event.failure": "실패",
     "where.session": " ({id})",
     "set.done": "{scope} 범위에 {key!r}을(를) 설정했습니다{where}.",
+    "set.not_finite": "VALUE {value}은(는) 유한한 숫자가 아니어서 JSON에 담을 수 없습니다. 텍스트로 "
+    "저장하려면 --string을 쓰세요",
+    "set.too_deep": "VALUE의 중첩이 너무 깊습니다 (최대 254단계까지 저장할 수 있습니다)",
     "delete.done": "{scope} 범위에서 {key!r}을(를) 삭제했습니다{where}.",
     "export.done": "{id}을(를) {path}에 내보냈습니다 ({size}).",
     "import.done": "{path}을(를) {id} 세션으로 가져왔습니다.",
@@ -436,6 +477,11 @@ KO: dict[str, str] = {
     "verify.status.ok": "정상",
     "verify.status.absent": "아직 없음",
     "verify.status.damaged": "손상됨",
+    "verify.status.no_key": "잠김: 키 없음",
+    "verify.status.wrong_key": "잠김: 다른 키",
+    "verify.hint.session": "복구: {command}",
+    "verify.hint.scope": "복구: {scope} 값을 하나 바꾸면 ({command}) 저장소를 새로 씁니다",
+    "verify.needs_key": "키 {keys}로 암호화됨 (검사하지 못한 파일 {count}개)",
     # -- keys ------------------------------------------------------------------------------------------
     "key.exists": (
         "{path}이(가) 이미 있습니다. 키 파일은 덮어쓰지 않습니다(그 키로 암호화된 것이 없을 때만 --force)"
@@ -498,7 +544,8 @@ KO: dict[str, str] = {
         "  session info                        # 현재 세션\n"
         "  session list --json                 # 모든 세션 (스크립트용)\n"
         "  session verify                      # 모든 파일 검사, 손상되면 종료 상태 1\n\n"
-        "\b\n종료 상태: 0 성공, 1 실패 (stderr에 한 줄), 2 사용법 오류.\n\n"
+        "\b\n종료 상태: 0 성공, 1 실패 (stderr에 한 줄), 2 사용법 오류,\n"
+        "3 저장소 잠김 (verify: 암호화되어 있는데 키가 없거나 다른 키가 설정됨).\n\n"
         "\b\n셸 자동 완성 (셸 시작 파일에 추가):\n"
         '  bash:  eval "$(_SESSION_COMPLETE=bash_source session)"\n'
         '  zsh:   eval "$(_SESSION_COMPLETE=zsh_source session)"\n'
@@ -613,10 +660,17 @@ KO: dict[str, str] = {
     ),
     "help.verify": (
         "모든 파일이 온전한지 검사합니다.\n\n"
-        "모든 세션 파일과 저널, USER와 APP 저장소를 검사합니다. 아무것도 바꾸지 않습니다. 손상된 "
-        "저장소가 있으면 종료 상태 1.\n\n"
+        "모든 세션 파일과 저널, USER와 APP 저장소를 검사합니다. 아무것도 바꾸지 않고 잠금도 걸지 않으며, "
+        "읽기 전용 매체에서도 동작합니다. 암호화된 파일은 키가 있어야 열립니다: 키가 없거나 설정된 키로 "
+        "열리지 않는 저장소는 손상이 아니라 잠김으로 보고합니다. 손상된 저장소의 행에는 복구 명령이 "
+        "나옵니다.\n\n"
+        "\b\n종료 상태:\n"
+        "  0  모든 저장소가 온전함\n"
+        "  1  손상된 저장소가 있음 (세션은 'session recover ID'로 복구)\n"
+        "  3  손상은 없지만 잠긴 저장소가 있음: 키가 없거나 다른 키가 설정됨\n\n"
         "\b\n예:\n"
         "  session verify\n"
+        "  SESSIONKEEPER_KEY_FILE=~/.config/sessionkeeper/key session verify\n"
         "  session verify --json"
     ),
     "help.key": (

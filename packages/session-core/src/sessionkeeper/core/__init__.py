@@ -26,16 +26,19 @@ from .errors import (
     CorruptSessionError,
     DecryptionError,
     IntegrityError,
+    InvalidKeyError,
     InvalidSessionIdError,
     JournalWriteError,
     KeyConfigurationError,
     KeyRequiredError,
     LegacySessionError,
+    LimitExceededError,
     NoActiveSessionError,
     SaveError,
     SessionkeeperError,
     SessionLockedError,
     SessionNotFoundError,
+    SnapshotFormatError,
     StorageError,
     UnserializableValueError,
     ValueDecodeError,
@@ -44,7 +47,15 @@ from .events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_fr
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
 from .keys import Key, Keyring, generate_key, read_key_file, write_key_file
-from .maintenance import StoreCheck, checkpoint_session, export_session, import_session, verify_store
+from .limits import Limits
+from .maintenance import (
+    StoreCheck,
+    checkpoint_session,
+    export_session,
+    import_session,
+    read_import_file,
+    verify_store,
+)
 from .manager import SessionManager
 from .reading import ScopeView, SessionView, read_scope, read_session
 from .rotation import SealedFile, key_status, rotate_keys
@@ -66,6 +77,7 @@ __all__ = [
     "Event",
     "FsyncPolicy",
     "IntegrityError",
+    "InvalidKeyError",
     "InvalidSessionIdError",
     "JournalWriteError",
     "Key",
@@ -73,6 +85,8 @@ __all__ = [
     "KeyRequiredError",
     "Keyring",
     "LegacySessionError",
+    "LimitExceededError",
+    "Limits",
     "LoadReport",
     "LoadSummary",
     "NoActiveSessionError",
@@ -86,6 +100,7 @@ __all__ = [
     "SessionNotFoundError",
     "SessionView",
     "SessionkeeperError",
+    "SnapshotFormatError",
     "State",
     "StateScope",
     "StorageError",
@@ -108,6 +123,7 @@ __all__ = [
     "new_session_id",
     "prune_sessions",
     "read_current",
+    "read_import_file",
     "read_key_file",
     "read_scope",
     "read_session",

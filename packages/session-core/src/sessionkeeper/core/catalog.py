@@ -10,11 +10,11 @@ from pathlib import Path
 import attrs
 
 from .codec import MAGIC as SEALED_MAGIC
-from .errors import InvalidSessionIdError
+from .errors import InvalidSessionIdError, SessionkeeperError
 from .fs import filesystem
 from .ids import validate_session_id
 from .locks import is_held
-from .store import StorePaths
+from .store import MAX_SNAPSHOT_BYTES, StorePaths, snapshot_context
 
 __all__ = [
     "SessionEntry",
@@ -100,10 +100,24 @@ def is_legacy_file(path: Path) -> bool:
     return b'"format_version"' not in head[:256]
 
 
+def _opened_head(path: Path) -> bytes:
+    """The first bytes of a snapshot's document, unsealing it when it is compressed or encrypted
+    (with the configured codec; without the key there is nothing to read: ``b""``)."""
+    head = _head(path)
+    if not head.startswith(SEALED_MAGIC):
+        return head
+    from .config import resolve_codec  # only for sealed files of ids sharing one second: rare
+
+    with contextlib.suppress(OSError, SessionkeeperError):
+        data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
+        return resolve_codec().open(data, snapshot_context(path.name.split(".")[0]), path.name)[:512]
+    return b""
+
+
 def _started_at(paths: StorePaths) -> str:
     """The exact start time written in a session's file (it is near the top), or ""."""
     for path in (paths.snapshot, paths.backup):
-        found = _STARTED.search(_head(path))
+        found = _STARTED.search(_opened_head(path))
         if found:
             with contextlib.suppress(ValueError):
                 return datetime.fromisoformat(found.group(1).decode()).astimezone(UTC).isoformat()

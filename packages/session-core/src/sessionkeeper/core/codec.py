@@ -14,8 +14,12 @@ a file moved from another session, fails to open instead of decoding to garbage:
     nonce    12  random, when encrypted (a key is rotated long before 2^32 nonces)
     body         AEAD ciphertext + tag, or a zstd frame with its checksum, or the bytes
 
-Bytes without the magic are plain JSON: files written before compression or encryption was switched
-on (and the old tool's files) stay readable.
+Bytes without the magic are plain JSON: files written before compression was switched on (and the
+old tool's files) stay readable. Once encryption is on, anything not encrypted is unauthenticated
+and refused as damage (:class:`IntegrityError`): plain files written before encryption was switched
+on are read only as an explicit migration (``accept_plaintext``, ``SESSIONKEEPER_ACCEPT_PLAINTEXT=1``,
+or ``session key rotate``, which re-seals them), never as a silent fallback. Decompression is
+bounded by the caller's limit, whatever size a frame declares.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from .errors import IntegrityError, KeyConfigurationError
+from .errors import IntegrityError, KeyConfigurationError, LimitExceededError
 from .keys import SCRYPT_PARAMS, Keyring
 
 __all__ = ["PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]
@@ -41,7 +45,8 @@ _ALGORITHM_NAMES = {number: name for name, number in _ALGORITHMS.items()}
 _FIXED = struct.Struct(">4sBBBB8s")
 _NONCE = 12
 _SALT = 16
-_MAX_EXPANSION = 1 << 30  # a zstd frame may not claim to decompress to more than this
+_MAX_EXPANSION = 1 << 30  # no opened blob is larger than this (callers pass tighter limits)
+PLAINTEXT_ENV = "SESSIONKEEPER_ACCEPT_PLAINTEXT"
 
 
 @attrs.frozen
@@ -136,10 +141,19 @@ class _Header:
 class Codec:
     """Seals bytes for storage and opens them again, according to settings and a keyring."""
 
-    def __init__(self, settings: CodecSettings | None = None, keyring: Keyring | None = None) -> None:
+    def __init__(
+        self,
+        settings: CodecSettings | None = None,
+        keyring: Keyring | None = None,
+        *,
+        accept_plaintext: bool = False,
+    ) -> None:
         self.settings = settings or CodecSettings()
         self.keyring = keyring or Keyring()
         self.plain = self.settings.compression is None and self.settings.cipher is None
+        # With encryption on, unauthenticated bytes are damage unless a migration asks to read them.
+        self.accept_plaintext = accept_plaintext
+        self.requires_encryption = self.settings.cipher is not None and not accept_plaintext
         self._local = threading.local()  # zstd (de)compressors are not thread-safe
         if self.settings.cipher is not None:
             self.keyring.writing_key()  # fail now, not at the first write, if no key is configured
@@ -168,14 +182,27 @@ class Codec:
         sealed: bytes = _aead(algorithm, key.material).encrypt(nonce, body, header + b"\0" + context)
         return header + sealed
 
-    def open(self, blob: bytes, context: bytes, what: str) -> bytes:
-        """The data sealed in ``blob`` (plain bytes pass through).
+    def migrating(self) -> Codec:
+        """The same codec, reading plain files too (an explicit migration to encryption)."""
+        if not self.requires_encryption:
+            return self
+        return Codec(self.settings, self.keyring, accept_plaintext=True)
 
-        Raises :class:`KeyRequiredError`, :class:`DecryptionError` or :class:`IntegrityError`.
+    def open(self, blob: bytes, context: bytes, what: str, limit: int = _MAX_EXPANSION) -> bytes:
+        """The data sealed in ``blob`` (plain bytes pass through), at most ``limit`` bytes of it.
+
+        Raises :class:`KeyRequiredError`, :class:`DecryptionError`, :class:`IntegrityError` (also
+        for unencrypted bytes when encryption is on) or :class:`LimitExceededError`.
         """
         if not blob.startswith(MAGIC):
+            if self.requires_encryption:
+                raise _unencrypted(what)
+            if len(blob) > limit:
+                raise _over(what, len(blob), limit)
             return blob
         header = _Header.parse(blob, what)
+        if self.requires_encryption and not header.flags & _FLAG_ENCRYPTED:
+            raise _unencrypted(what)
         body = blob[header.size :]
         if header.flags & _FLAG_ENCRYPTED:
             key = self.keyring.reading_key(header.key_id, header.salt, what)
@@ -190,11 +217,28 @@ class Codec:
                     f"{what} does not check out (changed, damaged, or moved from another session)"
                 ) from None
         if header.flags & _FLAG_ZSTD:
-            try:
-                body = self._decompressor().decompress(body, max_output_size=_MAX_EXPANSION)
-            except Exception as exc:  # zstd raises its own ZstdError
-                raise IntegrityError(f"{what}: compressed data is damaged ({exc})") from None
+            body = self._decompress(body, what, limit)
+        elif len(body) > limit:
+            raise _over(what, len(body), limit)
         return body
+
+    def _decompress(self, body: bytes, what: str, limit: int) -> bytes:
+        zstandard = _zstd()
+        try:
+            declared = zstandard.frame_content_size(body)
+        except zstandard.ZstdError as exc:
+            raise IntegrityError(f"{what}: compressed data is damaged ({exc})") from None
+        # zstd allocates what a frame declares, whatever max_output_size says: check it first.
+        if declared > limit:
+            raise _over(what, declared, limit)
+        try:
+            # A frame without a declared size is decompressed up to the limit and no further.
+            data: bytes = self._decompressor().decompress(body, max_output_size=limit)
+        except zstandard.ZstdError as exc:
+            raise IntegrityError(
+                f"{what}: compressed data is damaged or over the {limit}-byte limit ({exc})"
+            ) from None
+        return data
 
     def _compressor(self) -> Any:
         compressor = getattr(self._local, "compressor", None)
@@ -209,6 +253,18 @@ class Codec:
             decompressor = _zstd().ZstdDecompressor()
             self._local.decompressor = decompressor
         return decompressor
+
+
+def _over(what: str, size: int, limit: int) -> LimitExceededError:
+    return LimitExceededError(f"{what} holds {size} bytes, over the {limit}-byte limit", limit=limit)
+
+
+def _unencrypted(what: str) -> IntegrityError:
+    return IntegrityError(
+        f"{what} is not encrypted, but encryption is on: unauthenticated content is refused. If it was "
+        f"written before encryption was switched on, migrate it ('session key rotate' re-seals every "
+        f"file, or read it once with {PLAINTEXT_ENV}=1 and checkpoint)"
+    )
 
 
 def inspect_envelope(blob: bytes) -> EnvelopeInfo:

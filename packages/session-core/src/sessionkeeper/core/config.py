@@ -160,11 +160,20 @@ def resolve_codec(project_dir: Path | None = None) -> Codec:
     return cached
 
 
-_CODEC_ENV = (KEY_ENV, KEY_FILE_ENV, PASSPHRASE_ENV, COMPRESSION_ENV, ZSTD_LEVEL_ENV, CIPHER_ENV)
+_CODEC_ENV = (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    PASSPHRASE_ENV,
+    COMPRESSION_ENV,
+    ZSTD_LEVEL_ENV,
+    CIPHER_ENV,
+    "SESSIONKEEPER_ACCEPT_PLAINTEXT",
+)
+_ON = ("1", "true", "yes", "on")
 
 
 def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
-    from .codec import PLAIN, Codec, CodecSettings
+    from .codec import PLAIN, PLAINTEXT_ENV, Codec, CodecSettings
     from .errors import KeyConfigurationError
     from .keys import Keyring, read_key_file
 
@@ -203,4 +212,4 @@ def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
     )
     if settings == CodecSettings() and keyring.empty:
         return PLAIN
-    return Codec(settings, keyring)
+    return Codec(settings, keyring, accept_plaintext=env.get(PLAINTEXT_ENV, "").lower() in _ON)

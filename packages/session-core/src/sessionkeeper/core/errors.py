@@ -6,23 +6,30 @@ happened and what to do; tracebacks are for bugs only.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 __all__ = [
     "CorruptSessionError",
     "DecryptionError",
     "IntegrityError",
+    "InvalidKeyError",
     "InvalidSessionIdError",
     "JournalWriteError",
     "KeyConfigurationError",
     "KeyRequiredError",
     "LegacySessionError",
+    "LimitExceededError",
     "NoActiveSessionError",
     "SaveError",
     "SessionLockedError",
     "SessionNotFoundError",
     "SessionkeeperError",
+    "SnapshotFormatError",
     "StorageError",
     "UnserializableValueError",
     "ValueDecodeError",
+    "storage_errors",
 ]
 
 
@@ -133,3 +140,35 @@ class KeyConfigurationError(SessionkeeperError):
 
 class ValueDecodeError(SessionkeeperError, ValueError):
     """A stored value cannot be turned back into its Python type."""
+
+
+class InvalidKeyError(SessionkeeperError, TypeError):
+    """A key given to ``set()``/``get()``/``delete()`` is not a string of valid Unicode text."""
+
+
+class LimitExceededError(SessionkeeperError, ValueError):
+    """A value, an event, a store or an input file is larger (or has more records) than a
+    documented limit allows; the message names the limit and the setting that raises it."""
+
+    def __init__(self, message: str, *, limit: int = 0, setting: str | None = None) -> None:
+        hint = f" (raise it with {setting})" if setting else ""
+        super().__init__(f"{message}{hint}")
+        self.limit = limit
+        self.setting = setting
+
+
+class SnapshotFormatError(SessionkeeperError, ValueError):
+    """Bytes that are not a sound document of the expected kind: not JSON, a missing or wrong
+    field, a checksum that does not match, nesting deeper than allowed (message says why)."""
+
+
+@contextlib.contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Turn a bare ``OSError`` into a :class:`StorageError` that says what failed and where."""
+    try:
+        yield
+    except SessionkeeperError:
+        raise
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise StorageError(exc.errno or 0, f"{what}: {exc.strerror or exc}{where}") from exc

@@ -4,21 +4,65 @@ Keeping every write point in one small class lets tests put a faulty file system
 (ENOSPC, EIO, torn writes, power loss) the way SQLite and RocksDB test themselves. The real one is
 plain POSIX: files are created 0600 with ``O_EXCL | O_NOFOLLOW``, directories 0700, and a snapshot
 is replaced atomically (temp file, fsync, rename, fsync of the directory).
+
+Symlinks: core never follows one for what it creates, opens for writing or deletes. Every such
+operation runs relative to a descriptor of the file's directory; when that directory is one core
+owns (``sessions/`` and every ``*.d/``), it is opened with ``O_NOFOLLOW``, so a symlink planted
+there is refused (``ELOOP``) with no race between a check and the use; the file itself is opened
+with ``O_NOFOLLOW`` too. The data and user directories themselves may be symlinks: you chose them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["FileSystem", "filesystem", "use_filesystem"]
+__all__ = ["FileSystem", "filesystem", "owned_directory", "use_filesystem"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _fdatasync = getattr(os, "fdatasync", os.fsync)
+_OWNED_NAMES = frozenset({"sessions"})
+
+
+def owned_directory(directory: Path) -> bool:
+    """Whether core made (and so owns) ``directory``: ``sessions/`` or a store's ``*.d/``."""
+    return directory.name in _OWNED_NAMES or directory.name.endswith(".d")
+
+
+def _open_dir(directory: Path) -> int:
+    """A descriptor of ``directory``, refusing a symlink where core owns the directory."""
+    flags = os.O_RDONLY | _DIRECTORY | _CLOEXEC
+    if owned_directory(directory):
+        flags |= _NOFOLLOW
+    try:
+        return os.open(directory, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR) and directory.is_symlink():
+            raise _symlink(directory) from None
+        raise
+
+
+def _symlink(path: Path) -> OSError:
+    message = "is a symbolic link; Sessionkeeper never follows one where it writes (remove it)"
+    return OSError(errno.ELOOP, message, str(path))
+
+
+@contextlib.contextmanager
+def _directory_of(path: Path) -> Iterator[int]:
+    fd = _open_dir(path.parent)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 class FileSystem:
@@ -33,6 +77,8 @@ class FileSystem:
         """
         missing: list[Path] = []
         probe = path
+        if owned_directory(path) and path.is_symlink():
+            raise _symlink(path)
         while not probe.is_dir():
             missing.append(probe)
             if probe.parent == probe:
@@ -46,7 +92,7 @@ class FileSystem:
             self.fsync_dir(directory.parent)
 
     def fsync_dir(self, path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY | _CLOEXEC)
+        fd = _open_dir(path)
         try:
             os.fsync(fd)
         finally:
@@ -55,7 +101,7 @@ class FileSystem:
     def listdir(self, path: Path) -> list[str]:
         try:
             return os.listdir(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # nothing there to list
             return []
 
     def remove_tree(self, path: Path) -> None:
@@ -63,15 +109,24 @@ class FileSystem:
 
     # -- whole files --------------------------------------------------------------------------------
     def read_bytes(self, path: Path, limit: int) -> bytes:
-        """Read a whole file, refusing symlinks and files larger than ``limit`` bytes."""
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        """Read a whole regular file, refusing symlinks, devices and FIFOs (``/dev/zero`` never
+        ends, a FIFO may never open) and files larger than ``limit`` bytes, however large they
+        claim to be: at most ``limit + 1`` bytes are ever read."""
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
         try:
-            size = os.fstat(fd).st_size
-            if size > limit:
-                raise OSError(27, f"file is {size} bytes, over the {limit}-byte limit", str(path))  # EFBIG
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            if info.st_size > limit:
+                message = f"file is {info.st_size} bytes, over the {limit}-byte limit"
+                raise OSError(errno.EFBIG, message, str(path))
             chunks = []
-            while chunk := os.read(fd, 1 << 20):
+            left = limit + 1
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
                 chunks.append(chunk)
+                left -= len(chunk)
+            if left <= 0:  # it grew while we read it
+                raise OSError(errno.EFBIG, f"file is over the {limit}-byte limit", str(path))
             return b"".join(chunks)
         finally:
             os.close(fd)
@@ -95,7 +150,7 @@ class FileSystem:
             self.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                self._unlink(tmp)
             raise
         self.fsync_dir(path.parent)
 
@@ -103,32 +158,73 @@ class FileSystem:
         """Make ``backup`` a copy of ``path`` (by hard link) without ``path`` ever disappearing."""
         tmp = backup.with_name(f".{backup.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
-            try:
-                os.link(path, tmp)
-            except OSError:  # file systems without hard links: copy instead
-                shutil.copyfile(path, tmp)
+            with _directory_of(path) as source, _directory_of(tmp) as target:
+                try:
+                    os.link(path.name, tmp.name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise
+                    # file systems without hard links: copy instead (never through a symlink)
+                    with open(path.name, "rb", opener=_opener(source, os.O_RDONLY)) as old, open(
+                        tmp.name, "wb", opener=_opener(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+                    ) as new:
+                        shutil.copyfileobj(old, new)
             self.replace(tmp, backup)
         except BaseException:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                self._unlink(tmp)
             raise
 
     def replace(self, src: Path, dst: Path) -> None:
-        os.replace(src, dst)
+        with _directory_of(src) as source, _directory_of(dst) as target:
+            os.replace(src.name, dst.name, src_dir_fd=source, dst_dir_fd=target)
 
     def unlink(self, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            self._unlink(path)
+
+    @staticmethod
+    def _unlink(path: Path) -> None:
+        with _directory_of(path) as directory:
+            os.unlink(path.name, dir_fd=directory)
 
     # -- descriptors ----------------------------------------------------------------------------------
     def create_exclusive(self, path: Path) -> int:
-        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+        return _open_in(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
 
     def open_append(self, path: Path) -> int:
-        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+        return _open_in(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def open_lockfile(self, path: Path) -> int:
-        return os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+        return _open_in(path, os.O_RDWR | os.O_CREAT)
+
+    def file_size(self, path: Path) -> int | None:
+        """The size of ``path`` (``None``: there is none)."""
+        try:
+            return os.stat(path, follow_symlinks=False).st_size
+        except FileNotFoundError:
+            return None
+
+    def read_range(self, path: Path, start: int, stop: int) -> bytes:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        try:
+            return os.pread(fd, stop - start, start)
+        finally:
+            os.close(fd)
+
+    def sync_file(self, path: Path) -> None:
+        """Make a file written through another descriptor durable (by path, never a symlink)."""
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        try:
+            self.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def dup(self, fd: int) -> int:
+        return os.dup(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
 
     def write_all(self, fd: int, data: bytes) -> None:
         view = memoryview(data)
@@ -150,6 +246,19 @@ class FileSystem:
 
     def size(self, fd: int) -> int:
         return os.fstat(fd).st_size
+
+
+def _open_in(path: Path, flags: int) -> int:
+    """Open ``path`` for writing relative to its directory, never through a symlink."""
+    with _directory_of(path) as directory:
+        return os.open(path.name, flags | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory)
+
+
+def _opener(directory: int, flags: int) -> Callable[[str, int], int]:
+    def opener(name: str, _: int) -> int:
+        return os.open(name, flags | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory)
+
+    return opener
 
 
 _current = FileSystem()

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import orjson
 
 from .codec import MAGIC as SEALED_MAGIC
-from .errors import DecryptionError, IntegrityError, KeyRequiredError
+from .errors import DecryptionError, IntegrityError, KeyRequiredError, LimitExceededError, SnapshotFormatError
+from .limits import Budget, check_depth
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -114,7 +114,13 @@ class JournalScan:
     damage: list[Damage]
 
 
-Opener = Callable[[bytes], bytes]
+class Opener(Protocol):
+    """Unseals one record's payload, refusing more than ``limit`` bytes (see ``Codec.open``)."""
+
+    def __call__(self, blob: bytes, /, *, limit: int = ...) -> bytes: ...
+
+
+_ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec.py
 
 
 def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
@@ -135,43 +141,62 @@ class _Reading:
     """What the records read so far say about the ones to come."""
 
     opener: Opener | None
+    budget: Budget | None = None
     header_opened: bool = False  # after it, a record the key cannot open is damage, not a key problem
     sealed: bool = False  # a sealed header: an unsealed record after it is forged, not data
+    encrypted: bool = False  # an encrypted header: an unencrypted record after it is forged
     key_error: Exception | None = None  # a key problem before any record opened (raised if none does)
+
+
+def _is_encrypted(payload: bytes) -> bool:
+    return len(payload) > 5 and payload.startswith(SEALED_MAGIC) and bool(payload[5] & _ENCRYPTED_FLAG)
 
 
 def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
     if reading.sealed and not payload.startswith(SEALED_MAGIC):
         return None
+    if reading.encrypted and not _is_encrypted(payload):
+        return None
+    budget = reading.budget
     if reading.opener is not None:
+        limit = MAX_RECORD if budget is None else min(MAX_RECORD, budget.bytes_left)
         try:
-            payload = reading.opener(payload)
+            payload = reading.opener(payload, limit=limit)
         except IntegrityError:  # a sealed record that does not check out is damage, like a bad CRC
             return None
+        except LimitExceededError:
+            if budget is not None and limit < MAX_RECORD:
+                budget.take_bytes(MAX_RECORD)  # the load's budget is spent: raises
+            return None  # larger than any record a writer makes: forged or damaged
         except (DecryptionError, KeyRequiredError) as exc:
             # Once a record of this journal opened, a foreign key id can only be damage; before
             # that it may be the wrong key, which is decided when the scan ends.
             if not reading.header_opened and reading.key_error is None:
                 reading.key_error = exc
             return None
+    if budget is not None:
+        budget.take_bytes(len(payload))
+        budget.take_records(1)
     try:
         record = orjson.loads(payload)
-    except orjson.JSONDecodeError:
+        check_depth(payload, record)
+    except (orjson.JSONDecodeError, SnapshotFormatError):
         return None
     if type(record) is not list or not record or type(record[0]) is not str:
         return None
     return record
 
 
-def scan(data: bytes, opener: Opener | None = None) -> JournalScan:
+def scan(data: bytes, opener: Opener | None = None, budget: Budget | None = None) -> JournalScan:
     """Read every valid record of a journal file's bytes, resynchronising after damage.
 
     ``opener`` unseals each payload (see :mod:`.codec`); a missing or wrong key propagates.
+    ``budget`` bounds the bytes and records read (:class:`LimitExceededError` past it).
     """
     records: list[list[Any]] = []
     damage: list[Damage] = []
     header: list[Any] | None = None
-    reading = _Reading(opener)
+    reading = _Reading(opener, budget)
     pos, end, good_end = 0, len(data), 0
     while pos < end:
         found = _record_at(data, pos, end)
@@ -191,6 +216,7 @@ def scan(data: bytes, opener: Opener | None = None) -> JournalScan:
         if parsed[0] == "H" and header is None and not records:
             header = parsed
             reading.sealed = found[0].startswith(SEALED_MAGIC)
+            reading.encrypted = _is_encrypted(found[0])
         else:
             records.append(parsed)
     if reading.key_error is not None and not reading.header_opened:

@@ -21,6 +21,7 @@ from pathlib import Path
 import attrs
 
 from .errors import DecryptionError, KeyConfigurationError, KeyRequiredError
+from .fs import filesystem
 
 __all__ = [
     "SCRYPT_PARAMS",
@@ -119,6 +120,7 @@ def write_key_file(path: Path, keys: list[Key]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    filesystem().fsync_dir(path.parent)  # the new key file must survive a power loss, not the old one
 
 
 class Keyring:

@@ -4,10 +4,14 @@
 other like two processes do, and a lock held by a killed process is released by the kernel: there
 is never a stale lock to clean up. (``filelock`` offers only exclusive locks; appenders to a
 journal another process created need a shared one.)
+
+Only writers create and open lock files for writing; readers ask :func:`is_held` whether a store is
+live, which opens the lock file read-only, if it exists, and works on read-only media.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import mmap
 import os
@@ -105,15 +109,68 @@ class EpochLock(FileLock):
         self.view[0] = epoch
 
 
+_PROBE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PROBE_PAUSE = 0.001  # seconds before a second look, when the first met a lock
+_RECORD_LOCK = struct.Struct("hhqqi")  # struct flock: type, whence, start, len, pid (native alignment)
+
+
 def is_held(path: Path) -> bool:
-    """True if some process holds any lock on ``path`` (used for "is this session live?")."""
-    if not path.exists():
-        return False
-    lock = FileLock(path)
+    """True if some process holds a lock on the lock file ``path`` ("is this store live?").
+
+    A reader's question: nothing is created, nothing is opened for writing, and it works on
+    read-only media. A missing lock file is held by nobody.
+
+    ``flock`` locks cannot be seen without trying to take one: ``F_GETLK``/``F_OFD_GETLK`` see only
+    byte-range locks, and ``/proc/locks`` hides the locks of processes in other PID namespaces
+    (another container sharing the data directory). So the probe asks for the lock exclusively
+    *without waiting*, on a read-only descriptor (``flock`` does not care how a file is open): held
+    by a writer, the request fails at once and nothing is taken; free, it is released on the next
+    line, so a writer that opens the store at that very moment waits a few microseconds for its
+    shared lock. Only probes take this lock exclusively, so one probe meeting another's lock looks
+    a second time a millisecond later before saying "held".
+    """
     try:
-        if lock.try_exclusive():
-            lock.release()
+        fd = os.open(path, _PROBE_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # no lock file (or no store folder): nobody ever locked it
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return False  # a symlink: writers refuse to open one (O_NOFOLLOW), so nobody holds it
+        raise
+    try:
+        if _free(fd):
             return False
-        return True
+        _pause()
+        return not _free(fd)
     finally:
-        lock.close()
+        os.close(fd)
+
+
+def _pause() -> None:
+    time.sleep(_PROBE_PAUSE)
+
+
+def _free(fd: int) -> bool:
+    """Whether no process holds a lock on the file open (read-only) as ``fd``; leaves no lock."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        if exc.errno != errno.EBADF:
+            raise
+        # NFS (and CIFS) emulate flock with byte-range locks, and an exclusive one needs a file
+        # open for writing. There, byte-range locks are what writers hold, and they can be read.
+        return not _record_locked(fd)
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
+
+
+def _record_locked(fd: int) -> bool:
+    """Whether any byte-range lock (of another process, or of any open file description) would
+    stop a write lock on the whole file; takes none."""
+    command = getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK)
+    query = _RECORD_LOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0) + bytes(16)  # + room for padding
+    answer = fcntl.fcntl(fd, command, query)
+    kind: int = _RECORD_LOCK.unpack_from(answer)[0]
+    return kind != fcntl.F_UNLCK

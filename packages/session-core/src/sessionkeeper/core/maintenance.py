@@ -6,7 +6,9 @@ same locks as a running manager's checkpoint, verification and export take none.
 
 from __future__ import annotations
 
+import errno
 import functools
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,17 +19,23 @@ import immutables
 
 from . import journal
 from .catalog import session_paths, sessions_dir
-from .codec import Codec
+from .codec import Codec, EnvelopeInfo, inspect_envelope
 from .config import resolve_codec
 from .errors import (
     CorruptSessionError,
+    DecryptionError,
     IntegrityError,
+    KeyRequiredError,
     LegacySessionError,
+    LimitExceededError,
     SessionkeeperError,
     SessionNotFoundError,
+    StorageError,
+    storage_errors,
 )
 from .fs import filesystem
 from .ids import new_session_id
+from .limits import STORE_ENV, Limits, resolve_limits
 from .snapshot import (
     SessionDocument,
     SnapshotFormatError,
@@ -52,6 +60,7 @@ __all__ = [
     "checkpoint_session",
     "export_session",
     "import_session",
+    "read_import_file",
     "verify_store",
 ]
 
@@ -94,11 +103,13 @@ def checkpoint_session(
             f"{session_id} was written by the old session tool and is never rewritten; "
             f"'resume' or 'recover' it to continue it as a new session"
         )
-    writer: StoreWriter[SessionDocument, Loaded[SessionDocument]] = StoreWriter(
-        paths, threading.Lock(), parse_session_document, session_initial, codec
-    )
+    with storage_errors(f"cannot open session {session_id} in {paths.directory}"):
+        writer: StoreWriter[SessionDocument, Loaded[SessionDocument]] = StoreWriter(
+            paths, threading.Lock(), parse_session_document, session_initial, codec
+        )
     try:
-        current = writer.open()
+        with storage_errors(f"cannot open session {session_id} in {paths.directory}"):
+            current = writer.open()
 
         def adopt(loaded: Loaded[SessionDocument]) -> Loaded[SessionDocument]:
             nonlocal current
@@ -115,67 +126,168 @@ def checkpoint_session(
 
 @attrs.frozen
 class StoreCheck:
-    """The result of checking every file of one store."""
+    """The result of checking every file of one store.
+
+    ``problems`` is damage, and ``ok`` says there is none. ``locked`` lists the files that could not
+    be checked because they are encrypted and the right key is not configured: that is not damage,
+    but they were not verified either (``intact`` is both: checked, and nothing damaged).
+    """
 
     name: str
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    locked: tuple[str, ...] = ()
+    wrong_key: bool = False  # keys are configured, but not the one (some of) the locked files need
+    needed_keys: tuple[str, ...] = ()  # key ids of the locked files ("passphrase": sealed with one)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems and not self.locked
+
+
+class _KeyFailures:
+    """The files of one store that did not open for want of a key, and whether others did."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, KeyRequiredError | DecryptionError]] = []
+        self.keys: set[str] = set()
+        self.sealed_opened = False  # an encrypted file of this store opened with the configured keys
+
+    def add(self, what: str, exc: KeyRequiredError | DecryptionError, head: bytes) -> None:
+        self.files.append((what, exc))
+        envelope = _envelope(head)
+        if envelope is not None and envelope.passphrase:
+            self.keys.add("passphrase")
+        elif envelope is not None and envelope.key_id:
+            self.keys.add(envelope.key_id)
+
+    def opened(self, head: bytes) -> None:
+        envelope = _envelope(head)
+        self.sealed_opened |= envelope is not None and envelope.encrypted
+
+    @property
+    def locked(self) -> bool:
+        """The store is locked, not damaged: no encrypted file of it opens with the configured keys.
+
+        Once one does, the keys are the store's own, and a file sealed under a key id we do not
+        have was most likely damaged in its header (the key id is not authenticated until a key
+        opens the file), so it is reported as damage.
+        """
+        return bool(self.files) and not self.sealed_opened
+
+    def damage(self) -> list[str]:
+        return [
+            f"{what}: {exc}; the rest of this store opens with the configured key, so this file is "
+            "damaged (or sealed with a key since dropped)"
+            for what, exc in self.files
+        ]
+
+
+def _envelope(head: bytes) -> EnvelopeInfo | None:
+    try:
+        return inspect_envelope(head)
+    except SessionkeeperError:
+        return None
 
 
 def verify_store(paths: StorePaths, kind: str, codec: Codec | None = None) -> StoreCheck:
     """Check a store's snapshot, backup and every journal without changing anything.
 
     ``kind`` is ``"session"``, ``"user"`` or ``"app"``. Sealed files are opened with ``codec``
-    (by default the environment's); a file that cannot be opened for want of a key is a problem.
+    (by default the environment's). A store whose encrypted files cannot be opened for want of the
+    right key (none is configured, or another one) is *locked*, not damaged: those files go to
+    ``locked``, unchecked.
     """
     codec = codec if codec is not None else resolve_codec()
-    problems: list[str] = []
     notes: list[str] = []
+    failures = _KeyFailures()
+    problems, readable = _check_snapshots(paths, kind, codec, failures, notes)
+    snapshot_failures = len(failures.files)
+    journal_problems = _check_journals(paths, codec, failures, notes)
+    locked = failures.locked
+    if not locked:
+        problems += failures.damage()
+    if (
+        not readable
+        and not (locked and snapshot_failures)
+        and (paths.snapshot.exists() or paths.backup.exists())
+    ):
+        problems.append("no readable snapshot or backup: the session cannot be loaded")
+    return StoreCheck(
+        paths.name,
+        tuple(problems + journal_problems),
+        tuple(notes),
+        tuple(f"{what}: {exc}" for what, exc in failures.files) if locked else (),
+        locked and any(isinstance(exc, DecryptionError) for _, exc in failures.files),
+        tuple(sorted(failures.keys)) if locked else (),
+    )
+
+
+def _check_snapshots(
+    paths: StorePaths, kind: str, codec: Codec, failures: _KeyFailures, notes: list[str]
+) -> tuple[list[str], int]:
+    """The damage found in the snapshot and the backup, and how many of them read back whole."""
     fs = filesystem()
-    documents: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    readable = 0
     for label, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
         if not path.exists():
             continue
+        blob = b""
         try:
-            data = codec.open(
-                fs.read_bytes(path, MAX_SNAPSHOT_BYTES), snapshot_context(paths.name), path.name
-            )
+            blob = fs.read_bytes(path, MAX_SNAPSHOT_BYTES)
+            data = codec.open(blob, snapshot_context(paths.name), path.name)
             doc: Any = parse_session_document(data) if kind == "session" else parse_scope_document(data, kind)
+        except (KeyRequiredError, DecryptionError) as exc:
+            failures.add(f"{label} {path.name}", exc, blob)
+            continue
         except (OSError, SnapshotFormatError, SessionkeeperError) as exc:
             problems.append(f"{label} {path.name}: {exc}")
             continue
-        documents.append((label, doc))
+        failures.opened(blob)
+        readable += 1
         if isinstance(doc, SessionDocument):
             if doc.session_id != paths.name:
                 notes.append(f"{path.name} says it is {doc.session_id}")
             if doc.legacy:
                 notes.append(f"{path.name} was written by the old session tool (read-only)")
-    if not documents and (paths.snapshot.exists() or paths.backup.exists()):
-        problems.append("no readable snapshot or backup: the session cannot be loaded")
+    return problems, readable
+
+
+def _check_journals(paths: StorePaths, codec: Codec, failures: _KeyFailures, notes: list[str]) -> list[str]:
+    """The damage found in every journal of the store."""
+    fs = filesystem()
+    problems: list[str] = []
     for epoch in paths.journal_epochs():
         path = paths.journal(epoch)
         opener = functools.partial(
             codec.open, context=journal_context(paths.name), what=f"journal {path.name}"
         )
+        blob = b""
         try:
-            scanned = journal.scan(fs.read_bytes(path, MAX_JOURNAL_BYTES), opener)
+            blob = fs.read_bytes(path, MAX_JOURNAL_BYTES)
+            scanned = journal.scan(blob, opener)
+        except (KeyRequiredError, DecryptionError) as exc:  # not one record opens with our keys
+            failures.add(f"journal {path.name}", exc, journal.first_payload(blob) or b"")
+            continue
         except (OSError, SessionkeeperError) as exc:
             problems.append(f"journal {path.name}: {exc}")
             continue
+        if scanned.header is not None or scanned.records:
+            failures.opened(journal.first_payload(blob) or b"")
         header = scanned.header
         if scanned.records and (header is None or header[2:4] != [paths.name, epoch]):
             problems.append(f"journal {path.name}: header does not name {paths.name} epoch {epoch}")
         for damage in scanned.damage:
             # A torn tail is what a crash mid-write leaves; it is cut on the next open, not damage.
             (notes if damage.torn_tail else problems).append(f"journal {path.name}: {damage.describe()}")
-    return StoreCheck(paths.name, tuple(problems), tuple(notes))
+    return problems
 
 
-_MAX_IMPORT_BYTES = MAX_SNAPSHOT_BYTES
 
 
 EXPORT_CONTEXT = b"export"
@@ -190,18 +302,53 @@ def export_session(data_dir: Path, session_id: str, codec: Codec | None = None) 
     return codec.seal(_render(loaded, session_id, 0), EXPORT_CONTEXT)
 
 
-def import_session(data_dir: Path, data: bytes, codec: Codec | None = None) -> str:
+def read_import_file(path: Path | None, limits: Limits | None = None) -> bytes:
+    """The bytes of an import file (``None``: standard input), read within the store limit.
+
+    Devices and FIFOs given by name are refused and nothing past the limit is ever read, so
+    ``/dev/zero`` or a huge file fails at once with :class:`LimitExceededError` or
+    :class:`StorageError` instead of filling memory.
+    """
+    limit = (limits or resolve_limits()).max_store_bytes
+    if path is None:
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            data = filesystem().read_bytes(path, limit)
+        except FileNotFoundError:
+            raise StorageError(2, f"cannot read {path}: no such file") from None
+        except OSError as exc:
+            if exc.errno == errno.EFBIG:
+                raise LimitExceededError(
+                    f"cannot import {path}: {exc.strerror}", limit=limit, setting=STORE_ENV
+                ) from None
+            raise StorageError(exc.errno or 0, f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise _import_too_large(limit)
+    return data
+
+
+def _import_too_large(limit: int) -> LimitExceededError:
+    return LimitExceededError(f"cannot import: over the {limit}-byte limit", limit=limit, setting=STORE_ENV)
+
+
+def import_session(
+    data_dir: Path, data: bytes, codec: Codec | None = None, limits: Limits | None = None
+) -> str:
     """Store an exported (or old-tool) session document as a new session; returns its new id.
 
-    The document is validated first; nothing is written if it does not parse.
+    The document is validated first, within ``limits`` (sizes, nesting); nothing is written if it
+    does not parse (:class:`CorruptSessionError`) or is too large (:class:`LimitExceededError`).
     """
     codec = codec if codec is not None else resolve_codec()
-    if len(data) > _MAX_IMPORT_BYTES:
-        raise CorruptSessionError(
-            "import file", f"{len(data)} bytes is over the {_MAX_IMPORT_BYTES}-byte limit"
-        )
+    limit = (limits or resolve_limits()).max_store_bytes
+    if len(data) > limit:
+        raise _import_too_large(limit)
     try:
-        doc = parse_session_document(codec.open(data, EXPORT_CONTEXT, "import file"))
+        # An import file was never part of a store: a plain one is no downgrade, and the new
+        # session's snapshot is written with the configured codec (encrypted, if it is on).
+        opened = codec.migrating().open(data, EXPORT_CONTEXT, "import file", limit)
+        doc = parse_session_document(opened)
     except (SnapshotFormatError, IntegrityError) as exc:
         raise CorruptSessionError("import file", str(exc)) from None
     fs = filesystem()

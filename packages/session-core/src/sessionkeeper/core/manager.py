@@ -28,10 +28,19 @@ from .background import Background
 from .codec import Codec
 from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_fsync, resolve_user_dir
 from .converter import converter
-from .errors import NoActiveSessionError, SessionkeeperError, SessionNotFoundError, StorageError
+from .errors import (
+    InvalidKeyError,
+    LimitExceededError,
+    NoActiveSessionError,
+    SessionkeeperError,
+    SessionNotFoundError,
+    StorageError,
+    storage_errors,
+)
 from .events import Event, encode_event, event_from_stored
 from .ids import new_session_id, validate_session_id
 from .info import LoadSummary, SessionInfo
+from .limits import RECORDS_ENV, STORE_ENV, Limits, resolve_limits
 from .scopes import StateScope
 from .snapshot import (
     ScopeDocument,
@@ -57,6 +66,12 @@ DEFAULT_MAX_SESSIONS = 10
 DEFAULT_JOURNAL_LIMIT = 64 << 20
 _SIGNAL_LOCK_WAIT = 2.0
 _SCOPE_STORES = ((StateScope.USER, "user"), (StateScope.APP, "app"))
+# Opening a store starts a journal; one that is never written to stays until a checkpoint makes it
+# old. Past this many, stop() checkpoints the store anyway, so files per store stay bounded.
+_MAX_IDLE_JOURNALS = 4
+# What set()/record() may fill of a load's budget: the rest absorbs what the estimate misses
+# (framing, another process's writes between our checkpoints).
+_HEADROOM = 0.9
 
 
 @attrs.frozen
@@ -101,11 +116,18 @@ class SessionManager:
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
         handle_signals: bool = True,
         codec: Codec | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.user_dir = resolve_user_dir(user_dir)
         # Compression/encryption of everything written; from the environment unless given.
         self.codec = codec if codec is not None else resolve_codec()
+        # Sizes and counts a store may reach and still load (see limits.py); from the environment.
+        self.limits = limits if limits is not None else resolve_limits()
+        self._max_value_bytes = self.limits.max_value_bytes
+        self._pending_bytes = 0  # payload bytes appended since the last recount
+        self._room_bytes = 0  # what may still be appended before a load would go past its budget
+        self._room_records = 0
         self.fsync = resolve_fsync(fsync)
         self._sync_each = self.fsync is FsyncPolicy.ALWAYS
         if not 0 < fsync_interval <= 1:
@@ -255,14 +277,20 @@ class SessionManager:
         if scope.__class__ is not StateScope:
             scope = _scope(scope)
         if type(key) is not str:
-            raise TypeError(f"keys are strings, not {type(key).__name__}")
+            raise InvalidKeyError(f"keys are strings, not {type(key).__name__}")
         if scope is StateScope.TEMP:
             with self._lock:
                 self._scopes[scope].set(key, value)
             return
         tree, data = encode_value(key, value)
         writer = self._open_writers.get(scope) or self._writer(scope)
-        record = writer.frame(journal.set_payload(key, data))
+        payload = _set_payload(key, data)
+        size = len(payload)
+        if size > self._max_value_bytes:
+            self.limits.check_value(size, repr(key[:80]))
+        if self._pending_bytes + size > self._room_bytes or self._room_records <= 0:
+            self._make_room(size, f"store {key[:80]!r}")
+        record = writer.frame(payload)
         me = _get_ident()
         self._writing[me] = True
         try:
@@ -273,6 +301,8 @@ class SessionManager:
                 if flush or self._sync_each:
                     writer.sync()  # raises JournalWriteError: then the change is not published
                 self._scopes[scope].set(key, tree)
+                self._pending_bytes += size
+                self._room_records -= 1
         finally:
             del self._writing[me]
         if lifecycle.pending:
@@ -315,7 +345,7 @@ class SessionManager:
                 values = self._scopes[scope]
                 if key not in values.current:
                     return False
-                writer.append(writer.frame(journal.delete_payload(key)))
+                writer.append(writer.frame(_delete_payload(key)))
                 if flush or self._sync_each:
                     writer.sync()
                 values.delete(key)
@@ -351,16 +381,24 @@ class SessionManager:
         """Append ``event`` to the running session's event log (journaled like state)."""
         data = encode_event(event)
         writer = self._writer(StateScope.SESSION)
+        payload = journal.event_payload(data)
+        size = len(payload)
+        if size > self._max_value_bytes:
+            self.limits.check_value(size, f"a {type(event).__name__} event")
+        if self._pending_bytes + size > self._room_bytes or self._room_records <= 0:
+            self._make_room(size, f"record a {type(event).__name__} event")
         me = _get_ident()
         self._writing[me] = True
         try:
             with self._lock:
                 if self._open_writers.get(StateScope.SESSION) is not writer:
                     raise NoActiveSessionError("record an event")
-                writer.append(writer.frame(journal.event_payload(data)), idempotent=False)
+                writer.append(writer.frame(payload), idempotent=False)
                 if flush or self._sync_each:
                     writer.sync()
                 self._events = self._events.appended(orjson.loads(data))
+                self._pending_bytes += size
+                self._room_records -= 1
         finally:
             del self._writing[me]
         if lifecycle.pending:
@@ -453,13 +491,14 @@ class SessionManager:
                 if scope is StateScope.USER
                 else catalog.app_store_paths(self.data_dir)
             )
-            with _file_errors(f"cannot open the {name.upper()} scope in {paths.directory}"):
+            with storage_errors(f"cannot open the {name.upper()} scope in {paths.directory}"):
                 writer: StoreWriter[ScopeDocument, Any] = StoreWriter(
                     paths,
                     self._lock,
                     functools.partial(parse_scope_document, scope=name),
                     scope_initial,
                     self.codec,
+                    self.limits,
                 )
                 # A damaged USER/APP file must not stop every session from starting: keep what the
                 # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
@@ -478,6 +517,7 @@ class SessionManager:
                 self._auto_checkpoint,
                 self._next_checkpoint_in,
             )
+        self._recount()
         lifecycle.register(self, handle_signals=self.handle_signals)
 
     @staticmethod
@@ -495,9 +535,9 @@ class SessionManager:
         """
         self._open_scope_stores()
         paths = catalog.session_paths(self.data_dir, meta.session_id)
-        with _file_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
+        with storage_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
             writer: StoreWriter[SessionDocument, Any] = StoreWriter(
-                paths, self._lock, parse_session_document, session_initial, self.codec
+                paths, self._lock, parse_session_document, session_initial, self.codec, self.limits
             )
             loaded = self._open_writer(writer)
         values, events = (
@@ -515,7 +555,7 @@ class SessionManager:
         if seed is not None or document is None:
             self._save_store(StateScope.SESSION)  # the session file exists from the first moment
         try:
-            with _file_errors(f"cannot make {meta.session_id} the current session"):
+            with storage_errors(f"cannot make {meta.session_id} the current session"):
                 catalog.write_current(self.data_dir, meta.session_id)
         except BaseException:
             with self._lock:  # a start() that raises leaves no session running
@@ -523,6 +563,7 @@ class SessionManager:
                 self._meta = None
             writer.close()
             raise
+        self._recount()
         return loaded
 
     def _attach(self, session_id: str) -> LoadSummary:
@@ -532,7 +573,9 @@ class SessionManager:
         if self._meta is not None:
             self.stop()
         if catalog.is_legacy_file(paths.snapshot):
-            probe = load_store(paths, parse_session_document, session_initial, codec=self.codec)  # read-only
+            probe = load_store(  # read-only
+                paths, parse_session_document, session_initial, codec=self.codec, limits=self.limits
+            )
             if probe.document is not None and probe.document.legacy:
                 return self._continue_legacy(session_id, probe.document, probe)
         loaded = self._open_session(_Meta(session_id, _started_from_id(session_id)), seed=None)
@@ -595,12 +638,47 @@ class SessionManager:
 
     # -- internals: saving -----------------------------------------------------------------------
     def _save_all(self, *, force: bool) -> bool:
-        """Checkpoint every store that changed (``force``: the session store in any case)."""
+        """Checkpoint every store that changed (``force``: the session store in any case), and
+        any that gathered too many journals."""
         ok = True
         for scope, writer in list(self._open_writers.items()):
-            if writer.changed or (force and scope is StateScope.SESSION):
+            if (
+                writer.changed
+                or (force and scope is StateScope.SESSION)
+                or writer.journal_count() > _MAX_IDLE_JOURNALS
+            ):
                 ok = self._save_store(scope) and ok
+        if ok:
+            self._recount()
         return ok
+
+    def _recount(self) -> None:
+        """Work out again how much set()/record() may still append before a load of any store
+        would go past the budget (a session snapshot also carries USER and APP copies, so the
+        three count together)."""
+        writers = list(self._open_writers.values())
+        self._pending_bytes = 0
+        self._room_bytes = int(self.limits.max_store_bytes * _HEADROOM) - sum(w.base_bytes for w in writers)
+        self._room_records = int(self.limits.max_records * _HEADROOM) - len(self._events)
+
+    def _make_room(self, size: int, what: str) -> None:
+        """The budget is nearly spent: checkpoint (the journals fold into snapshots), then refuse
+        if the stores would still be too large to load."""
+        with self._exclusive():
+            self._save_all(force=True)
+        if self._pending_bytes + size > self._room_bytes:
+            raise LimitExceededError(
+                f"cannot {what}: the stores would hold more than {self.limits.max_store_bytes} bytes, "
+                "more than a load reads",
+                limit=self.limits.max_store_bytes,
+                setting=STORE_ENV,
+            )
+        if self._room_records <= 0:
+            raise LimitExceededError(
+                f"cannot {what}: the session would hold more than {self.limits.max_records} events",
+                limit=self.limits.max_records,
+                setting=RECORDS_ENV,
+            )
 
     def _save_store(self, scope: StateScope) -> bool:
         writer = self._open_writers[scope]
@@ -613,7 +691,9 @@ class SessionManager:
                     lambda loaded: self._adopt_scope(scope, loaded),
                     lambda values, epoch: render_scope_document(scope.value, values, epoch),
                 )
-        except OSError as exc:  # SaveError and StorageError are OSErrors too
+        # SaveError and StorageError are OSErrors; a re-read that meets a limit or damage is a
+        # failed save too: checkpoint() and stop() report it and the program goes on.
+        except (OSError, SessionkeeperError) as exc:
             self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
             _log.error("sessionkeeper: checkpoint of %s failed: %s", writer.paths.name, exc)
             return False
@@ -719,6 +799,24 @@ class SessionManager:
         self._lifecycle_depth = {}
 
 
+def _set_payload(key: str, data: bytes) -> bytes:
+    try:
+        return journal.set_payload(key, data)
+    except orjson.JSONEncodeError:  # lone surrogates: not Unicode text, cannot be stored as JSON
+        raise _not_text(key) from None
+
+
+def _delete_payload(key: str) -> bytes:
+    try:
+        return journal.delete_payload(key)
+    except orjson.JSONEncodeError:
+        raise _not_text(key) from None
+
+
+def _not_text(key: str) -> InvalidKeyError:
+    return InvalidKeyError(f"key {key[:80]!r} is not valid Unicode text (it has lone surrogates)")
+
+
 def _render_session(image: Any, epoch: int) -> bytes:
     meta, values, events, user, app = image
     return render_session_document(
@@ -731,18 +829,6 @@ def _render_session(image: Any, epoch: int) -> bytes:
         journal_epoch=epoch,
         resumed_from=meta.resumed_from,
     )
-
-
-@contextlib.contextmanager
-def _file_errors(what: str) -> Iterator[None]:
-    """Turn a bare ``OSError`` into a :class:`StorageError` that says what failed and where."""
-    try:
-        yield
-    except SessionkeeperError:
-        raise
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise StorageError(exc.errno or 0, f"{what}: {exc.strerror or exc}{where}") from exc
 
 
 def _started_from_id(session_id: str) -> datetime:

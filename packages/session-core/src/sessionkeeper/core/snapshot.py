@@ -8,11 +8,19 @@ this epoch are contained in the snapshot), ``events`` and ``resumed_from``. File
 
 Values are kept as encoded bytes and embedded with ``orjson.Fragment``, so writing a snapshot
 never re-walks the values.
+
+Every document written since format 3 ends with ``"checksum": "crc32:<8 hex>"``, the CRC-32 of every
+byte before that field: a flipped bit, a cut or a splice is damage (the loader falls back to the
+backup), never data. Documents without one — the old tool's, and ours of format 2 — are read as
+*unchecked* (``checked`` is False) and rewritten with one by the next checkpoint (the old tool's
+never are). A document that names a checksum must match it, whatever else a flipped bit changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +29,9 @@ import attrs
 import immutables
 import orjson
 
+from .errors import SnapshotFormatError
 from .events import utc_now
+from .limits import MAX_EPOCH, check_depth
 from .values import Stored
 
 __all__ = [
@@ -37,11 +47,10 @@ __all__ = [
     "session_initial",
 ]
 
-FORMAT_VERSION = 2  # 1 is the layout of the tool Sessionkeeper replaces (no format_version field)
-
-
-class SnapshotFormatError(ValueError):
-    """Bytes that are not a snapshot document of the expected kind (message says why)."""
+FORMAT_VERSION = 3  # 1: the tool Sessionkeeper replaces (no format_version field); 2: no checksum
+CHECKSUM_SINCE = 3
+_SUFFIX = re.compile(rb',\n  "checksum": "crc32:([0-9a-f]{8})"\n}\n\Z')
+_SUFFIX_SIZE = len(b',\n  "checksum": "crc32:00000000"\n}\n')
 
 
 @attrs.frozen
@@ -56,6 +65,7 @@ class SessionDocument:
     journal_epoch: int
     format_version: int
     resumed_from: str | None = None
+    checked: bool = True  # False: no checksum (the old tool's files, ours before format 3)
     # Copies of USER/APP values (authoritative in their own stores) and, in legacy files only, TEMP.
     user: dict[str, Any] = attrs.field(factory=dict)
     app: dict[str, Any] = attrs.field(factory=dict)
@@ -63,7 +73,8 @@ class SessionDocument:
 
     @property
     def legacy(self) -> bool:
-        return self.format_version < FORMAT_VERSION
+        """Written by the tool Sessionkeeper replaces (read-only, continued as a new session)."""
+        return self.format_version < 2
 
 
 @attrs.frozen
@@ -74,16 +85,35 @@ class ScopeDocument:
     values: immutables.Map[str, Stored]
     journal_epoch: int
     last_checkpoint: datetime | None
+    checked: bool = True
 
 
-def _loads(data: bytes) -> dict[str, Any]:
+def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
+    """The document and whether it carried a (matching) checksum."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise SnapshotFormatError(f"not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise SnapshotFormatError("not a JSON object")
-    return doc
+    check_depth(data, doc)
+    if "checksum" not in doc:
+        version = doc.get("format_version")
+        if type(version) is int and version >= CHECKSUM_SINCE:
+            raise SnapshotFormatError("the checksum is missing")
+        return doc, False
+    found = _SUFFIX.search(data, len(data) - _SUFFIX_SIZE)
+    if found is None or f"crc32:{found.group(1).decode()}" != doc["checksum"]:
+        raise SnapshotFormatError("the checksum field is damaged")
+    if zlib.crc32(data[: len(data) - _SUFFIX_SIZE]) != int(found.group(1), 16):
+        raise SnapshotFormatError("the checksum does not match the content (the file is damaged)")
+    return doc, True
+
+
+def _with_checksum(body: bytes) -> bytes:
+    """``body`` (an indented JSON object) with the checksum of everything before it as last field."""
+    head = body[: body.rindex(b"}")].rstrip()
+    return head + b',\n  "checksum": "crc32:%08x"\n}\n' % zlib.crc32(head)
 
 
 def _time(value: Any, field: str, *, required: bool) -> datetime | None:
@@ -109,8 +139,8 @@ def _mapping(value: Any, field: str) -> dict[str, Any]:
 def _epoch(value: Any) -> int:
     if value is None:
         return 0
-    if type(value) is not int or value < 0:
-        raise SnapshotFormatError("journal_epoch is not a non-negative integer")
+    if type(value) is not int or not 0 <= value <= MAX_EPOCH:
+        raise SnapshotFormatError(f"journal_epoch is not an integer between 0 and {MAX_EPOCH}")
     return value
 
 
@@ -120,7 +150,7 @@ def _encoded(values: Mapping[str, Any]) -> immutables.Map[str, Stored]:
 
 def parse_session_document(data: bytes) -> SessionDocument:
     """Parse a session snapshot (current or legacy layout); raise :class:`SnapshotFormatError`."""
-    doc = _loads(data)
+    doc, checked = _loads(data)
     session_id = doc.get("session_id")
     if not isinstance(session_id, str):
         raise SnapshotFormatError("session_id is missing")
@@ -147,6 +177,7 @@ def parse_session_document(data: bytes) -> SessionDocument:
         journal_epoch=_epoch(doc.get("journal_epoch")),
         format_version=version,
         resumed_from=resumed_from if isinstance(resumed_from, str) else None,
+        checked=checked,
         user=_mapping(scopes.get("user"), "scope_data.user"),
         app=_mapping(scopes.get("app"), "scope_data.app"),
         temp=_mapping(scopes.get("temp"), "scope_data.temp"),
@@ -188,11 +219,11 @@ def render_session_document(
         "resumed_from": resumed_from,
         "events": events,
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
 
 
 def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
-    doc = _loads(data)
+    doc, checked = _loads(data)
     if doc.get("scope") != scope:
         raise SnapshotFormatError(f"not a {scope} scope file (scope is {doc.get('scope')!r})")
     version = doc.get("format_version")
@@ -203,6 +234,7 @@ def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
         values=_encoded(_mapping(doc.get("values"), "values")),
         journal_epoch=_epoch(doc.get("journal_epoch")),
         last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
+        checked=checked,
     )
 
 
@@ -214,7 +246,7 @@ def render_scope_document(scope: str, values: Mapping[str, Stored], journal_epoc
         "journal_epoch": journal_epoch,
         "values": orjson.Fragment(_values_json(values)),
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
 
 
 def session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from fcntl import LOCK_SH, LOCK_UN, flock
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -44,10 +42,11 @@ from .errors import (
     KeyRequiredError,
     SaveError,
     SessionkeeperError,
+    SnapshotFormatError,
 )
 from .fs import filesystem
+from .limits import DEFAULT_LIMITS, MAX_EPOCH, STORE_ENV, Budget, Limits
 from .locks import EpochLock, FileLock
-from .snapshot import SnapshotFormatError
 
 __all__ = [
     "LoadReport",
@@ -59,8 +58,9 @@ __all__ = [
     "snapshot_context",
 ]
 
-MAX_SNAPSHOT_BYTES = 1 << 30
+MAX_SNAPSHOT_BYTES = 1 << 30  # for tools that read one file on its own (rotation, key status)
 MAX_JOURNAL_BYTES = 1 << 30
+_EFBIG = 27
 _LOAD_ATTEMPTS = 5
 
 Doc = TypeVar("Doc")
@@ -119,7 +119,8 @@ class StorePaths:
         epochs = []
         for name in filesystem().listdir(self.aux):
             stem, dot, suffix = name.partition(".")
-            if dot and suffix == "journal" and stem.isdigit():
+            # An epoch past MAX_EPOCH was never published: a planted or damaged name, not a journal.
+            if dot and suffix == "journal" and stem.isdigit() and len(stem) <= 19 and int(stem) <= MAX_EPOCH:
                 epochs.append(int(stem))
         return sorted(epochs)
 
@@ -148,6 +149,8 @@ class Loaded(Generic[Doc]):
     last_epoch: int  # highest journal epoch found
     current_snapshot_readable: bool
     report: LoadReport
+    loaded_bytes: int = 0  # decompressed bytes read (the snapshot and the journals replayed)
+    loaded_records: int = 0  # journal records and events read
 
 
 class _Retry(Exception):
@@ -171,41 +174,56 @@ def load_store(
     *,
     salvage: bool = False,
     codec: Codec = PLAIN,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Loaded[Doc]:
-    """Read a store without taking any lock.
+    """Read a store without taking any lock, within ``limits``.
 
     ``parse`` turns snapshot bytes into a document (raising ``SnapshotFormatError``), ``initial``
     gives its values, events and covered epoch. When neither the snapshot nor its backup can be
     read, the store is rebuilt from its journals if they go back to the first one; otherwise
     :class:`CorruptSessionError` is raised — unless ``salvage``, which keeps whatever the journals
     hold (reported as dropped). Sealed files are opened with ``codec``: a missing or wrong key
-    raises :class:`KeyRequiredError` / :class:`DecryptionError` instead of falling back.
+    raises :class:`KeyRequiredError` / :class:`DecryptionError` instead of falling back. A store
+    that needs more than ``limits`` allow raises :class:`LimitExceededError`.
     """
     for _ in range(_LOAD_ATTEMPTS):
         with contextlib.suppress(_Retry):
-            return _load_once(paths, parse, initial, salvage, codec)
-    return _load_once(paths, parse, initial, salvage, codec)
+            return _load_once(paths, parse, initial, salvage, codec, limits)
+    return _load_once(paths, parse, initial, salvage, codec, limits)
+
+
+def _unreadable(exc: OSError) -> str:
+    if exc.errno == _EFBIG:  # damage or a planted file, unless the limit was lowered: say which
+        return f"{exc.strerror} ({STORE_ENV} sets the limit)"
+    return str(exc.strerror or exc)
 
 
 def _read_document(
-    path: Path, parse: Callable[[bytes], Doc], codec: Codec, name: str, key_errors: list[SessionkeeperError]
-) -> tuple[Doc | None, str | None]:
-    """A snapshot's document, or the reason it cannot be read. A key problem (no key, unknown key
-    id) is collected in ``key_errors``: it may be damage to the key id, so the backup is tried, and
-    it is raised only if nothing else can be read."""
+    path: Path,
+    parse: Callable[[bytes], Doc],
+    codec: Codec,
+    name: str,
+    key_errors: list[SessionkeeperError],
+    budget: Budget,
+) -> tuple[Doc | None, str | None, int]:
+    """A snapshot's document (and its decompressed size), or the reason it cannot be read. A key
+    problem (no key, unknown key id) is collected in ``key_errors``: it may be damage to the key
+    id, so the backup is tried, and it is raised only if nothing else can be read."""
+    limit = budget.bytes_left
     try:
-        data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
+        data = filesystem().read_bytes(path, limit + 4096)  # the envelope adds a few bytes
     except FileNotFoundError:
-        return None, None
+        return None, None, 0
     except OSError as exc:
-        return None, f"{path.name}: {exc.strerror or exc}"
+        return None, f"{path.name}: {_unreadable(exc)}", 0
     try:
-        return parse(codec.open(data, snapshot_context(name), path.name)), None
+        opened = codec.open(data, snapshot_context(name), path.name, limit=limit)
+        return parse(opened), None, len(opened)
     except (SnapshotFormatError, IntegrityError) as exc:
-        return None, f"{path.name}: {exc}"
+        return None, f"{path.name}: {exc}", 0
     except (DecryptionError, KeyRequiredError) as exc:
         key_errors.append(exc)
-        return None, f"{path.name}: {exc}"
+        return None, f"{path.name}: {exc}", 0
 
 
 def _load_once(
@@ -214,15 +232,24 @@ def _load_once(
     initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
     salvage: bool,
     codec: Codec,
+    limits: Limits,
 ) -> Loaded[Doc]:
     warnings: list[str] = []
     dropped: list[str] = []
     key_errors: list[SessionkeeperError] = []
-    document, problem = _read_document(paths.snapshot, parse, codec, paths.name, key_errors)
+    budget = Budget(limits, f"store {paths.name}")
+    if codec.requires_encryption and not paths.aux.exists() and not paths.backup.exists():
+        # Never written by Sessionkeeper (the old tool's file, an import): nothing in it was ever
+        # encrypted, so a plain file is no downgrade; the first checkpoint (a new session, for the
+        # old tool's files) writes it encrypted.
+        codec = codec.migrating()
+    document, problem, size = _read_document(paths.snapshot, parse, codec, paths.name, key_errors, budget)
     source = "snapshot"
     readable = document is not None or not paths.snapshot.exists()
     if document is None:
-        backup, backup_problem = _read_document(paths.backup, parse, codec, paths.name, key_errors)
+        backup, backup_problem, size = _read_document(
+            paths.backup, parse, codec, paths.name, key_errors, budget
+        )
         if problem is not None:
             dropped.append(f"unreadable snapshot {problem}")
         if backup is not None:
@@ -244,6 +271,8 @@ def _load_once(
     covered = 0
     if document is not None:
         values, events, covered = initial(document)
+        budget.take_bytes(size)
+        budget.take_records(len(events))
     epochs = [e for e in paths.journal_epochs() if e > covered]
     if document is None:
         source = "journal" if epochs else "empty"
@@ -254,12 +283,12 @@ def _load_once(
         if epoch != expected and document is not None:
             if paths.snapshot.exists() and not paths.journal(expected).exists():
                 # Either a checkpoint raced us (retry) or journals were lost (report below).
-                fresh, _ = _read_document(paths.snapshot, parse, codec, paths.name, [])
+                fresh, _, _ = _read_document(paths.snapshot, parse, codec, paths.name, [], Budget(limits, ""))
                 if fresh is not None and initial(fresh)[2] != covered:
                     raise _Retry
             dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
         expected = epoch + 1
-        count += _replay(paths, epoch, mutation, events, warnings, dropped, codec)
+        count += _replay(paths, epoch, mutation, events, warnings, dropped, codec, budget)
     return Loaded(
         document=document,
         values=mutation.finish(),
@@ -268,6 +297,8 @@ def _load_once(
         last_epoch=epochs[-1] if epochs else covered,
         current_snapshot_readable=readable,
         report=LoadReport(source, count, tuple(warnings), tuple(dropped)),
+        loaded_bytes=budget.used,
+        loaded_records=limits.max_records - budget.records_left,
     )
 
 
@@ -279,17 +310,20 @@ def _replay(
     warnings: list[str],
     dropped: list[str],
     codec: Codec,
+    budget: Budget,
 ) -> int:
     path = paths.journal(epoch)
     try:
-        data = filesystem().read_bytes(path, MAX_JOURNAL_BYTES)
+        data = filesystem().read_bytes(path, budget.limits.max_journal_file_bytes)
     except FileNotFoundError:
         raise _Retry from None
     except OSError as exc:
-        dropped.append(f"journal {path.name} unreadable ({exc.strerror or exc}); its changes are lost")
+        dropped.append(f"journal {path.name} unreadable ({_unreadable(exc)}); its changes are lost")
         return 0
     scanned = journal.scan(
-        data, functools.partial(codec.open, context=journal_context(paths.name), what=f"journal {path.name}")
+        data,
+        functools.partial(codec.open, context=journal_context(paths.name), what=f"journal {path.name}"),
+        budget,
     )
     header = scanned.header
     if header is not None and header[2:4] != [paths.name, epoch]:
@@ -339,12 +373,17 @@ class StoreWriter(Generic[Doc, Image]):
         parse: Callable[[bytes], Doc],
         initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
         codec: Codec = PLAIN,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.paths = paths
         self._lock = lock
         self._parse = parse
         self._initial = initial
         self._codec = codec
+        self.limits = limits
+        # Decompressed bytes the next load reads before the journals written since: the snapshot
+        # as last written (or everything read at open). The owner adds what it appends.
+        self.base_bytes = 0
         self._journal_context = journal_context(paths.name)
         self._fs = filesystem()
         self._append = self._fs.append
@@ -397,13 +436,18 @@ class StoreWriter(Generic[Doc, Image]):
         """
         sealed = self._journal_lock.epoch
         size_before = self._journal_size(sealed)
-        loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
+        loaded = self._load(salvage)
         epoch = max(sealed, loaded.last_epoch, loaded.covered_epoch) + 1
         self._publish(epoch)
         if self._journal_size(sealed) != size_before:
-            loaded = load_store(self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec)
+            loaded = self._load(salvage)
         self._note_loaded(loaded)
         return loaded, epoch
+
+    def _load(self, salvage: bool) -> Loaded[Doc]:
+        return load_store(
+            self.paths, self._parse, self._initial, salvage=salvage, codec=self._codec, limits=self.limits
+        )
 
     def _publish(self, epoch: int) -> None:
         """Start journal ``epoch`` and make it the current one for every process."""
@@ -429,12 +473,10 @@ class StoreWriter(Generic[Doc, Image]):
 
     def _journal_size(self, epoch: int) -> int | None:
         """The size of journal ``epoch`` (``None``: there is none)."""
-        try:
-            return os.stat(self.paths.journal(epoch)).st_size
-        except FileNotFoundError:
-            return None
+        return self._fs.file_size(self.paths.journal(epoch))
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
+        self.base_bytes = loaded.loaded_bytes
         self._snapshot_covered = loaded.covered_epoch
         self._snapshot_readable = loaded.current_snapshot_readable
         # What the backup contains is only known when it was the file we read; otherwise keep
@@ -447,8 +489,14 @@ class StoreWriter(Generic[Doc, Image]):
         self._fd, self._epoch, self._expected_size = fd, epoch, expected_size
 
     def _open_journal(self, epoch: int) -> None:
-        """Append to journal ``epoch`` from now on (the old descriptor stays if this fails)."""
+        """Append to journal ``epoch`` from now on (the old descriptor stays if this fails).
+
+        Another process created it and may have died before making its directory entry durable,
+        so the next sync fsyncs the directory too: no record is acknowledged in a journal whose
+        creation could still be undone by a power loss.
+        """
         self._switch_to(self._fs.open_append(self.paths.journal(epoch)), epoch, None)
+        self._entry_unsynced = self.dirty = True
 
     def _create_journal(self, epoch: int) -> None:
         """Create the journal for ``epoch`` with its header.
@@ -462,7 +510,7 @@ class StoreWriter(Generic[Doc, Image]):
                 self._fs.append(fd, self.frame(journal.header_payload(self.paths.name, epoch)))
             size = self._fs.size(fd)
         except BaseException:
-            os.close(fd)
+            self._fs.close(fd)
             raise
         self._switch_to(fd, epoch, size)
         self._entry_unsynced = self.dirty = True
@@ -505,15 +553,15 @@ class StoreWriter(Generic[Doc, Image]):
     def _append_locked(self, record: bytes) -> None:
         """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
         lock = self._journal_lock
-        flock(lock.fd, LOCK_SH)
+        lock.acquire_shared()
         try:
             if lock.epoch != self._epoch:  # another process sealed our journal: follow it
                 self._open_journal(lock.epoch)
             self._append(self._fd, record)
         except OSError as exc:
-            flock(lock.fd, LOCK_UN)
+            lock.release()
             raise self._failed_append(exc, record) from exc
-        flock(lock.fd, LOCK_UN)
+        lock.release()
         if self._expected_size is not None:
             self._expected_size += len(record)
         self.bytes_since_checkpoint += len(record)
@@ -553,11 +601,7 @@ class StoreWriter(Generic[Doc, Image]):
             self._journal_lock.release()
 
     def _read_journal(self, start: int, stop: int) -> bytes:
-        fd = os.open(self.paths.journal(self._epoch), os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            return os.pread(fd, stop - start, start)
-        finally:
-            os.close(fd)
+        return self._fs.read_range(self.paths.journal(self._epoch), start, stop)
 
     def sync(self) -> None:
         """fsync the journal now; call with the owner's lock held."""
@@ -582,7 +626,7 @@ class StoreWriter(Generic[Doc, Image]):
         with self._lock:
             if self._fd < 0 or not self.dirty:
                 return
-            fd = os.dup(self._fd)
+            fd = self._fs.dup(self._fd)
             entry_unsynced, self._entry_unsynced = self._entry_unsynced, False
             self.dirty = False
         try:
@@ -593,7 +637,7 @@ class StoreWriter(Generic[Doc, Image]):
             self.sync_failed = True  # no fsync retry: a checkpoint from memory replaces the journal
             raise self._journal_error(exc, "could not make durable") from exc
         finally:
-            os.close(fd)
+            self._fs.close(fd)
 
     # -- checkpoints -----------------------------------------------------------------------------
     def checkpoint(
@@ -620,7 +664,16 @@ class StoreWriter(Generic[Doc, Image]):
                     f"checkpoint of {self.paths.snapshot} failed: {exc.strerror or exc}; nothing was changed",
                 ) from exc
             try:
-                self._write_snapshot(render(image, covered), covered)
+                rendered = render(image, covered)
+                if len(rendered) > self.limits.max_store_bytes:
+                    raise SaveError(
+                        _EFBIG,
+                        f"checkpoint of {self.paths.snapshot} refused: {len(rendered)} bytes could not be "
+                        f"loaded again (over max_store_bytes, {STORE_ENV}={self.limits.max_store_bytes}); "
+                        "the journals still hold everything",
+                    )
+                self._write_snapshot(rendered, covered)
+                self.base_bytes = len(rendered)
             except BaseException as exc:
                 self.changed = True
                 self._sync_sealed(covered)  # the journal it sealed must now carry its records alone
@@ -688,17 +741,13 @@ class StoreWriter(Generic[Doc, Image]):
     def _sync_sealed(self, epoch: int) -> None:
         """The snapshot that was to contain journal ``epoch`` failed: make that journal durable."""
         with contextlib.suppress(OSError):
-            fd = os.open(self.paths.journal(epoch), os.O_RDONLY)
-            try:
-                self._fs.fsync(fd)
-            finally:
-                os.close(fd)
+            self._fs.sync_file(self.paths.journal(epoch))
             self._fs.fsync_dir(self.paths.aux)
 
     # -- closing ---------------------------------------------------------------------------------
     def _close_fd(self) -> None:
         with contextlib.suppress(OSError):
-            os.close(self._fd)
+            self._fs.close(self._fd)
         self._fd = -1
 
     def close(self) -> None:
@@ -719,3 +768,7 @@ class StoreWriter(Generic[Doc, Image]):
     @property
     def journal_size(self) -> int:
         return self._fs.size(self._fd) if self._fd >= 0 else 0
+
+    def journal_count(self) -> int:
+        """How many journal files the store has now (they go once a checkpoint makes them old)."""
+        return len(self.paths.journal_epochs())

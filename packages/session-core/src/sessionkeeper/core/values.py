@@ -55,7 +55,11 @@ def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
     except RecursionError:
         raise UnserializableValueError(key, "(nested too deeply or contains itself)", value) from None
     except orjson.JSONEncodeError as exc:  # e.g. a str with lone surrogates (not valid Unicode)
+        if "Recursion limit" in str(exc):
+            raise UnserializableValueError(key, "(nested deeper than 254 levels of JSON)", value) from None
         raise UnserializableValueError(key, str(exc), value) from None
+    except ValueError as exc:  # an int too long to write as decimal digits
+        raise UnserializableValueError(key, f"({exc.args[0].split(';')[0].lower()})", value) from None
 
 
 def encode_tree(value: Any) -> Any:

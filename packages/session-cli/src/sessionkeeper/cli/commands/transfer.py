@@ -60,9 +60,10 @@ def export(
 @click.pass_obj
 def import_command(settings: Settings, file: Path, as_json: bool) -> None:
     """Store an exported session document (or a file of the old tool) as a new session."""
-    from sessionkeeper.core import import_session
+    from sessionkeeper.core import import_session, read_import_file
 
-    data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    # Bounded reads: /dev/zero, a FIFO or a 3 GB file fail at once with one clear line.
+    data = read_import_file(None if str(file) == "-" else file)
     # The one command besides `start` that may create the data directory: it is writing a session.
     session_id = import_session(settings.places.data_dir, data)
     if as_json:

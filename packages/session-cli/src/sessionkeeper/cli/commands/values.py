@@ -8,6 +8,7 @@ durably and stop. USER and APP values need no session.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -39,8 +40,16 @@ def parse_value(text: str) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(constant)
 
+    def finite(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):  # 1e999: JSON has no infinity, and core would tag it
+            raise CliError("set.not_finite", value=number)
+        return value
+
     try:
-        return json.loads(text, parse_constant=refuse)
+        return json.loads(text, parse_constant=refuse, parse_float=finite)
+    except RecursionError:
+        raise CliError("set.too_deep") from None
     except ValueError:
         return text
 
