@@ -11,13 +11,23 @@ rotated each repetition):
 * spawning ``true`` and waiting for it: the cheapest command a runner could possibly run;
 * for the first call, which opens (here: starts) the session: core's ``SessionManager.start()``.
 
+The same calls repeat one command line, which the secrets filter remembers; so ``on_command_execute``
+is also timed with every command new (H12: the ordinary commands of ``tests/hooks/corpus``, each
+once on a fresh hook), and the filter alone per call (H8-H11: ``Redactor.redact_command`` on the
+ordinary and on the secret-holding commands of the corpus, as argument lists and as strings, each
+once on a fresh ``Redactor``, against ``shlex.join`` of the same arguments). H7 is what importing
+the hooks costs a runner: a fresh interpreter running ``import sessionkeeper.hooks; get_hook()``
+(bytecode cached, as installed), against one running ``pass``.
+
 Target (session-hooks issue): median <= 50 µs per call. Runnable alone: ``python bench/hooks_overhead.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import shlex
 import subprocess
 import sys
 import time
@@ -41,7 +51,8 @@ from bench._harness import (
     summary,
 )
 from sessionkeeper.core import SessionManager
-from sessionkeeper.hooks import TaskExecutorSessionHook
+from sessionkeeper.hooks import Redactor, TaskExecutorSessionHook
+from tests.hooks.secret_corpus import as_arguments, load_ordinary, load_secrets
 
 __all__ = ["run"]
 
@@ -139,6 +150,54 @@ def _spawn_true(count: int) -> list[float]:
     return times
 
 
+def _per_call(call: Callable[[Any], object], items: Sequence[Any]) -> float:
+    """The median time of ``call`` over ``items``, each called once."""
+    clock = time.perf_counter
+    times = []
+    for item in items:
+        start = clock()
+        call(item)
+        times.append(clock() - start)
+    return median(times)
+
+
+def _redaction_rep(corpora: dict[str, list[str]], samples: dict[str, list[float]]) -> None:
+    """One repetition of H8-H11: every line once, on a fresh Redactor (nothing remembered)."""
+    for corpus, texts in corpora.items():
+        arguments = [as_arguments(text) for text in texts]
+        samples[f"redact:{corpus}:args"].append(_per_call(Redactor(use_env=False).redact_command, arguments))
+        samples[f"redact:{corpus}:text"].append(_per_call(Redactor(use_env=False).redact_command, texts))
+        samples[f"join:{corpus}"].append(_per_call(shlex.join, arguments))
+
+
+def _new_commands_pass(cfg: Config, commands: list[list[str]]) -> float:
+    """H12: on_command_execute with every command new (the first call, which opens, untimed)."""
+    with scratch_dir(cfg, "hooks-new") as directory:
+        hook = TaskExecutorSessionHook(directory / "data", directory / "user")
+        if not hook.enabled:
+            raise RuntimeError("the hook could not open a session in the scratch directory")
+        try:
+            return _per_call(
+                lambda command: hook.on_command_execute(command, 0, duration=0.1, cwd="/w"), commands
+            )
+        finally:
+            hook.close()
+
+
+_IMPORT = "import sessionkeeper.hooks\nsessionkeeper.hooks.get_hook()\n"
+
+
+def _python_wall_times(code: str, count: int) -> list[float]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as for an installed package
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def run(cfg: Config) -> list[Figure]:
     n_tasks = cfg.size(2_000, 200)
     calls = workload(n_tasks)
@@ -147,6 +206,13 @@ def run(cfg: Config) -> list[Figure]:
     samples: dict[str, list[float]] = {f"hook:{kind}": [] for kind in (*KINDS, "all")}
     samples.update({f"nothing:{kind}": [] for kind in (*KINDS, "all")})
     samples.update({"spawn": [], "open": [], "core-start": []})
+    corpora = {"ordinary": load_ordinary(), "secret": [line.text for line in load_secrets()]}
+    samples.update({f"redact:{c}:{form}": [] for c in corpora for form in ("args", "text")})
+    samples.update({f"join:{c}": [] for c in corpora})
+    samples.update({"new-command": [], "import": [], "python": []})
+    new_commands = [as_arguments(text) for text in corpora["ordinary"]]
+    imports = cfg.size(10, 3)
+    _python_wall_times(_IMPORT, 2)  # warm-up: bytecode written, files in the page cache
 
     def hook_rep() -> None:
         times, opened = _hook_pass(cfg, calls)
@@ -167,7 +233,29 @@ def run(cfg: Config) -> list[Figure]:
     def core_rep() -> None:
         samples["core-start"].append(_core_start(cfg))
 
-    steps: list[Callable[[], None]] = [hook_rep, nothing_rep, spawn_rep, core_rep]
+    def redaction_rep() -> None:
+        _redaction_rep(corpora, samples)
+
+    def new_command_rep() -> None:
+        samples["new-command"].append(_new_commands_pass(cfg, new_commands))
+
+    def import_rep() -> None:
+        importing, bare = [], []
+        for _ in range(imports):  # alternating, so that load hits both alike
+            importing += _python_wall_times(_IMPORT, 1)
+            bare += _python_wall_times("pass", 1)
+        samples["import"].append(median(importing))
+        samples["python"].append(median(bare))
+
+    steps: list[Callable[[], None]] = [
+        hook_rep,
+        nothing_rep,
+        spawn_rep,
+        core_rep,
+        redaction_rep,
+        new_command_rep,
+        import_rep,
+    ]
     for rep in range(cfg.reps):
         shift = rep % len(steps)
         for step in steps[shift:] + steps[:shift]:
@@ -234,6 +322,53 @@ def run(cfg: Config) -> list[Figure]:
             "core start()",
             "core-start",
             note="once per process: resumes the current session, or starts one",
+        ),
+        figure(
+            "H7",
+            "import sessionkeeper.hooks + get_hook()",
+            "import",
+            "python -c pass",
+            "python",
+            note="a fresh interpreter; nothing of session-core or click, no rule compiled (test_never_harms)",
+        ),
+        figure(
+            "H8",
+            "redaction, ordinary command (arguments)",
+            "redact:ordinary:args",
+            "shlex.join",
+            "join:ordinary",
+            note=f"{len(corpora['ordinary'])} ordinary commands of tests/hooks/corpus, each once, cold",
+        ),
+        figure(
+            "H9",
+            "redaction, command with a secret (arguments)",
+            "redact:secret:args",
+            "shlex.join",
+            "join:secret",
+            note=f"{len(corpora['secret'])} secret-holding commands of tests/hooks/corpus, each once",
+        ),
+        figure(
+            "H10",
+            "redaction, ordinary command (string)",
+            "redact:ordinary:text",
+            "shlex.join",
+            "join:ordinary",
+        ),
+        figure(
+            "H11",
+            "redaction, command with a secret (string)",
+            "redact:secret:text",
+            "shlex.join",
+            "join:secret",
+        ),
+        figure(
+            "H12",
+            "hook on_command_execute, every command new",
+            "new-command",
+            "empty method",
+            "nothing:on_command_execute",
+            target=target,
+            note="H1 repeats one command (remembered by the filter); here each ordinary command once",
         ),
     ]
 

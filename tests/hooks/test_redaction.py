@@ -158,6 +158,26 @@ def test_long_runs_of_word_characters_cost_linear_time(redactor: Redactor) -> No
     assert time.perf_counter() - start < 2.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "docker login" + " -p x" * 20_000,  # a program rule matching many times in one command
+        "curl" + " -u a:b" * 20_000,
+        "key=" * 20_000,  # a name whose value holds the next name, over and over
+        "password " * 20_000,
+    ],
+)
+def test_many_matches_in_one_command_cost_linear_time(redactor: Redactor, text: str) -> None:
+    # A guard against quadratic blow-ups (these took minutes when each match re-read its command),
+    # not a performance figure: bench/hooks_overhead.py measures the cost of real commands.
+    import time
+
+    start = time.perf_counter()
+    redactor.redact(text)
+    redactor.redact_command(text.split())
+    assert time.perf_counter() - start < 10.0
+
+
 def test_an_output_tail_never_shows_part_of_a_secret_cut_at_its_edge(redactor: Redactor) -> None:
     output = "log line\n" * 50 + f"token {S['github']}\n" + "x" * 1990
     for limit in range(1980, 2060, 3):  # cuts falling before, inside and after the token

@@ -5,13 +5,15 @@ line, printed to stderr or put in a task title never reaches a journal, a snapsh
 Unlike Atuin, which drops such a command altogether, the command is kept with the secret replaced
 by ``[REDACTED]``: the analyzer still sees that ``mysql ... -p[REDACTED]`` ran and how it ended.
 
-The built-in rules cover the token formats of the big providers (AWS, GitHub, GitLab, Slack,
-OpenAI, Stripe, Google, npm, PyPI, JWTs, PEM private keys) and the usual ways secrets are passed:
-``Authorization:`` headers, ``--password=...`` / ``--password ...`` options, mysql's ``-pSECRET``,
-``user:pass@`` in URLs and ``NAME=value`` where NAME contains TOKEN, SECRET, PASSWORD or KEY. More
-rules come from the constructor or ``SESSIONKEEPER_REDACT_PATTERNS`` (one regex per line, or a
-JSON array of regexes). A rule with a group named ``secret`` has only that group replaced;
-otherwise the whole match is.
+The built-in rules (:mod:`._secret_rules`, after gitleaks' and detect-secrets' rule lists) cover
+the token formats of the big providers (cloud keys, GitHub, GitLab, Slack, Stripe, OpenAI,
+Anthropic, npm, PyPI, ... JWTs, PEM private keys) and the usual ways secrets are passed: headers,
+``--password ...`` / ``NAME=value`` / ``name: value`` where the name says secret (judged by
+:mod:`._secret_names`), ``user:pass@`` in URLs, and the password options of common programs (mysql's
+``-pSECRET``, ``docker login -p``, ``curl -u user:pass``, ``sshpass``, ``redis-cli -a``, ``htpasswd -b``,
+``openssl pass:``, ``aws configure set``, ...). More rules come from the constructor or
+``SESSIONKEEPER_REDACT_PATTERNS`` (one regex per line, or a JSON array of regexes). A rule with a
+group named ``secret`` has only that group replaced; otherwise the whole match is.
 """
 
 from __future__ import annotations
@@ -20,8 +22,24 @@ import json
 import os
 import re
 import shlex
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from functools import cache, partial
+from itertools import accumulate
+from typing import NamedTuple
+
+from ._secret_names import (
+    NONE,
+    REDACTED,
+    STEMS,
+    STRONG,
+    looks_random,
+    name_strength,
+    plausible_secret,
+    redact_named_values,
+    regex,
+)
+from ._secret_rules import BUILTIN_RULES
 
 __all__ = [
     "PATTERNS_ENV",
@@ -31,113 +49,7 @@ __all__ = [
     "patterns_from_env",
 ]
 
-REDACTED = "[REDACTED]"
 PATTERNS_ENV = "SESSIONKEEPER_REDACT_PATTERNS"
-
-# A value on a command line or in a config line: quoted (up to the closing quote) or one word.
-_VALUE = r"""(?:"[^"\n]*"?|'[^'\n]*'?|[^\s"';&|]+)"""
-_FLAG_NAMES = (
-    r"(?:password|passwd|pass|pwd|passin|passout|token|secret|api[-_]?key|access[-_]?token"
-    r"|auth[-_]?token|client[-_]?secret|private[-_]?key)"
-)
-_NAME_WORDS = r"(?:token|secret|password|passwd|key|credentials?)"
-
-_SECRET_WORDS = ("token", "secret", "passw", "key", "credential")
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One built-in rule: a regex, and the (lower-case) literals one of which any match contains.
-
-    The literals let :meth:`Redactor.redact` skip every rule whose trigger is absent after a single
-    scan of the text, so a command with nothing secret-looking in it costs one regex search.
-    """
-
-    name: str
-    regex: str
-    triggers: tuple[str, ...]
-
-
-# Every rule runs on the output of the previous one; the marker "[REDACTED]" matches none of
-# them, so a replaced secret is never replaced again. Patterns only start matching at word starts
-# (look-behinds) so that a long run of word characters costs linear, not quadratic, time.
-_BUILTIN_RULES: tuple[_Rule, ...] = (
-    _Rule(
-        "pem-private-key",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
-        ("private key",),
-    ),
-    # The end of a key whose beginning was cut off (an output tail): everything up to its END line.
-    _Rule("pem-private-key-end", r"\A[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----", ("private key",)),
-    _Rule("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", ("akia", "asia", "abia", "acca")),
-    _Rule(
-        "aws-secret-access-key",
-        r"(?i)\baws_?secret_?access_?key[\"']?\s*[:=]\s*(?P<secret>" + _VALUE + ")",
-        ("secret",),
-    ),
-    _Rule(
-        "github-token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    _Rule("gitlab-token", r"\bglpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),
-    _Rule(
-        "slack-token",
-        r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9\-]{10,}",
-        ("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-"),
-    ),
-    _Rule("openai-key", r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_\-]{20,}", ("sk-",)),
-    _Rule("stripe-key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}", ("k_live_", "k_test_")),
-    _Rule("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}", ("aiza",)),
-    _Rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}", ("npm_",)),
-    _Rule("pypi-token", r"\bpypi-AgE[A-Za-z0-9_\-]{50,}", ("pypi-",)),
-    _Rule("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", ("eyj",)),
-    # The rest of the header value, up to the end of the line or a closing quote.
-    _Rule(
-        "authorization-header",
-        r"(?i)\b(?:proxy-)?authorization\s*[:=]\s*[\"']?"
-        r"(?:(?:bearer|basic|token|digest|negotiate|ntlm)\s+)?(?P<secret>[^\s\"'][^\n\"']*)",
-        ("authorization",),
-    ),
-    _Rule("bearer-token", r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9\-._~+/]{8,}=*)", ("bearer",)),
-    _Rule(
-        "api-key-header",
-        r"(?i)\bx-(?:api-?key|auth-?token|access-?token)\s*:\s*(?P<secret>[^\s\"',;]+)",
-        ("x-api", "x-auth", "x-access"),
-    ),
-    _Rule("cookie-header", r"(?i)\b(?:set-)?cookie\s*:\s*(?P<secret>[^\n\"']+)", ("cookie",)),
-    _Rule(
-        "password-option",
-        r"(?i)(?<![\w-])--?" + _FLAG_NAMES + r"=(?P<secret>" + _VALUE + ")",
-        ("pass", "pwd", "token", "secret", "key"),
-    ),
-    _Rule(
-        "password-option-separate",
-        r"(?i)(?<![\w-])--?" + _FLAG_NAMES + r"\s+(?P<secret>(?!-)" + _VALUE + ")",
-        ("pass", "pwd", "token", "secret", "key"),
-    ),
-    # -pSECRET is mysql's (and mariadb's, sshpass') way; for other programs -p means something else
-    # (mkdir -p, cp -p, pytest -pno:...), so the rule only fires after one of those program names.
-    _Rule(
-        "mysql-password",
-        r"(?i)\b(?:mysql[\w-]*|mariadb[\w-]*|sshpass)\b[^\n|;&]*?\s[\"']?-p(?P<secret>[^\s\"'|;&]+)",
-        ("mysql", "mariadb", "sshpass"),
-    ),
-    _Rule("url-credentials", r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@\"']*:(?P<secret>[^\s/@\"']+)@", ("://",)),
-    _Rule(
-        "secret-assignment",
-        r"(?i)(?<![\w.-])-{0,2}(?=[A-Za-z_])[\w.-]*?" + _NAME_WORDS + r"[\w.-]*=(?P<secret>" + _VALUE + ")",
-        _SECRET_WORDS,
-    ),
-    _Rule(
-        "secret-field",
-        r"(?i)(?<![\w.-])[\"']?(?=[A-Za-z_])[\w.-]*?"
-        r"(?:token|secret|password|passwd|api[-_]?key|private[-_]?key|credentials?)"
-        r"[\w.-]*[\"']?\s*:\s*(?P<secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s,}\]\"']+)",
-        _SECRET_WORDS,
-    ),
-)
-
 
 _CACHED_LENGTH = 256
 _CACHE_SIZE = 1024
@@ -186,10 +98,104 @@ def _replace_all(_match: re.Match[str]) -> str:
 
 
 _Replace = Callable[[re.Match[str]], str]
+_Check = Callable[[re.Match[str]], bool]
 
 
-def _replacer(pattern: re.Pattern[str]) -> _Replace:
-    return _replace_secret if "secret" in pattern.groupindex else _replace_all
+def _already_redacted(value: str) -> bool:
+    return value.strip("\"'") == REDACTED
+
+
+def _replacer(pattern: re.Pattern[str], check: _Check | None = None) -> _Replace:
+    if "secret" not in pattern.groupindex:
+        return _replace_all
+    if check is None:
+        return _replace_secret
+
+    def replace_checked(match: re.Match[str]) -> str:
+        # A value replaced by an earlier rule (or by the argument pass) is left as it is, quotes
+        # included; anything the check does not take for a secret is left alone too.
+        secret = match.group("secret")
+        if secret is None or _already_redacted(secret) or not check(match):
+            return match.group()
+        return _replace_secret(match)
+
+    return replace_checked
+
+
+_Apply = Callable[[str], str]
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_pattern(literals: Iterable[str]) -> str:
+    """A regex matching any of ``literals`` (the longest where several start at one place), written
+    as a trie: ``re`` tries a branch's alternatives one by one, so a flat list of 150 literals
+    costs ~4x more per scanned character than the same literals factored by their prefixes."""
+    trie: _Trie = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+class _Rules(NamedTuple):
+    """The built-in rules, compiled."""
+
+    triggered: tuple[_Apply, ...]  # in order; run when one of their literals is present
+    always: tuple[_Apply, ...]  # run on every text
+    scan: re.Pattern[str]  # the trigger scan, over lower-cased text
+    # The rules (indices into `triggered`) a literal reported by the scan calls for. The scan
+    # reports, at every position (a look-ahead, so overlapping literals are all seen), the longest
+    # literal starting there: "password" is reported as "passw", never as "pass", so "passw" calls
+    # for the rules of "pass" too (of every literal that is a prefix of it).
+    rules_of: dict[str, frozenset[int]]
+    named_values: int  # the index of the named-values rule (NAME=value, --name value, ...)
+
+
+def _guarded(apply: _Apply, guard: str) -> _Apply:
+    def guarded(text: str) -> str:
+        return apply(text) if guard in text else text
+
+    return guarded
+
+
+@cache
+def _builtin_rules() -> _Rules:
+    """The built-in rules compiled, once per process (on the first Redactor, not at import)."""
+    triggered: list[_Apply] = []
+    always: list[_Apply] = []
+    by_literal: dict[str, set[int]] = {}
+    named = -1
+    for rule in BUILTIN_RULES:
+        if rule.function is not None:
+            apply = rule.function
+        else:
+            compiled = regex(rule.regex)
+            apply = partial(compiled.sub, _replacer(compiled, rule.check))
+        if not rule.triggers:
+            always.append(_guarded(apply, rule.guard) if rule.guard else apply)
+            continue
+        for literal in rule.triggers:
+            by_literal.setdefault(literal, set()).add(len(triggered))
+        if rule.function is redact_named_values:
+            named = len(triggered)
+        triggered.append(apply)
+    rules_of = {
+        literal: frozenset().union(*(by_literal.get(literal[:end], ()) for end in range(1, len(literal) + 1)))
+        for literal in by_literal
+    }
+    # Matched against lower-cased text: a case-insensitive alternation is ~8x slower in `re`.
+    scan = re.compile(f"(?=({_trie_pattern(by_literal)}))")
+    return _Rules(tuple(triggered), tuple(always), scan, rules_of, named)
 
 
 class Redactor:
@@ -200,38 +206,26 @@ class Redactor:
     :class:`InvalidRedactionPatternError` here, at construction, never later while recording.
     """
 
-    __slots__ = ("_builtin", "_cache", "_command_cache", "_contained", "_extra", "_triggers")
+    __slots__ = ("_cache", "_command_cache", "_extra", "_rules")
 
     def __init__(self, extra_patterns: Iterable[str | re.Pattern[str]] = (), *, use_env: bool = True) -> None:
         extra = list(extra_patterns)
         if use_env:
             extra += patterns_from_env()
-        builtin: list[tuple[frozenset[str], re.Pattern[str], _Replace]] = []
-        literals: set[str] = set()
-        for rule in _BUILTIN_RULES:
-            compiled = re.compile(rule.regex)
-            builtin.append((frozenset(rule.triggers), compiled, _replacer(compiled)))
-            literals.update(rule.triggers)
-        self._builtin = tuple(builtin)
-        # The trigger scan reports non-overlapping matches, longest literal first: "password" is
-        # reported as "passw", never as "pass". Each reported literal therefore stands for every
-        # literal it contains, so a rule triggered by "pass" still runs.
-        self._contained = {outer: frozenset(i for i in literals if i in outer) for outer in literals}
-        alternatives = "|".join(re.escape(lit) for lit in sorted(literals, key=len, reverse=True))
-        # Matched against lower-cased text: a case-insensitive alternation is ~8x slower in `re`.
-        self._triggers = re.compile(alternatives)
+        self._rules = _builtin_rules()
         self._extra = tuple((compiled, _replacer(compiled)) for compiled in map(_compile, extra))
         # Runners repeat themselves (the same cwd, task ids, titles and commands), so short texts
         # are remembered: a dict look-up instead of a regex scan. Bounded by clearing when full.
         self._cache: dict[str, str] = {}
         self._command_cache: dict[tuple[str, ...], str] = {}
 
-    def _present(self, text: str) -> frozenset[str]:
-        found = self._triggers.findall(text.lower())
+    def _present(self, text: str) -> frozenset[int]:
+        """The rules whose trigger ``text`` holds (one scan; usually none or a few)."""
+        found = self._rules.scan.findall(text.lower())
         if not found:
             return frozenset()
-        contained = self._contained
-        return frozenset().union(*(contained[literal] for literal in set(found)))
+        rules_of = self._rules.rules_of
+        return frozenset().union(*(rules_of[literal] for literal in set(found)))
 
     def redact(self, text: str) -> str:
         """``text`` with every secret the rules find replaced by ``[REDACTED]``."""
@@ -245,12 +239,15 @@ class Redactor:
             result = cache[text] = self._redact(text)
         return result
 
-    def _redact(self, text: str) -> str:
-        present = self._present(text)
-        if present:
-            for triggers, pattern, replace in self._builtin:
-                if not triggers.isdisjoint(present):
-                    text = pattern.sub(replace, text)
+    def _redact(self, text: str, present: frozenset[int] | None = None, *, always: bool = True) -> str:
+        if present is None:
+            present = self._present(text)
+        triggered = self._rules.triggered
+        for index in sorted(present):
+            text = triggered[index](text)
+        if always:  # shapes without a usable literal (Discord, Twilio keys)
+            for apply in self._rules.always:
+                text = apply(text)
         for pattern, replace in self._extra:  # user rules have no known trigger: always run
             text = pattern.sub(replace, text)
         return text
@@ -260,7 +257,10 @@ class Redactor:
 
         A list is redacted argument by argument (so a secret containing quotes or spaces is
         caught whole), with the two-argument forms ``--password SECRET`` and mysql's ``-pSECRET``
-        handled by position, then joined the way a shell would need it (``shlex.join``).
+        handled by position, then joined the way a shell would need it (``shlex.join``), and the
+        joined line goes through the rules once more: the forms whose secret only shows in
+        context (``curl -u user:SECRET``, ``docker login -p SECRET``, ``aws configure set
+        aws_secret_access_key SECRET``) are caught in a list as in a string.
         """
         if isinstance(command, str):
             return self.redact(command)
@@ -275,24 +275,73 @@ class Redactor:
                 self._command_cache[key] = cached
         return cached
 
+    def _present_in_args(self, args: list[str]) -> tuple[frozenset[int], list[frozenset[int]]]:
+        """The rules called for by the whole command, and by each argument alone: one scan.
+
+        Scanning the arguments joined by spaces finds every literal of the quoted line too
+        (shlex.join only adds quotes, and no literal holds one), so it serves the joined pass.
+        """
+        spaced = " ".join(args)
+        lowered = spaced.lower()
+        if len(lowered) != len(spaced):  # lower-casing changed offsets (rare letters): one by one
+            return self._present(spaced), [self._present(arg) for arg in args]
+        rules_of = self._rules.rules_of
+        per_arg: list[set[int]] = [set() for _ in args]
+        ends = list(accumulate(len(arg) + 1 for arg in args))  # each argument's end, plus its space
+        whole: set[int] = set()
+        for hit in self._rules.scan.finditer(lowered):
+            start, literal = hit.start(), hit.group(1)
+            whole |= rules_of[literal]
+            index = bisect_right(ends, start)
+            # The argument gets the rules of the longest of these literals that ends inside it
+            # ("set -x" is reported as "set -" at "set": the argument "set" alone has neither).
+            room = ends[index] - 1 - start
+            while literal and (len(literal) > room or literal not in rules_of):
+                literal = literal[:-1]
+            if literal:
+                per_arg[index] |= rules_of[literal]
+        return frozenset(whole), [frozenset(rules) for rules in per_arg]
+
     def _redact_args(self, args: list[str]) -> str:
-        if not self._extra and not self._present(" ".join(args)):
-            return shlex.join(args)  # nothing secret-looking anywhere: the common, cheap case
+        present, present_in = self._present_in_args(args)
+        if not present and not self._extra:  # nothing secret-looking: the common case
+            joined = shlex.join(args)
+            for apply in self._rules.always:
+                joined = apply(joined)
+            return joined
         program = os.path.basename(args[0]).lower() if args else ""
         mysql_like = program.startswith(("mysql", "mariadb")) or program == "sshpass"
+        options = self._rules.named_values in present  # may an option name announce a secret?
+        secret_option = regex(_SECRET_OPTION).fullmatch
+        named_only = frozenset({self._rules.named_values})
         redacted: list[str] = []
-        hide_next = False
-        for arg in args:
+        hide_next = NONE  # the strength of the option just seen, when it takes the next argument
+        for arg, arg_present in zip(args, present_in, strict=True):
             if hide_next and not arg.startswith("-"):
-                redacted.append(REDACTED)
-                hide_next = False
-                continue
-            hide_next = _FLAG_ALONE.fullmatch(arg) is not None
+                secret = plausible_secret(arg) if hide_next == STRONG else looks_random(arg)
+                hide_next = NONE
+                if secret:
+                    redacted.append(REDACTED)
+                    continue
+            option = secret_option(arg) if options else None
+            hide_next = name_strength(option.group(1), "option") if option else NONE
             if mysql_like and len(arg) > 2 and arg.startswith("-p"):
                 redacted.append("-p" + REDACTED)
                 continue
-            redacted.append(self.redact(arg))
-        return shlex.join(redacted)
+            # Each argument as it stands first: quoting could hide a secret from the rules (a script
+            # for sh -c, a value with spaces); then the joined line, for the secrets in context
+            # (and for the literal-less shapes, which quoting never splits).
+            if self._extra or (arg_present and not (arg_present == named_only and _no_named_value(arg))):
+                redacted.append(self._redact(arg, arg_present, always=False))
+            else:
+                redacted.append(arg)
+        # The joined line has nothing the original had not (only less): its triggers are known.
+        return self._redact(shlex.join(redacted), present)
 
 
-_FLAG_ALONE = re.compile(r"(?i)--?" + _FLAG_NAMES)
+_SECRET_OPTION = r"(?i)--?((?=[A-Za-z])[\w.-]*?(?:" + "|".join(STEMS) + r")[\w.-]*)"
+
+
+def _no_named_value(arg: str) -> bool:
+    """No NAME=value, name: value or --name value can be inside ``arg`` (an option, a path)."""
+    return "=" not in arg and ":" not in arg and not any(char.isspace() for char in arg)
