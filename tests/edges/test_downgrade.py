@@ -15,10 +15,12 @@ from sessionkeeper.core import (
     Codec,
     CodecSettings,
     CorruptSessionError,
+    Keyring,
     SessionManager,
     generate_key,
     inspect_envelope,
     read_session,
+    rotate_keys,
     session_paths,
     verify_store,
 )
@@ -118,3 +120,17 @@ def test_plain_files_written_before_encryption_are_read_only_as_an_explicit_migr
     assert inspect_envelope(paths.backup.read_bytes()).encrypted
     migrated = read_session(data_dir, session_id)
     assert (migrated.get("role"), migrated.get("tail"), migrated.report.dropped) == ("user", 1, ())
+
+
+def test_key_rotate_is_the_explicit_migration_of_plain_files(
+    data_dir: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = _session(data_dir, user_dir)  # plain
+    key = generate_key()
+    monkeypatch.setenv("SESSIONKEEPER_KEY", b64(key))
+    sealed = Codec(CodecSettings(cipher="aes-256-gcm"), Keyring([key]))
+    assert rotate_keys(data_dir, user_dir, sealed, sealed) > 0
+    paths = session_paths(data_dir, session_id)
+    assert inspect_envelope(paths.snapshot.read_bytes()).encrypted
+    view = read_session(data_dir, session_id)
+    assert (view.get("role"), view.get("tail"), view.report.dropped) == ("user", 1, ())

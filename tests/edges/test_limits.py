@@ -233,7 +233,7 @@ def test_devices_fifos_and_missing_files_are_refused_as_import_files(tmp_path: P
     os.mkfifo(fifo)
     with pytest.raises(StorageError, match="not a regular file"):
         read_import_file(fifo)  # returns at once: opening a FIFO must not wait for a writer
-    with pytest.raises(StorageError, match="no such file"):
+    with pytest.raises(StorageError, match="No such file"):
         read_import_file(tmp_path / "missing")
     big = tmp_path / "big"
     with big.open("wb") as out:

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sessionkeeper.core import StateScope, catalog
+from sessionkeeper.core import StateScope, catalog, journal
 from sessionkeeper.core.snapshot import parse_session_document, session_initial
 from sessionkeeper.core.store import StoreWriter
 from tests.faults.faultfs import FaultyFileSystem
@@ -26,12 +26,14 @@ def test_record_in_a_journal_another_process_created_survives_power_loss(workdir
         session_id = manager.start()
         manager.set("before", "v0")
         paths = catalog.session_paths(workdir / "RUNS", session_id)
-        # Process B: opens the store (a new epoch with a fresh journal of its own), then dies
-        # before syncing anything.
+        # Process B: opens the store and writes (its first write starts a new epoch with a fresh
+        # journal of its own), then dies before syncing anything.
         other: StoreWriter[Any, Any] = StoreWriter(
             paths, threading.Lock(), parse_session_document, session_initial, manager.codec
         )
         other.open()
+        with other._lock:  # its first write starts (and publishes) a journal of its own
+            other.append(other.frame(journal.set_payload("other", b"1")))
         created = other._epoch
         other.abandon()
         manager.set("after", "v1")  # acknowledged: fsync="always"

@@ -18,7 +18,7 @@ import click
 from . import commands, console, language, messages, plugins
 from .__about__ import __version__
 from .context import Settings
-from .errors import describe_failure
+from .errors import CliError, describe_failure
 from .helptext import LocalizedGroup, LocalizedOption
 
 __all__ = ["SessionGroup", "cli", "main", "run"]
@@ -91,7 +91,8 @@ def run(args: Sequence[str]) -> int:
     """Run the CLI on ``args`` (without the program name); returns the exit status.
 
     0 success; 1 a failure the user can act on (one line on stderr, no traceback); 2 a usage error;
-    130 interrupted. Anything else is a bug and keeps its traceback.
+    3 ``verify`` found nothing damaged but stores locked (no key, or the wrong key); 130
+    interrupted. Anything else is a bug and keeps its traceback.
     """
     try:
         result: Any = cli.main(args=list(args), prog_name=PROG_NAME, standalone_mode=False)
@@ -110,7 +111,7 @@ def run(args: Sequence[str]) -> int:
         if message is None:
             raise
         console.err(messages.text("error", message=message))
-        return 1
+        return exc.exit_code if isinstance(exc, CliError) else 1
     return result if isinstance(result, int) else 0
 
 

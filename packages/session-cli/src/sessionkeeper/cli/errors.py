@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from . import messages
 
-__all__ = ["CliError", "describe_failure"]
+__all__ = ["EXIT_FAILURE", "EXIT_LOCKED", "EXIT_USAGE", "CliError", "LockedError", "describe_failure"]
+
+# Exit statuses (documented in ``help.session``, ``help.verify`` and the README); 130: interrupted.
+EXIT_FAILURE = 1  # a failure the user can act on (a damaged store, a missing session, ...)
+EXIT_USAGE = 2  # click's usage errors
+EXIT_LOCKED = 3  # `verify`: nothing damaged, but stores locked (no key, or the wrong key): not checked
 
 
 class CliError(Exception):
     """A failure the user can act on, found by the CLI itself (not by core).
 
     Carries a message id and its values; the text is made in the language of the run. Exits with
-    status 1 after one line on stderr.
+    status :attr:`exit_code` (1) after one line on stderr.
     """
 
-    exit_code = 1
+    exit_code = EXIT_FAILURE
 
     def __init__(self, message_id: str, /, **values: object) -> None:
         self.message_id = message_id
         self.values = values
         super().__init__(messages.text(message_id, **values))
+
+
+class LockedError(CliError):
+    """Stores that could not be checked because they are encrypted and the right key is not
+    configured (none, or another one): not damage, so its own exit status."""
+
+    exit_code = EXIT_LOCKED
 
 
 def describe_failure(exc: BaseException) -> str | None:

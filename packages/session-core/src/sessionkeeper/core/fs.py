@@ -101,7 +101,7 @@ class FileSystem:
     def listdir(self, path: Path) -> list[str]:
         try:
             return os.listdir(path)
-        except (FileNotFoundError, NotADirectoryError):  # nothing there to list
+        except FileNotFoundError:
             return []
 
     def remove_tree(self, path: Path) -> None:

@@ -315,8 +315,6 @@ def read_import_file(path: Path | None, limits: Limits | None = None) -> bytes:
     else:
         try:
             data = filesystem().read_bytes(path, limit)
-        except FileNotFoundError:
-            raise StorageError(2, f"cannot read {path}: no such file") from None
         except OSError as exc:
             if exc.errno == errno.EFBIG:
                 raise LimitExceededError(

@@ -477,10 +477,11 @@ class SessionManager:
 
     # -- internals: opening ------------------------------------------------------------------------
     def _fresh_id(self) -> str:
-        while True:
-            session_id = new_session_id()
-            if not catalog.session_paths(self.data_dir, session_id).exists():
-                return session_id
+        with storage_errors(f"cannot start a session in {self.data_dir}"):
+            while True:
+                session_id = new_session_id()
+                if not catalog.session_paths(self.data_dir, session_id).exists():
+                    return session_id
 
     def _open_scope_stores(self) -> None:
         for scope, name in _SCOPE_STORES:

@@ -95,6 +95,9 @@ def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_
     and journal locks, one atomic file replacement at a time.
     """
     fs = filesystem()
+    # Rotation is the explicit migration to encryption: plain files written before it was switched
+    # on are read (and re-sealed with ``new``) here, where a load would refuse them.
+    old = old.migrating()
     stores = list(_stores(data_dir, user_dir))
     busy = [paths.name for paths in stores if is_held(paths.live)]
     if busy:

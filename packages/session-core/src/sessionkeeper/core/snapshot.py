@@ -105,15 +105,18 @@ def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
     found = _SUFFIX.search(data, len(data) - _SUFFIX_SIZE)
     if found is None or f"crc32:{found.group(1).decode()}" != doc["checksum"]:
         raise SnapshotFormatError("the checksum field is damaged")
-    if zlib.crc32(data[: len(data) - _SUFFIX_SIZE]) != int(found.group(1), 16):
+    if zlib.crc32(memoryview(data)[: len(data) - _SUFFIX_SIZE]) != int(found.group(1), 16):
         raise SnapshotFormatError("the checksum does not match the content (the file is damaged)")
     return doc, True
 
 
 def _with_checksum(body: bytes) -> bytes:
     """``body`` (an indented JSON object) with the checksum of everything before it as last field."""
-    head = body[: body.rindex(b"}")].rstrip()
-    return head + b',\n  "checksum": "crc32:%08x"\n}\n' % zlib.crc32(head)
+    end = body.rindex(b"}")
+    while body[end - 1] in b" \n":
+        end -= 1
+    head = memoryview(body)[:end]  # no copy of a large snapshot before the one join
+    return b"".join((head, b',\n  "checksum": "crc32:%08x"\n}\n' % zlib.crc32(head)))
 
 
 def _time(value: Any, field: str, *, required: bool) -> datetime | None:

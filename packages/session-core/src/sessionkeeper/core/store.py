@@ -260,9 +260,11 @@ def _load_once(
             reason = "; ".join(p for p in (problem, backup_problem) if p)
             if key_errors:  # nothing opens: most likely the wrong key (or none), so say that
                 raise key_errors[0]
-            if paths.journal(1).exists():  # the journals still hold every change since the start
+            # Plain files under encryption: the journals are plain too, and refused the same way.
+            plaintext = codec.requires_encryption and "not encrypted" in reason
+            if paths.journal(1).exists() and not plaintext:  # they hold every change since the start
                 warnings.append(f"no readable snapshot ({reason}); rebuilt from the journals")
-            elif salvage:
+            elif salvage and not plaintext:
                 dropped.append(f"no readable snapshot ({reason}); kept only what the journals hold")
             else:
                 raise CorruptSessionError(paths.name, reason + " (no readable backup)")
@@ -398,6 +400,8 @@ class StoreWriter(Generic[Doc, Image]):
         self.changed = False  # records appended since the last checkpoint
         self.sync_failed = False  # an fsync failed: only a checkpoint from memory can be trusted now
         self.bytes_since_checkpoint = 0
+        self._seen: tuple[int, int | None] | None = None  # the current journal when open() read
+        self._stale = False  # memory may lack records: the next checkpoint reads the store
         self._fs.make_private_dir(paths.directory)
         self._fs.make_private_dir(paths.aux)
         opened: list[FileLock] = []
@@ -415,14 +419,39 @@ class StoreWriter(Generic[Doc, Image]):
 
     # -- opening ---------------------------------------------------------------------------------
     def open(self, *, salvage: bool = False) -> Loaded[Doc]:
-        """Load the store and start a fresh journal to append to (see :func:`load_store`)."""
-        with self._lock, self._journal_lock.exclusive():
-            # Always a fresh journal: an existing one may end in a torn record, carry a damaged or
-            # foreign header, or be evidence of a crash; it is never appended to, only replayed
-            # until a checkpoint makes it unnecessary.
-            loaded, _ = self._load_and_publish(salvage)
+        """Load the store (see :func:`load_store`); creates no file.
+
+        The journal this writer appends to is started by its first append (:meth:`_start_journal`),
+        so a process that only reads a store (or never changes it) leaves nothing behind. It is
+        always a fresh journal: an existing one may end in a torn record, carry a damaged or
+        foreign header, or be evidence of a crash; it is never appended to, only replayed until a
+        checkpoint makes it unnecessary.
+        """
+        with self._lock:
+            # What was current when we read: if it is still so at our first append, nothing was
+            # written meanwhile and what we loaded is the whole store up to our new epoch.
+            epoch = self._journal_lock.epoch
+            seen = (epoch, self._journal_size(epoch))
+            loaded = self._load(salvage)
+            self._note_loaded(loaded)
+            self._seen = seen if seen == (self._journal_lock.epoch, self._journal_size(epoch)) else None
         self._remove_stale_temps()
         return loaded
+
+    def _start_journal(self) -> None:
+        """First append of this writer: publish a new epoch with a journal of its own.
+
+        If another process wrote or checkpointed since :meth:`open` read the store, the state in
+        memory lacks those records, so the next checkpoint must read the store from disk rather
+        than capture memory (``_stale``). Call with the owner's lock held.
+        """
+        lock = self._journal_lock
+        try:
+            with lock.exclusive():
+                if not self._publish_unchanged(lock.epoch):
+                    self._stale = True
+        except OSError as exc:
+            raise self._journal_error(exc, "could not create") from exc
 
     def _load_and_publish(self, salvage: bool = False) -> tuple[Loaded[Doc], int]:
         """Read the store from disk and publish a new epoch with a fresh journal of ours; returns
@@ -443,6 +472,22 @@ class StoreWriter(Generic[Doc, Image]):
             loaded = self._load(salvage)
         self._note_loaded(loaded)
         return loaded, epoch
+
+    def _publish_unchanged(self, sealed: int) -> bool:
+        """Publish a fresh journal of ours past ``sealed`` (no journal of ours yet, journal lock
+        held exclusively); True if nothing was written or sealed since :meth:`open` read the
+        store. Checked before and after publishing: the owner of the sealed journal appends
+        without the lock, and a record it wrote before seeing our epoch is acknowledged."""
+        size = self._journal_size(sealed)
+        unchanged = not self._stale and self._seen == (sealed, size)
+        self._publish(self._next_epoch(sealed))
+        return unchanged and self._journal_size(sealed) == size
+
+    def _next_epoch(self, sealed: int) -> int:
+        """A new epoch past every journal file there is (a creator that died before publishing
+        may have left one)."""
+        epochs = self.paths.journal_epochs()
+        return max(sealed, epochs[-1] if epochs else 0, self._snapshot_covered) + 1
 
     def _load(self, salvage: bool) -> Loaded[Doc]:
         return load_store(
@@ -533,8 +578,11 @@ class StoreWriter(Generic[Doc, Image]):
         and take the shared lock instead, like every append to a journal another process created.
         """
         if self._expected_size is None or not idempotent:
-            self._append_locked(record)
-            return
+            if self._fd < 0:
+                self._start_journal()
+            if self._expected_size is None or not idempotent:
+                self._append_locked(record)
+                return
         epoch = self._journal_lock.view
         if epoch[0] != self._epoch:  # another process sealed our journal: follow it
             self._append_locked(record)
@@ -690,18 +738,31 @@ class StoreWriter(Generic[Doc, Image]):
     def _seal(self, capture: Callable[[], Image], adopt: Callable[[Loaded[Doc]], Image]) -> tuple[Image, int]:
         with self._lock, self._journal_lock.exclusive():
             epoch = self._journal_lock.epoch
+            if self._fd < 0:  # never appended: memory is the store as open() read it, if unchanged
+                if self._publish_unchanged(epoch):
+                    image = capture()
+                else:
+                    loaded = self._load(False)
+                    self._note_loaded(loaded)
+                    image = adopt(loaded)
+                    self._stale = False
+                self.changed = False
+                self.bytes_since_checkpoint = 0
+                return image, epoch
             alone = (
                 epoch == self._epoch
+                and not self._stale
                 and self._expected_size is not None
                 and self._fs.size(self._fd) == self._expected_size
             )
             if alone:  # only this process appends to its journal without the lock, and it waits for us
                 image = capture()
-                self._publish(epoch + 1)
+                self._publish(self._next_epoch(epoch))
             else:
                 loaded, published = self._load_and_publish()
                 epoch = published - 1
                 image = adopt(loaded)
+                self._stale = False
             self.changed = False
             self.bytes_since_checkpoint = 0
             return image, epoch

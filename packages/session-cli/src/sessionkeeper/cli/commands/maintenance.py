@@ -9,7 +9,7 @@ import click
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
-from sessionkeeper.cli.errors import CliError
+from sessionkeeper.cli.errors import CliError, LockedError
 from sessionkeeper.cli.helptext import LocalizedOption
 
 from .options import command, json_option
@@ -56,7 +56,8 @@ def prune(settings: Settings, max_sessions: int, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def verify(settings: Settings, as_json: bool) -> None:
-    """Check every session file and journal, and the USER and APP stores; exit 1 if any is damaged."""
+    """Check every session file and journal, and the USER and APP stores; exit 1 if any is damaged,
+    3 if none is but some are locked (encrypted, and no key or the wrong key is configured)."""
     from sessionkeeper.core import app_store_paths, list_sessions, user_store_paths, verify_store
 
     data_dir = settings.existing_data_dir()
@@ -68,11 +69,14 @@ def verify(settings: Settings, as_json: bool) -> None:
         ("app", app_store_paths(data_dir)),
     ):
         checks.append((kind, paths.exists(), verify_store(paths, kind)))
-    damaged = [check for _, _, check in checks if not check.ok]
+    damaged = [(kind, check) for kind, _, check in checks if not check.ok]
+    locked = [check for _, _, check in checks if check.ok and check.locked]
+    overall = "damaged" if damaged else "locked" if locked else "ok"
     if as_json:
         render.emit_json(
             {
-                "ok": not damaged,
+                "ok": overall == "ok",
+                "status": overall,
                 "data_dir": str(data_dir),
                 "stores": [_check_json(kind, exists, check) for kind, exists, check in checks],
             }
@@ -86,30 +90,78 @@ def verify(settings: Settings, as_json: bool) -> None:
                 messages.text("column.details"),
             ],
             [
-                (check.name, kind, _status(exists, check), "\n".join(check.problems + check.notes))
+                (check.name, kind, _status_text(exists, check), _details(kind, check))
                 for kind, exists, check in checks
             ],
             title=messages.text("verify.title", path=data_dir),
             no_wrap={0},
         )
-        if not damaged:
+        if overall == "ok":
             out(messages.text("verify.ok", count=len(checks)))
     if damaged:
-        raise CliError("verify.damaged", count=len(damaged), total=len(checks))
+        # Damage wins over locked stores: it is the one that needs doing something about.
+        repair = (
+            messages.text("verify.repair.one", command=_repair(*damaged[0]))
+            if len(damaged) == 1
+            else messages.text("verify.repair.many")
+        )
+        raise CliError("verify.damaged", count=len(damaged), total=len(checks), repair=repair)
+    if locked:
+        wrong = any(check.wrong_key for check in locked)
+        reason = messages.text("verify.reason.wrong_key" if wrong else "verify.reason.no_key")
+        raise LockedError("verify.locked", count=len(locked), total=len(checks), reason=reason)
 
 
 def _status(exists: bool, check: StoreCheck) -> str:
+    """A store's status for scripts: ok, absent, locked or damaged."""
     if not check.ok:
-        return messages.text("verify.status.damaged")
-    return messages.text("verify.status.ok" if exists else "verify.status.absent")
+        return "damaged"
+    if check.locked:
+        return "locked"
+    return "ok" if exists else "absent"
+
+
+def _status_text(exists: bool, check: StoreCheck) -> str:
+    status = _status(exists, check)
+    if status == "locked":
+        return messages.text("verify.status.wrong_key" if check.wrong_key else "verify.status.no_key")
+    return messages.text(f"verify.status.{status}")
+
+
+def _repair(kind: str, check: StoreCheck) -> str:
+    """The command that repairs a damaged store (a session is recovered; any change to a USER or
+    APP value writes that scope's store afresh)."""
+    if kind == "session":
+        return f"session recover {check.name}"
+    return f"session set --scope {kind} KEY VALUE"
+
+
+def _details(kind: str, check: StoreCheck) -> str:
+    """What a person needs first: how to repair a damaged store and which key locked files need;
+    then what was found."""
+    lines: list[str] = []
+    if not check.ok:
+        hint = "verify.hint.session" if kind == "session" else "verify.hint.scope"
+        lines.append(messages.text(hint, command=_repair(kind, check), scope=kind))
+    if check.locked:  # alone, or beside damage that needs no key to be seen
+        keys = ", ".join(check.needed_keys) or "?"
+        lines.append(messages.text("verify.needs_key", keys=keys, count=len(check.locked)))
+    # The short lines first: a long cell is cut (--json has everything).
+    return "\n".join(lines + list(check.problems) + list(check.notes))
 
 
 def _check_json(kind: str, exists: bool, check: StoreCheck) -> dict[str, Any]:
+    status = _status(exists, check)
     return {
         "name": check.name,
         "kind": kind,
         "exists": exists,
-        "ok": check.ok,
+        "status": status,
+        "ok": status in ("ok", "absent"),
+        "key": ("wrong" if check.wrong_key else "missing") if check.locked else None,
+        "needed_keys": list(check.needed_keys),
         "problems": list(check.problems),
+        "locked": list(check.locked),
         "notes": list(check.notes),
+        "repair": _repair(kind, check) if status == "damaged" else None,
     }
