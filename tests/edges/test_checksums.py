@@ -170,3 +170,15 @@ def test_a_planted_journal_with_a_huge_epoch_in_its_name_is_ignored(data_dir: Pa
     assert manager.checkpoint()
     manager.stop()
     assert read_session(data_dir, session_id).get("x") == 1
+
+
+def test_verify_names_documents_it_cannot_check(data_dir: Path, user_dir: Path) -> None:
+    session_id = _two_checkpoints(data_dir, user_dir)
+    paths = session_paths(data_dir, session_id)
+    doc = orjson.loads(paths.snapshot.read_bytes())
+    del doc["checksum"]
+    doc["format_version"] = 2
+    paths.snapshot.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    check = verify_store(paths, "session")
+    assert check.ok
+    assert any("unchecked" in note and paths.snapshot.name in note for note in check.notes), check.notes

@@ -157,7 +157,7 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
         return None
     if reading.encrypted and not _is_encrypted(payload):
         return None
-    budget = reading.budget
+    budget = reading.budget  # a record found by resynchronising is counted twice: bombs stay bounded
     if reading.opener is not None:
         limit = MAX_RECORD if budget is None else min(MAX_RECORD, budget.bytes_left)
         try:

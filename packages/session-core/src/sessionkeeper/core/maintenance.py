@@ -255,6 +255,8 @@ def _check_snapshots(
                 notes.append(f"{path.name} says it is {doc.session_id}")
             if doc.legacy:
                 notes.append(f"{path.name} was written by the old session tool (read-only)")
+        if not doc.checked:  # nothing to verify its content against: say so, never call it intact
+            notes.append(f"{path.name} has no checksum (written before format 3): unchecked")
     return problems, readable
 
 
