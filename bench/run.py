@@ -46,10 +46,16 @@ def _suites() -> dict[str, ModuleType]:
         pass
     else:
         suites["K"] = core_codec
+    try:  # integrity fuzzing: the extras too, and the test suite's engine (tests/integrity)
+        from bench import integrity_fuzz
+    except ImportError:
+        pass
+    else:
+        suites["I"] = integrity_fuzz
     return suites
 
 
-_ALL = "ABCDEHKS"
+_ALL = "ABCDEHIKS"
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -63,7 +69,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "--only",
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
-        "H hooks overhead, K compression+encryption, S analyzer scale)",
+        "H hooks overhead, I integrity fuzzing, K compression+encryption, S analyzer scale)",
     )
     parser.add_argument(
         "--scratch",

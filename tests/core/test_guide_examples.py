@@ -11,7 +11,6 @@ resets it around every test (and the conftest points it at the test's own direct
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import time
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 
 from sessionkeeper.core import SessionManager, StateScope, list_sessions, read_session
-from tests.conftest import SHARED
+from tests.conftest import SHARED, decoded_files, stored_document
 
 GUIDE = SHARED / "seed" / "session-manager-guide.ko.md"
 Opener = Callable[..., SessionManager]
@@ -53,14 +52,17 @@ def _fresh(data_dir: Path, user_dir: Path, **kwargs: Any) -> SessionManager:
 
 
 def _snapshot_session_values(data_dir: Path, session_id: str) -> dict[str, Any]:
-    """SESSION values as the snapshot file on disk holds them (journals not applied)."""
-    document = json.loads((data_dir / "sessions" / f"{session_id}.json").read_bytes())
+    """SESSION values as the snapshot file on disk holds them (journals not applied), opened with
+    the configured codec."""
+    document = stored_document(data_dir / "sessions" / f"{session_id}.json")
     values: dict[str, Any] = document["scope_data"]["session"]
     return values
 
 
 def _all_bytes_written(*roots: Path) -> bytes:
-    return b"".join(path.read_bytes() for root in roots for path in sorted(root.rglob("*")) if path.is_file())
+    """Every file under ``roots``, raw and as opened with the configured codec (compressed or
+    encrypted files would hide what a plain grep looks for)."""
+    return decoded_files(*roots)
 
 
 # -- 시나리오 1: 개발 작업 추적 --------------------------------------------------------------------------

@@ -25,12 +25,16 @@ from sessionkeeper.core import (
     read_session,
     validate_session_id,
 )
-from tests.conftest import LEGACY_FIXTURES
+from tests.conftest import LEGACY_FIXTURES, decoded_files, stored_document
 
 LEGACY_FILES = sorted(LEGACY_FIXTURES.rglob("session_*.json"))
 LEGACY_IDS = [path.stem for path in LEGACY_FILES]
 ID_IN_TEXT = re.compile(r"session_\d{8}_\d{6}_[0-9a-f]{8}")
 IDENTICAL_PAIR = ("session_20251027_000654_5ce8bc41", "session_20251027_000654_ab54784f")
+# Tests repeated for each of the 21 files: on plain and on one other codec (rotating per test). The
+# old files are plaintext whatever the codec; it changes only how a continued session is written,
+# which the tests that are not repeated per file check under every codec.
+EVERY_FILE = pytest.mark.codec_sample
 
 
 def _resume(manager: SessionManager, session_id: str) -> LoadSummary:
@@ -118,6 +122,7 @@ def test_starting_a_session_never_removes_legacy_files(legacy_dir: Path, tmp_pat
 
 
 # -- reading --------------------------------------------------------------------------------------
+@EVERY_FILE
 @pytest.mark.parametrize("session_id", LEGACY_IDS)
 def test_read_session_loads_the_legacy_file_as_it_is(legacy_dir: Path, session_id: str) -> None:
     original = _original(legacy_dir, session_id)
@@ -137,6 +142,7 @@ def test_read_session_loads_the_legacy_file_as_it_is(legacy_dir: Path, session_i
     assert view.report.dropped == ()
 
 
+@EVERY_FILE
 @pytest.mark.parametrize("session_id", LEGACY_IDS)
 def test_a_file_whose_name_disagrees_with_its_session_id_is_reported(
     legacy_dir: Path, session_id: str
@@ -167,6 +173,7 @@ def test_seven_file_names_disagree_with_the_id_inside(legacy_dir: Path) -> None:
 
 
 # -- recover and resume ---------------------------------------------------------------------------
+@EVERY_FILE
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("session_id", LEGACY_IDS)
 def test_legacy_session_continues_under_a_new_id_with_its_values(
@@ -223,6 +230,7 @@ def test_load_summary_names_the_id_inside_only_when_it_differs(
                 assert named <= {session_id, summary.session_id}, summary
 
 
+@EVERY_FILE
 @pytest.mark.parametrize("session_id", LEGACY_IDS)
 def test_continued_session_is_an_ordinary_session_afterwards(
     legacy_dir: Path, open_manager: Callable[..., SessionManager], session_id: str
@@ -265,12 +273,8 @@ def test_temp_values_of_a_legacy_file_are_loaded_into_memory_only(
     assert manager.checkpoint()
     manager.stop()
 
-    written = b"".join(
-        path.read_bytes()
-        for root in (legacy_dir, user_dir)
-        for path in root.rglob("*")
-        if path.is_file() and path.name != f"{session_id}.json"
-    )
+    # Raw, and as opened with the configured codec; the old file itself holds it, of course.
+    written = decoded_files(legacy_dir, user_dir, skip={f"{session_id}.json"})
     assert b"command_log" not in written
     later = open_manager()
     later.resume(new_id)
@@ -363,7 +367,7 @@ def test_korean_text_round_trips_through_a_continued_session(
     manager.set("메모", "한국어 값도 그대로", StateScope.SESSION)
     manager.stop()
 
-    on_disk = json.loads((legacy_dir / "sessions" / f"{new_id}.json").read_bytes())
+    on_disk = stored_document(legacy_dir / "sessions" / f"{new_id}.json")
     assert korean(on_disk["scope_data"]["session"][key]) == expected
     assert on_disk["scope_data"]["session"]["메모"] == "한국어 값도 그대로"
     later = open_manager()

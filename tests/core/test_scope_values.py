@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import immutables
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -82,6 +83,7 @@ ScopeValuesModel.TestCase.settings = settings(
 TestScopeValues = ScopeValuesModel.TestCase
 
 
+@pytest.mark.plain_only("in-memory maps only: nothing is stored, no codec involved")
 def test_a_snapshot_taken_now_agrees_with_the_values_now() -> None:
     values = ScopeValues(immutables.Map({f"k{n}": n for n in range(3000)}))
     before = values.snapshot()

@@ -12,7 +12,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from sessionkeeper.core import CommandExecuted, Event, SessionManager, State, StateScope, read_session
 from sessionkeeper.core.values import decode_stored
@@ -167,11 +173,15 @@ class SessionModel(RuleBasedStateMachine):
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-SessionModel.TestCase.settings = settings(
+MODEL_SETTINGS = settings(
     max_examples=40,
     stateful_step_count=30,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-TestSessionModel = SessionModel.TestCase
+
+
+def test_the_manager_agrees_with_the_model() -> None:
+    """Under each codec of the matrix (a plain function, not a TestCase, so it is parametrised)."""
+    run_state_machine_as_test(SessionModel, settings=MODEL_SETTINGS)

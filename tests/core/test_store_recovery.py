@@ -21,7 +21,7 @@ from sessionkeeper.core import (
     store,
 )
 from sessionkeeper.core.store import StorePaths
-from tests.conftest import run_python
+from tests.conftest import journal_scan, run_python, sealed_record, stored_document
 
 Reopen = Callable[..., SessionManager]
 
@@ -190,7 +190,7 @@ def test_a_corrupt_snapshot_is_never_made_the_backup(data_dir: Path, reopen: Reo
     manager.resume(session_id)
     manager.checkpoint()
     assert paths.backup.read_bytes() == good_backup
-    assert orjson.loads(paths.snapshot.read_bytes())["session_id"] == session_id
+    assert stored_document(paths.snapshot)["session_id"] == session_id
 
 
 @pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=list(CORRUPTIONS))
@@ -275,7 +275,7 @@ def test_a_torn_tail_on_the_current_journal_is_reported_not_applied_and_everythi
     paths = session_paths(data_dir, session_id)
     current = paths.journal(paths.journal_epochs()[-1])
     intact_size = current.stat().st_size
-    record = journal.set_record("torn", orjson.dumps("half-written"))
+    record = sealed_record(session_id, journal.set_payload("torn", orjson.dumps("half-written")))
     fd = os.open(current, os.O_WRONLY | os.O_APPEND)
     try:
         os.write(fd, record[: len(record) // 2])
@@ -298,7 +298,7 @@ def test_a_torn_tail_on_the_current_journal_is_reported_not_applied_and_everythi
     manager.set("after_the_tear", "appended after the cut")
     assert read_session(data_dir, session_id).get("after_the_tear") == "appended after the cut"
     # Nothing is ever appended behind the torn bytes: they stay a tail (or are cut off).
-    scanned = journal.scan(current.read_bytes())
+    scanned = journal_scan(current)
     assert all(damage.torn_tail for damage in scanned.damage)
     assert scanned.good_end == intact_size
     manager.stop()
@@ -320,7 +320,7 @@ def test_a_torn_tail_left_by_a_crashed_writer_does_not_hide_later_writes(
     paths = session_paths(data_dir, session_id)
     current = paths.journal(paths.journal_epochs()[-1])
     with current.open("ab") as file:
-        file.write(journal.set_record("torn", orjson.dumps("x"))[:7])
+        file.write(sealed_record(session_id, journal.set_payload("torn", orjson.dumps("x")))[:7])
     code = (
         "import os\n"
         "from sessionkeeper.core import SessionManager\n"

@@ -21,6 +21,7 @@ from sessionkeeper.core import (
     UnserializableValueError,
     read_session,
 )
+from tests.conftest import decoded_files
 
 Reopen = Callable[..., SessionManager]
 
@@ -399,6 +400,7 @@ UNSUPPORTED: dict[str, Callable[[], object]] = {
 }
 
 
+@pytest.mark.plain_only("refused while encoding the value, before any codec sees a byte")
 @pytest.mark.parametrize("scope", [StateScope.SESSION, StateScope.USER, StateScope.APP], ids=str)
 @pytest.mark.parametrize("make", UNSUPPORTED.values(), ids=list(UNSUPPORTED))
 def test_an_unsupported_value_is_refused_at_set_and_leaves_state_unchanged(
@@ -455,6 +457,7 @@ def test_a_string_that_is_not_valid_unicode_is_refused_with_unserializable_value
     assert manager.get("k") == "before"
 
 
+@pytest.mark.plain_only("TEMP lives in memory only: no codec involved")
 @pytest.mark.parametrize("make", UNSUPPORTED.values(), ids=list(UNSUPPORTED))
 def test_temp_accepts_any_object_and_returns_that_very_object(
     make: Callable[[], object], manager: SessionManager
@@ -466,14 +469,13 @@ def test_temp_accepts_any_object_and_returns_that_very_object(
     assert manager.keys(StateScope.SESSION) == []
 
 
-def test_temp_values_are_never_written(data_dir: Path, reopen: Reopen) -> None:
+def test_temp_values_are_never_written(data_dir: Path, user_dir: Path, reopen: Reopen) -> None:
     writer = reopen()
     session_id = writer.start()
     writer.set("secret", "temp only 한국어", StateScope.TEMP)
     writer.stop()
-    for path in data_dir.rglob("*"):
-        if path.is_file():
-            assert "temp only 한국어".encode() not in path.read_bytes(), path
+    # Raw bytes and, for compressed/encrypted files, what they decode to.
+    assert "temp only 한국어".encode() not in decoded_files(data_dir, user_dir)
     fresh = reopen()
     fresh.resume(session_id)
     assert fresh.get("secret", StateScope.TEMP) is None

@@ -52,11 +52,12 @@ from sessionkeeper.core import (
     TaskStarted,
     app_store_paths,
     read_session,
+    resolve_codec,
     session_paths,
     user_store_paths,
 )
 from sessionkeeper.core.snapshot import ScopeDocument, parse_scope_document
-from sessionkeeper.core.store import LoadReport, load_store
+from sessionkeeper.core.store import LoadReport, load_store, snapshot_context
 from sessionkeeper.core.values import decode_stored
 from tests.crash.writer import MODES, SCOPES, Operation, lock_epoch, operation, value
 
@@ -138,9 +139,11 @@ class Store:
     seen_temp_files: set[str] = field(default_factory=set)
 
     def snapshot_epoch(self) -> int:
-        try:
-            epoch = orjson.loads(self.paths.snapshot.read_bytes()).get("journal_epoch", 0)
-        except (OSError, orjson.JSONDecodeError):
+        path = self.paths.snapshot
+        try:  # opened with the codec the environment configures, like the writers'
+            data = resolve_codec().open(path.read_bytes(), snapshot_context(self.paths.name), path.name)
+            epoch = orjson.loads(data).get("journal_epoch", 0)
+        except (OSError, orjson.JSONDecodeError, SessionkeeperError):
             return 0
         return epoch if isinstance(epoch, int) else 0
 
@@ -199,7 +202,7 @@ def read_only(data_dir: Path, user_dir: Path, session_id: str) -> Found:
     reports = [view.report]
     for scope, paths in (("user", user_store_paths(user_dir)), ("app", app_store_paths(data_dir))):
         parse = functools.partial(parse_scope_document, scope=scope)
-        loaded = load_store(paths, parse, _scope_initial)
+        loaded = load_store(paths, parse, _scope_initial, codec=resolve_codec())
         values[scope] = {key: decode_stored(stored) for key, stored in loaded.values.items()}
         reports.append(loaded.report)
     events = [event.task_id for event in view.events() if isinstance(event, TaskStarted)]

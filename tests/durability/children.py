@@ -23,16 +23,23 @@ from typing import IO, Any
 import orjson
 
 from sessionkeeper.core import session_paths
+from tests.conftest import stored_document
 
 # Prepended to every child program: imports and a helper that reads the session snapshot as it is
-# on disk (not through the manager), so a child can tell whether a save has already happened.
+# on disk (not through the manager), so a child can tell whether a save has already happened. The
+# file is opened with the manager's codec (the test's codec comes in through the environment).
 PROLOGUE = """\
 import os, signal, sys, threading, time
 import orjson
 from sessionkeeper.core import SessionManager, StateScope, session_paths
+from sessionkeeper.core.store import snapshot_context
+
+def snapshot_doc(manager, session_id):
+    path = session_paths(manager.data_dir, session_id).snapshot
+    return orjson.loads(manager.codec.open(path.read_bytes(), snapshot_context(session_id), path.name))
 
 def on_disk(manager, session_id):
-    doc = orjson.loads(session_paths(manager.data_dir, session_id).snapshot.read_bytes())
+    doc = snapshot_doc(manager, session_id)
     return doc["journal_epoch"], sorted(doc["scope_data"]["session"])
 
 """
@@ -147,15 +154,14 @@ class Child:
 
 
 def snapshot_document(data_dir: Path, session_id: str) -> dict[str, Any]:
-    """The session's snapshot file as JSON, read directly (not through a manager)."""
-    doc: dict[str, Any] = orjson.loads(session_paths(data_dir, session_id).snapshot.read_bytes())
-    return doc
+    """The session's snapshot file as JSON, read directly (not through a manager), opened with
+    the configured codec."""
+    return stored_document(session_paths(data_dir, session_id).snapshot)
 
 
 def scope_document(directory: Path, name: str) -> dict[str, Any]:
-    """A USER (``user``) or APP (``app``) snapshot file as JSON."""
-    doc: dict[str, Any] = orjson.loads((directory / f"{name}.json").read_bytes())
-    return doc
+    """A USER (``user``) or APP (``app``) snapshot file as JSON (opened with the configured codec)."""
+    return stored_document(directory / f"{name}.json")
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:

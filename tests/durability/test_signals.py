@@ -345,7 +345,7 @@ def test_every_signal_during_writes_is_saved_before_the_programs_handler_runs() 
 handled = []
 
 def programs_own_handler(signum, frame):
-    doc = orjson.loads(session_paths(manager.data_dir, session_id).snapshot.read_bytes())
+    doc = snapshot_doc(manager, session_id)
     handled.append((doc["scope_data"]["session"].get("counter", -1), acked))
 
 signal.signal(signal.SIGTERM, programs_own_handler)

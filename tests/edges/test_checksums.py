@@ -182,3 +182,32 @@ def test_verify_names_documents_it_cannot_check(data_dir: Path, user_dir: Path) 
     check = verify_store(paths, "session")
     assert check.ok
     assert any("unchecked" in note and paths.snapshot.name in note for note in check.notes), check.notes
+
+
+def test_another_sessions_snapshot_in_place_of_this_one_is_damage(data_dir: Path, user_dir: Path) -> None:
+    mine = _two_checkpoints(data_dir, user_dir)
+    manager = SessionManager(data_dir=data_dir, user_dir=user_dir, handle_signals=False)
+    theirs = manager.start()
+    manager.set("amount", "5")
+    manager.stop()
+    session_paths(data_dir, mine).snapshot.write_bytes(session_paths(data_dir, theirs).snapshot.read_bytes())
+    view = read_session(data_dir, mine)
+    assert view.get("amount") == "1000"  # from the backup, never the other session's value
+    assert any("snapshot of" in line for line in view.report.dropped), view.report
+
+
+def test_a_damaged_last_journal_record_is_damage_not_a_torn_tail(data_dir: Path, user_dir: Path) -> None:
+    manager = SessionManager(data_dir=data_dir, user_dir=user_dir, handle_signals=False)
+    session_id = manager.start()
+    manager.set("a", 1)
+    manager.set("last", "acknowledged")
+    paths = session_paths(data_dir, session_id)
+    journal = paths.journal(paths.journal_epochs()[-1])
+    manager._forget_after_fork()  # the process dies: nothing more is written
+    data = bytearray(journal.read_bytes())
+    data[-3] ^= 0x01  # inside the last record's payload: a whole frame whose checksum fails
+    journal.write_bytes(bytes(data))
+    view = read_session(data_dir, session_id)
+    assert view.get("last") is None
+    assert any("damaged record" in line for line in view.report.dropped), view.report
+    assert not verify_store(paths, "session").ok

@@ -36,3 +36,25 @@ def test_the_store_touches_files_only_through_the_file_system_and_the_lock_modul
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "os" not in imported
     assert "fcntl" not in imported
+
+
+def test_no_single_bit_flip_of_a_key_file_gives_another_key(tmp_path: Path) -> None:
+    """Every line carries the key's id, which checks it: a damaged key is refused, never used."""
+    from sessionkeeper.core import KeyConfigurationError
+
+    path = tmp_path / "key"
+    key = generate_key()
+    write_key_file(path, [key])
+    good = path.read_bytes()
+    refused = 0
+    for bit in range(len(good) * 8):
+        damaged = bytearray(good)
+        damaged[bit // 8] ^= 1 << (bit % 8)
+        path.write_bytes(bytes(damaged))
+        try:
+            keys = read_key_file(path)
+        except KeyConfigurationError:
+            refused += 1
+            continue
+        assert [k.hex_id for k in keys] == [key.hex_id], f"bit {bit} gave another key"
+    assert refused >= len(good) * 8 - 16  # only flips of the line break can leave the key as it is

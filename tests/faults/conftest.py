@@ -17,6 +17,12 @@ from tests.faults.support import abandon_all
 
 
 @pytest.fixture(autouse=True)
+def _codec_matrix(codec_name: str) -> str:
+    """The codec this test runs under (see ``tests/conftest.py``); its settings are in ``os.environ``."""
+    return codec_name
+
+
+@pytest.fixture(autouse=True)
 def _real_filesystem_afterwards() -> Iterator[None]:
     """Whatever a test installs, the file system in use before it is back after it, and no
     manager it made is left running (or saving at exit)."""

@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sessionkeeper.core import SessionManager, StateScope, lifecycle
+from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope, lifecycle
 from sessionkeeper.core.fs import FileSystem, use_filesystem
 from sessionkeeper.core.snapshot import SnapshotFormatError, parse_scope_document, parse_session_document
+from tests.conftest import open_stored
 
 __all__ = [
     "Ledger",
@@ -130,17 +131,17 @@ class Ledger:
 
 
 def _parses(path: Path) -> str | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    """Why a snapshot or backup does not open (with the configured codec) and parse, if it does not."""
+    if not path.exists():
         return None
     try:
+        data = open_stored(path)
         if path.parent.name == "sessions":
             parse_session_document(data)
         else:
             scope = path.name.split(".")[0]
             parse_scope_document(data, scope=scope)
-    except SnapshotFormatError as exc:
+    except (SnapshotFormatError, SessionkeeperError) as exc:
         return f"{path.name}: {exc}"
     return None
 

@@ -204,14 +204,15 @@ def _run_with_fault(op: str, root: Path, point: WritePoint, code: int) -> Outcom
     return outcome
 
 
-_CACHE: dict[tuple[str, str], list[Outcome]] = {}
+_CACHE: dict[tuple[str, str, str], list[Outcome]] = {}
 
 
-def _outcomes(op: str, errno_name: str, scratch: Path) -> list[Outcome]:
-    """Every write point of ``op`` failed in turn with ``errno_name`` (computed once per module)."""
-    key = (op, errno_name)
+def _outcomes(op: str, errno_name: str, scratch: Path, codec_name: str) -> list[Outcome]:
+    """Every write point of ``op`` failed in turn with ``errno_name`` (computed once per module and
+    codec: the codec's settings are in the environment while the module's tests run under it)."""
+    key = (op, errno_name, codec_name)
     if key not in _CACHE:
-        base = scratch / f"{op}-{errno_name}"
+        base = scratch / f"{codec_name}-{op}-{errno_name}"
         points = _count_points(op, base / "count")
         assert points, f"{op}() reached no write point"
         _CACHE[key] = [_run_with_fault(op, base / f"p{p.index}", p, ERRNOS[errno_name]) for p in points]
@@ -223,14 +224,14 @@ def _outcomes(op: str, errno_name: str, scratch: Path) -> list[Outcome]:
     params=[(op, name) for op in OPERATIONS for name in ERRNOS],
     ids=lambda param: f"{param[0]}-{param[1]}",
 )
-def outcomes(request: pytest.FixtureRequest, scratch: Path) -> list[Outcome]:
+def outcomes(request: pytest.FixtureRequest, scratch: Path, codec_name: str) -> list[Outcome]:
     op, errno_name = request.param
-    return _outcomes(op, errno_name, scratch)
+    return _outcomes(op, errno_name, scratch, codec_name)
 
 
 @pytest.fixture(scope="module", params=list(ERRNOS))
-def checkpoint_outcomes(request: pytest.FixtureRequest, scratch: Path) -> list[Outcome]:
-    return _outcomes("checkpoint", request.param, scratch)
+def checkpoint_outcomes(request: pytest.FixtureRequest, scratch: Path, codec_name: str) -> list[Outcome]:
+    return _outcomes("checkpoint", request.param, scratch, codec_name)
 
 
 def _report(bad: list[str]) -> str:

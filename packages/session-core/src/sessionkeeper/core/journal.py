@@ -123,6 +123,14 @@ class Opener(Protocol):
 _ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec.py
 
 
+def _whole_frame(data: bytes, pos: int, end: int) -> bool:
+    """Whether a frame with a plausible head and all its bytes starts at ``pos``."""
+    if pos + _HEAD.size > end:
+        return False
+    magic, size, _ = _HEAD.unpack_from(data, pos)
+    return bool(magic == _MAGIC and size <= MAX_RECORD and pos + _HEAD.size + size <= end)
+
+
 def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
     if pos + _HEAD.size > end:
         return None
@@ -203,9 +211,10 @@ def scan(data: bytes, opener: Opener | None = None, budget: Budget | None = None
         parsed = _parse(found[0], reading) if found else None
         if found is None or parsed is None:
             resume = _resync(data, pos + 1, end, reading)
-            # Torn: an unfinished write at the end. A whole frame with a good checksum that does not
-            # open (forged, tampered, foreign) is damage wherever it is.
-            torn = resume is None and found is None
+            # Torn: an unfinished write at the end. A whole frame that does not check out (a bad
+            # checksum, or a good one that does not open: forged, tampered, foreign) is damage
+            # wherever it is: a crash cannot leave it, and its record may have been acknowledged.
+            torn = resume is None and found is None and not _whole_frame(data, pos, end)
             damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
             if resume is None:
                 break

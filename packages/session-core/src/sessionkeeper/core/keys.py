@@ -68,15 +68,23 @@ def generate_key() -> Key:
 
 
 def decode_key(text: str, where: str) -> Key:
-    """A key from its base64 text (``where`` names the source in error messages)."""
+    """A key from its base64 text, optionally followed by its key id in hex (as key files write
+    it: the id checks the key, so a damaged line is refused, never used as another key);
+    ``where`` names the source in error messages."""
+    parts = text.split()
+    if not 1 <= len(parts) <= 2:
+        raise KeyConfigurationError(f"{where} is not a key (base64, then optionally its key id)")
     try:
-        material = base64.b64decode(text.strip(), validate=True)
+        material = base64.b64decode(parts[0], validate=True)
     except (binascii.Error, ValueError):
         raise KeyConfigurationError(f"{where} is not base64") from None
     try:
-        return Key.from_material(material)
+        key = Key.from_material(material)
     except KeyConfigurationError as exc:
         raise KeyConfigurationError(f"{where}: {exc}") from None
+    if len(parts) == 2 and parts[1] != key.hex_id:
+        raise KeyConfigurationError(f"{where} is damaged: the key does not match its id {parts[1][:16]}")
+    return key
 
 
 def read_key_file(path: Path) -> list[Key]:
@@ -113,7 +121,7 @@ def write_key_file(path: Path, keys: list[Key]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="ascii") as file:
             for key in keys:
-                file.write(base64.b64encode(key.material).decode("ascii") + "\n")
+                file.write(f"{base64.b64encode(key.material).decode('ascii')} {key.hex_id}\n")
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)

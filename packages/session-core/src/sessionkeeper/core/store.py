@@ -33,7 +33,7 @@ import immutables
 import orjson
 
 from . import journal
-from .codec import PLAIN, Codec
+from .codec import PLAIN, Codec, inspect_envelope
 from .errors import (
     CorruptSessionError,
     DecryptionError,
@@ -61,6 +61,7 @@ __all__ = [
 MAX_SNAPSHOT_BYTES = 1 << 30  # for tools that read one file on its own (rotation, key status)
 MAX_JOURNAL_BYTES = 1 << 30
 _EFBIG = 27
+_HEAD_READ = 1 << 16  # enough of a journal to find its header record
 _LOAD_ATTEMPTS = 5
 
 Doc = TypeVar("Doc")
@@ -198,6 +199,15 @@ def _unreadable(exc: OSError) -> str:
     return str(exc.strerror or exc)
 
 
+def _sealed_journal(path: Path) -> bool:
+    """Whether the journal at ``path`` starts with an encrypted record (False: none, or plain)."""
+    try:
+        head = journal.first_payload(filesystem().read_range(path, 0, _HEAD_READ))
+        return head is not None and inspect_envelope(head).encrypted
+    except (OSError, SessionkeeperError):
+        return False
+
+
 def _read_document(
     path: Path,
     parse: Callable[[bytes], Doc],
@@ -218,7 +228,13 @@ def _read_document(
         return None, f"{path.name}: {_unreadable(exc)}", 0
     try:
         opened = codec.open(data, snapshot_context(name), path.name, limit=limit)
-        return parse(opened), None, len(opened)
+        document = parse(opened)
+        owner = getattr(document, "session_id", name)
+        if owner != name and getattr(document, "checked", False):
+            # Ours (checksummed) and another session's: a swapped or copied file, not this store.
+            # (The old tool's files sometimes disagree with their names; they load with a warning.)
+            return None, f"{path.name}: it is the snapshot of {str(owner)[:80]}, not of {name}", 0
+        return document, None, len(opened)
     except (SnapshotFormatError, IntegrityError) as exc:
         return None, f"{path.name}: {exc}", 0
     except (DecryptionError, KeyRequiredError) as exc:
@@ -260,8 +276,9 @@ def _load_once(
             reason = "; ".join(p for p in (problem, backup_problem) if p)
             if key_errors:  # nothing opens: most likely the wrong key (or none), so say that
                 raise key_errors[0]
-            # Plain files under encryption: the journals are plain too, and refused the same way.
-            plaintext = codec.requires_encryption and "not encrypted" in reason
+            # Plain files written before encryption: their journals are plain too, and refused the
+            # same way (a damaged encrypted store still has sealed journals to rebuild from).
+            plaintext = codec.requires_encryption and not _sealed_journal(paths.journal(1))
             if paths.journal(1).exists() and not plaintext:  # they hold every change since the start
                 warnings.append(f"no readable snapshot ({reason}); rebuilt from the journals")
             elif salvage and not plaintext:
