@@ -359,6 +359,8 @@ def test_an_unreadable_current_session_is_left_alone_and_a_new_one_started(
     paths = session_paths(data_dir, damaged)
     for path in (paths.snapshot, paths.backup):
         path.write_bytes(b"{not json")
+    # Without its first journal the session cannot be rebuilt from its journals either.
+    paths.journal(1).unlink(missing_ok=True)
     hook.on_command_execute("true", 0)
     assert hook.session_id not in (None, damaged)
     assert paths.snapshot.read_bytes() == b"{not json"

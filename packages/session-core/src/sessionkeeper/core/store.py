@@ -231,9 +231,10 @@ def _read_document(
         document = parse(opened)
         owner = getattr(document, "session_id", name)
         if owner != name and getattr(document, "checked", False):
-            # Ours (checksummed) and another session's: a swapped or copied file, not this store.
-            # (The old tool's files sometimes disagree with their names; they load with a warning.)
-            return None, f"{path.name}: it is the snapshot of {str(owner)[:80]}, not of {name}", 0
+            # Ours (checksummed) and another session's: a swapped or copied file. The caller uses
+            # it only when nothing of this store's own says otherwise (no backup).
+            why = f"{path.name}: it is the snapshot of {str(owner)[:80]}, not of {name}"
+            return document, why, len(opened)
         return document, None, len(opened)
     except (SnapshotFormatError, IntegrityError) as exc:
         return None, f"{path.name}: {exc}", 0
@@ -242,37 +243,43 @@ def _read_document(
         return None, f"{path.name}: {exc}", 0
 
 
-def _load_once(
+def _pick_document(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
-    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
-    salvage: bool,
     codec: Codec,
-    limits: Limits,
-) -> Loaded[Doc]:
-    warnings: list[str] = []
-    dropped: list[str] = []
+    budget: Budget,
+    salvage: bool,
+    warnings: list[str],
+    dropped: list[str],
+) -> tuple[Doc | None, str, int, bool]:
+    """The document a load starts from — the snapshot, else the backup, else none (the journals
+    alone) — with where it came from, its size and whether the snapshot itself was readable."""
     key_errors: list[SessionkeeperError] = []
-    budget = Budget(limits, f"store {paths.name}")
-    if codec.requires_encryption and not paths.aux.exists() and not paths.backup.exists():
-        # Never written by Sessionkeeper (the old tool's file, an import): nothing in it was ever
-        # encrypted, so a plain file is no downgrade; the first checkpoint (a new session, for the
-        # old tool's files) writes it encrypted.
-        codec = codec.migrating()
     document, problem, size = _read_document(paths.snapshot, parse, codec, paths.name, key_errors, budget)
+    foreign = None  # another session's snapshot under this name (a swap, or a copy someone made)
+    if document is not None and problem is not None:
+        foreign, document = (document, size, problem), None
     source = "snapshot"
     readable = document is not None or not paths.snapshot.exists()
     if document is None:
         backup, backup_problem, size = _read_document(
             paths.backup, parse, codec, paths.name, key_errors, budget
         )
+        if foreign is not None and backup is None and backup_problem is None:
+            # No backup to say otherwise: a copy of another session saved under this name. It is
+            # all there is, so it loads, with a warning (as the old tool's mismatched files do).
+            document, size, why = foreign
+            warnings.append(f"{why}; loaded as {paths.name}, the only copy there is")
+            problem = None
+        elif backup is not None and backup_problem is not None:  # the backup is foreign too
+            backup = None
         if problem is not None:
             dropped.append(f"unreadable snapshot {problem}")
-        if backup is not None:
+        if document is None and backup is not None:
             document, source = backup, "backup"
             if problem is not None:
                 warnings.append(f"snapshot unreadable, restored from backup {paths.backup.name}")
-        elif problem is not None or backup_problem is not None:
+        elif document is None and (problem is not None or backup_problem is not None):
             reason = "; ".join(p for p in (problem, backup_problem) if p)
             if key_errors:  # nothing opens: most likely the wrong key (or none), so say that
                 raise key_errors[0]
@@ -285,6 +292,28 @@ def _load_once(
                 dropped.append(f"no readable snapshot ({reason}); kept only what the journals hold")
             else:
                 raise CorruptSessionError(paths.name, reason + " (no readable backup)")
+    return document, source, size, readable
+
+
+def _load_once(
+    paths: StorePaths,
+    parse: Callable[[bytes], Doc],
+    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    salvage: bool,
+    codec: Codec,
+    limits: Limits,
+) -> Loaded[Doc]:
+    warnings: list[str] = []
+    dropped: list[str] = []
+    budget = Budget(limits, f"store {paths.name}")
+    if codec.requires_encryption and not paths.aux.exists() and not paths.backup.exists():
+        # Never written by Sessionkeeper (the old tool's file, an import): nothing in it was ever
+        # encrypted, so a plain file is no downgrade; the first checkpoint (a new session, for the
+        # old tool's files) writes it encrypted.
+        codec = codec.migrating()
+    document, source, size, readable = _pick_document(
+        paths, parse, codec, budget, salvage, warnings, dropped
+    )
     values: immutables.Map[str, Any] = immutables.Map()
     events: list[Any] = []
     covered = 0
