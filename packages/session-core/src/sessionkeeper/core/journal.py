@@ -23,7 +23,7 @@ import orjson
 
 from .codec import MAGIC as SEALED_MAGIC
 from .errors import DecryptionError, IntegrityError, KeyRequiredError, LimitExceededError, SnapshotFormatError
-from .limits import Budget, check_depth
+from .limits import MAX_DEPTH, Budget, check_depth
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -150,6 +150,7 @@ class _Reading:
 
     opener: Opener | None
     budget: Budget | None = None
+    plain_passes: bool = False  # the opener returns unsealed bytes unchanged (no encryption required)
     header_opened: bool = False  # after it, a record the key cannot open is damage, not a key problem
     sealed: bool = False  # a sealed header: an unsealed record after it is forged, not data
     encrypted: bool = False  # an encrypted header: an unencrypted record after it is forged
@@ -166,7 +167,8 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
     if reading.encrypted and not _is_encrypted(payload):
         return None
     budget = reading.budget  # a record found by resynchronising is counted twice: bombs stay bounded
-    if reading.opener is not None:
+    # Plain bytes pass through an opener that does not require encryption unchanged: skip the call.
+    if reading.opener is not None and (not reading.plain_passes or payload.startswith(SEALED_MAGIC)):
         limit = MAX_RECORD if budget is None else min(MAX_RECORD, budget.bytes_left)
         try:
             payload = reading.opener(payload, limit=limit)
@@ -182,12 +184,16 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
             if not reading.header_opened and reading.key_error is None:
                 reading.key_error = exc
             return None
-    if budget is not None:
-        budget.take_bytes(len(payload))
-        budget.take_records(1)
+    size = len(payload)
+    if budget is not None:  # inline: this runs once per record of every load
+        budget.bytes_left -= size
+        budget.records_left -= 1
+        if budget.bytes_left < 0 or budget.records_left < 0:
+            budget.exceeded()
     try:
         record = orjson.loads(payload)
-        check_depth(payload, record)
+        if size > 2 * MAX_DEPTH:  # nesting deeper than MAX_DEPTH takes two bytes a level
+            check_depth(payload, record)
     except (orjson.JSONDecodeError, SnapshotFormatError):
         return None
     if type(record) is not list or not record or type(record[0]) is not str:
@@ -195,7 +201,9 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
     return record
 
 
-def scan(data: bytes, opener: Opener | None = None, budget: Budget | None = None) -> JournalScan:
+def scan(
+    data: bytes, opener: Opener | None = None, budget: Budget | None = None, *, plain_passes: bool = False
+) -> JournalScan:
     """Read every valid record of a journal file's bytes, resynchronising after damage.
 
     ``opener`` unseals each payload (see :mod:`.codec`); a missing or wrong key propagates.
@@ -204,7 +212,7 @@ def scan(data: bytes, opener: Opener | None = None, budget: Budget | None = None
     records: list[list[Any]] = []
     damage: list[Damage] = []
     header: list[Any] | None = None
-    reading = _Reading(opener, budget)
+    reading = _Reading(opener, budget, plain_passes)
     pos, end, good_end = 0, len(data), 0
     while pos < end:
         found = _record_at(data, pos, end)

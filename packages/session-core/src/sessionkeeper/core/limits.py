@@ -109,20 +109,26 @@ class Budget:
     def take_bytes(self, size: int) -> None:
         self.bytes_left -= size
         if self.bytes_left < 0:
+            self.exceeded()
+
+    def take_records(self, count: int) -> None:
+        self.records_left -= count
+        if self.records_left < 0:
+            self.exceeded()
+
+    def exceeded(self) -> None:
+        """Raise the error for whichever part of the budget is spent."""
+        if self.bytes_left < 0:
             raise LimitExceededError(
                 f"{self.what} holds more than {self.limits.max_store_bytes} bytes to load",
                 limit=self.limits.max_store_bytes,
                 setting=STORE_ENV,
             )
-
-    def take_records(self, count: int) -> None:
-        self.records_left -= count
-        if self.records_left < 0:
-            raise LimitExceededError(
-                f"{self.what} holds more than {self.limits.max_records} journal records and events",
-                limit=self.limits.max_records,
-                setting=RECORDS_ENV,
-            )
+        raise LimitExceededError(
+            f"{self.what} holds more than {self.limits.max_records} journal records and events",
+            limit=self.limits.max_records,
+            setting=RECORDS_ENV,
+        )
 
 
 def check_depth(data: bytes, parsed: object) -> None:

@@ -372,6 +372,7 @@ def _replay(
         data,
         functools.partial(codec.open, context=journal_context(paths.name), what=f"journal {path.name}"),
         budget,
+        plain_passes=not codec.requires_encryption,
     )
     header = scanned.header
     if header is not None and header[2:4] != [paths.name, epoch]:
