@@ -67,10 +67,11 @@ class Limits:
         return max(512 << 20, 2 * self.max_store_bytes)
 
     def check_value(self, size: int, what: str) -> None:
-        """Refuse one value or event of ``size`` stored bytes if it is over ``max_value_bytes``."""
+        """Refuse one value or event of ``size`` stored bytes if it is over ``max_value_bytes``
+        (``what`` says what was refused: "store 'key'", "record a TaskStarted event")."""
         if size > self.max_value_bytes:
             raise LimitExceededError(
-                f"cannot store {what}: {size} bytes is over the {self.max_value_bytes}-byte limit per value",
+                f"cannot {what}: {size} bytes is over the {self.max_value_bytes}-byte limit per value",
                 limit=self.max_value_bytes,
                 setting=VALUE_ENV,
             )

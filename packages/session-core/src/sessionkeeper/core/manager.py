@@ -66,8 +66,8 @@ DEFAULT_MAX_SESSIONS = 10
 DEFAULT_JOURNAL_LIMIT = 64 << 20
 _SIGNAL_LOCK_WAIT = 2.0
 _SCOPE_STORES = ((StateScope.USER, "user"), (StateScope.APP, "app"))
-# Opening a store starts a journal; one that is never written to stays until a checkpoint makes it
-# old. Past this many, stop() checkpoints the store anyway, so files per store stay bounded.
+# A writer killed before its checkpoint leaves its journal until a checkpoint makes it old. Past
+# this many, stop() checkpoints the store anyway, so files per store stay bounded.
 _MAX_IDLE_JOURNALS = 4
 # What set()/record() may fill of a load's budget: the rest absorbs what the estimate misses
 # (framing, another process's writes between our checkpoints).
@@ -286,10 +286,12 @@ class SessionManager:
         writer = self._open_writers.get(scope) or self._writer(scope)
         payload = _set_payload(key, data)
         size = len(payload)
-        if size > self._max_value_bytes:
-            self.limits.check_value(size, repr(key[:80]))
-        if self._pending_bytes + size > self._room_bytes or self._room_records <= 0:
-            self._make_room(size, f"store {key[:80]!r}")
+        if (
+            size > self._max_value_bytes
+            or self._pending_bytes + size > self._room_bytes
+            or self._room_records <= 0
+        ):
+            self._admit(size, f"store {key[:80]!r}")
         record = writer.frame(payload)
         me = _get_ident()
         self._writing[me] = True
@@ -383,10 +385,12 @@ class SessionManager:
         writer = self._writer(StateScope.SESSION)
         payload = journal.event_payload(data)
         size = len(payload)
-        if size > self._max_value_bytes:
-            self.limits.check_value(size, f"a {type(event).__name__} event")
-        if self._pending_bytes + size > self._room_bytes or self._room_records <= 0:
-            self._make_room(size, f"record a {type(event).__name__} event")
+        if (
+            size > self._max_value_bytes
+            or self._pending_bytes + size > self._room_bytes
+            or self._room_records <= 0
+        ):
+            self._admit(size, f"record a {type(event).__name__} event")
         me = _get_ident()
         self._writing[me] = True
         try:
@@ -662,9 +666,13 @@ class SessionManager:
         self._room_bytes = int(self.limits.max_store_bytes * _HEADROOM) - sum(w.base_bytes for w in writers)
         self._room_records = int(self.limits.max_records * _HEADROOM) - len(self._events)
 
-    def _make_room(self, size: int, what: str) -> None:
-        """The budget is nearly spent: checkpoint (the journals fold into snapshots), then refuse
-        if the stores would still be too large to load."""
+    def _admit(self, size: int, what: str) -> None:
+        """The slow path of set()/record(): refuse a payload over the value limit; when the load
+        budget is nearly spent, checkpoint (the journals fold into snapshots), then refuse if the
+        stores would still be too large to load."""
+        self.limits.check_value(size, what)
+        if self._pending_bytes + size <= self._room_bytes and self._room_records > 0:
+            return
         with self._exclusive():
             self._save_all(force=True)
         if self._pending_bytes + size > self._room_bytes:

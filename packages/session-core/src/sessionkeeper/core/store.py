@@ -786,28 +786,25 @@ class StoreWriter(Generic[Doc, Image]):
         with self._lock, self._journal_lock.exclusive():
             epoch = self._journal_lock.epoch
             if self._fd < 0:  # never appended: memory is the store as open() read it, if unchanged
-                if self._publish_unchanged(epoch):
-                    image = capture()
-                else:
+                alone = self._publish_unchanged(epoch)
+                if not alone:  # published already: read what the others wrote up to ``epoch``
                     loaded = self._load(False)
                     self._note_loaded(loaded)
-                    image = adopt(loaded)
-                    self._stale = False
-                self.changed = False
-                self.bytes_since_checkpoint = 0
-                return image, epoch
-            alone = (
-                epoch == self._epoch
-                and not self._stale
-                and self._expected_size is not None
-                and self._fs.size(self._fd) == self._expected_size
-            )
-            if alone:  # only this process appends to its journal without the lock, and it waits for us
-                image = capture()
-                self._publish(self._next_epoch(epoch))
             else:
-                loaded, published = self._load_and_publish()
-                epoch = published - 1
+                alone = (
+                    epoch == self._epoch
+                    and not self._stale
+                    and self._expected_size is not None
+                    and self._fs.size(self._fd) == self._expected_size
+                )
+                if alone:  # only this process appends to its journal without the lock; it waits for us
+                    self._publish(self._next_epoch(epoch))
+                else:
+                    loaded, published = self._load_and_publish()
+                    epoch = published - 1
+            if alone:
+                image = capture()
+            else:
                 image = adopt(loaded)
                 self._stale = False
             self.changed = False
