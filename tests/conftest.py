@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
 import os
 import shutil
@@ -34,7 +33,8 @@ import pytest
 
 from sessionkeeper.core import SessionManager, journal, resolve_codec
 from sessionkeeper.core.codec import MAGIC as SEALED_MAGIC
-from sessionkeeper.core.store import journal_context, snapshot_context
+from sessionkeeper.core.identity import read_journal, seal_record, store_identity
+from sessionkeeper.core.paths import StorePaths, snapshot_context
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -176,20 +176,22 @@ def stored_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def journal_opener(store: str, what: str = "journal") -> Any:
-    """What ``journal.scan`` needs to open the records of ``store``'s journals."""
-    return functools.partial(resolve_codec().open, context=journal_context(store), what=what)
+def _store_paths(journal_path: Path) -> StorePaths:
+    store = _store_of(journal_path)
+    return StorePaths(journal_path.parent.parent, store, shared_name=store in ("app", "user"))
 
 
 def journal_scan(path: Path) -> journal.JournalScan:
-    """A journal file scanned with the configured codec."""
-    return journal.scan(path.read_bytes(), journal_opener(_store_of(path), f"journal {path.name}"))
+    """A journal file scanned with the configured codec, its records checked against its store."""
+    paths = _store_paths(path)
+    return read_journal(path.read_bytes(), paths, int(path.stem), resolve_codec(), store_identity(paths)).scan
 
 
 def sealed_record(store: str, payload: bytes) -> bytes:
-    """One framed journal record of ``store`` sealed as its writer seals it (plain: unsealed)."""
-    codec = resolve_codec()
-    return journal.frame(payload if codec.plain else codec.seal(payload, journal_context(store)))
+    """One framed journal record of session ``store`` sealed and bound as its writer does it (a
+    header unbound; plain: unsealed)."""
+    bound = None if orjson.loads(payload)[0] == "H" else store
+    return seal_record(resolve_codec(), store, bound, payload)
 
 
 def decoded_files(*roots: Path, skip: set[str] | frozenset[str] = frozenset()) -> bytes:

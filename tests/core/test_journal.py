@@ -71,10 +71,46 @@ def test_set_record_payload_is_the_json_array_of_op_key_and_encoded_value() -> N
 def test_scan_of_framed_records_returns_header_and_every_record_in_order() -> None:
     data = b"".join(_records())
     scanned = scan(data)
-    assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+    assert scanned.header == ["H", 1, STORE, 7]  # built without a store id: format 1, unbound
     assert scanned.records == _expected_records()
     assert scanned.damage == []
     assert scanned.good_end == len(data)
+
+
+def _bound_journal(store_id: str) -> bytes:
+    """A format-2 journal of ``store_id``: its header unbound, every record after it bound."""
+    seed = journal.record_seed(store_id)
+    payloads = [record[9:] for record in _records()[1:]]
+    header = journal.frame(journal.header_payload(STORE, 7, store_id))
+    return header + b"".join(journal.frame(payload, seed) for payload in payloads)
+
+
+def _binder(store_id: str) -> journal.Binder:
+    return lambda header: journal.Binding(journal.record_seed(store_id), None)
+
+
+@FRAMING_ONLY
+def test_records_bound_to_their_store_read_back_under_its_id_only() -> None:
+    data = _bound_journal("a" * 32)
+    scanned = scan(data, bind=_binder("a" * 32))
+    assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7, "a" * 32]
+    assert scanned.records == _expected_records()
+    assert scanned.damage == []
+    foreign = scan(data, bind=_binder("b" * 32))  # the same bytes checked as another store's
+    assert foreign.records == []
+    assert [damage.torn_tail for damage in foreign.damage] == [False]
+    assert scan(data).records == []  # nor unbound, as a format-1 journal's records are
+
+
+@FRAMING_ONLY
+def test_a_record_spliced_in_from_another_stores_journal_is_damage_not_data() -> None:
+    mine, theirs = _bound_journal("a" * 32), _bound_journal("b" * 32)
+    first = len(journal.frame(journal.header_payload(STORE, 7, "a" * 32)))
+    second = first + len(_records()[1])
+    spliced = mine[:second] + theirs[second:]  # their records after our header and first record
+    scanned = scan(spliced, bind=_binder("a" * 32))
+    assert scanned.records == _expected_records()[:1]
+    assert len(scanned.damage) == 1 and not scanned.damage[0].torn_tail
 
 
 @FRAMING_ONLY
@@ -104,7 +140,7 @@ def test_a_last_record_cut_at_every_byte_offset_is_reported_as_torn_and_earlier_
     for cut in range(1, len(last)):
         scanned = scan(prefix + last[:cut])
         assert scanned.records == expected, f"cut at {cut}"
-        assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+        assert scanned.header == ["H", 1, STORE, 7]
         assert scanned.damage == [Damage(len(prefix), cut, torn_tail=True)], f"cut at {cut}"
         assert scanned.good_end == len(prefix)
         assert "torn tail" in scanned.damage[0].describe()
@@ -169,7 +205,7 @@ def test_a_record_whose_checksum_holds_but_payload_is_not_a_json_array_is_damage
 def test_garbage_prepended_to_a_journal_is_reported_and_every_record_is_read(garbage: bytes) -> None:
     data = garbage + b"".join(_records())
     scanned = scan(data)
-    assert scanned.header == ["H", journal.JOURNAL_FORMAT, STORE, 7]
+    assert scanned.header == ["H", 1, STORE, 7]
     assert scanned.records == _expected_records()
     assert scanned.damage == [Damage(0, len(garbage), torn_tail=False)]
     assert scanned.good_end == len(data)
@@ -230,7 +266,7 @@ def test_a_journal_whose_header_names_another_store_is_ignored_and_reported(
     # Sealed for this store (with a codec on, a record sealed for another store would not even
     # open): what must make the loader ignore it is the header that names another store.
     path.write_bytes(
-        sealed_record(session_id, journal.header_payload(other, epoch))
+        sealed_record(session_id, journal.header_payload(other, epoch, other))
         + sealed_record(session_id, journal.set_payload("intruder", orjson.dumps("from elsewhere")))
     )
 
@@ -252,7 +288,7 @@ def test_a_journal_whose_header_names_another_epoch_is_ignored(data_dir: Path, r
     path = _current_journal(data_dir, session_id)
     epoch = int(path.name.split(".")[0])
     path.write_bytes(
-        sealed_record(session_id, journal.header_payload(session_id, epoch + 5))
+        sealed_record(session_id, journal.header_payload(session_id, epoch + 5, session_id))
         + sealed_record(session_id, journal.set_payload("stale", orjson.dumps(1)))
     )
     view = read_session(data_dir, session_id)
@@ -277,7 +313,8 @@ def test_sets_acknowledged_after_resuming_over_a_foreign_journal_survive_a_crash
     session_id = _stopped_session(reopen)
     path = _current_journal(data_dir, session_id)
     epoch = int(path.name.split(".")[0])
-    foreign = journal.header_payload("session_20000101_000000_deadbeef", epoch)
+    other = "session_20000101_000000_deadbeef"
+    foreign = journal.header_payload(other, epoch, other)
     path.write_bytes(sealed_record(session_id, foreign))
 
     code = (

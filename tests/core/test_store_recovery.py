@@ -20,7 +20,7 @@ from sessionkeeper.core import (
     session_paths,
     store,
 )
-from sessionkeeper.core.store import StorePaths
+from sessionkeeper.core.paths import StorePaths
 from tests.conftest import journal_scan, run_python, sealed_record, stored_document
 
 Reopen = Callable[..., SessionManager]

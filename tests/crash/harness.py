@@ -56,8 +56,9 @@ from sessionkeeper.core import (
     session_paths,
     user_store_paths,
 )
+from sessionkeeper.core.paths import snapshot_context
 from sessionkeeper.core.snapshot import ScopeDocument, parse_scope_document
-from sessionkeeper.core.store import LoadReport, load_store, snapshot_context
+from sessionkeeper.core.store import LoadReport, load_store
 from sessionkeeper.core.values import decode_stored
 from tests.crash.writer import MODES, SCOPES, Operation, lock_epoch, operation, value
 

@@ -57,7 +57,7 @@ from sessionkeeper.core import (
     verify_store,
     write_key_file,
 )
-from sessionkeeper.core.store import StorePaths, journal_context, snapshot_context
+from sessionkeeper.core.paths import StorePaths, journal_context, snapshot_context
 from tests.conftest import run_python
 from tests.crypto.support import (
     b64,

@@ -22,7 +22,7 @@ from sessionkeeper.core import (
     verify_store,
 )
 from sessionkeeper.core.catalog import user_store_paths
-from sessionkeeper.core.store import StorePaths
+from sessionkeeper.core.paths import StorePaths
 from tests.crypto.support import b64, sealing
 
 NO_KEY = Codec(CodecSettings(), Keyring([]))

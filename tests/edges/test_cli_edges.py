@@ -38,6 +38,8 @@ def test_import_of_a_device_a_fifo_or_a_huge_file_is_one_clear_line(cli: Cli, tm
     result = cli.fails("import", str(big))
     assert "limit" in result.err
     deep = tmp_path / "deep.json"
-    deep.write_text('{"session_id": "x", "started_at": "2026-01-01T00:00:00", "scope_data": {"session": '
-                    '{"d": ' + "[" * 300 + "]" * 300 + "}}}")
+    deep.write_text(
+        '{"session_id": "x", "started_at": "2026-01-01T00:00:00", "scope_data": {"session": '
+        '{"d": ' + "[" * 300 + "]" * 300 + "}}}"
+    )
     cli.fails("import", str(deep))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sessionkeeper.core import (
+    PLAIN,
     Codec,
     CodecSettings,
     CorruptSessionError,
@@ -25,8 +26,9 @@ from sessionkeeper.core import (
     verify_store,
 )
 from sessionkeeper.core import journal as journal_format
+from sessionkeeper.core.identity import seal_record
+from sessionkeeper.core.paths import snapshot_context
 from sessionkeeper.core.snapshot import render_session_document
-from sessionkeeper.core.store import journal_context, snapshot_context
 from tests.crypto.support import b64
 
 
@@ -54,13 +56,11 @@ def test_an_unencrypted_record_in_an_encrypted_journal_is_not_applied(data_dir: 
     paths = session_paths(data_dir, session_id)
     journal = paths.journal(paths.journal_epochs()[-1])
     assert inspect_envelope(journal_format.first_payload(journal.read_bytes()) or b"").encrypted
-    zstd_only = Codec(CodecSettings(compression="zstd"))
-    for forged in (
-        zstd_only.seal(journal_format.set_payload("role", b'"admin"'), journal_context(session_id)),
-        journal_format.set_payload("role", b'"admin"'),  # plain
-    ):
+    # Bound to the session as its writer binds records: only the missing encryption gives them away.
+    payload = journal_format.set_payload("role", b'"admin"')
+    for codec in (Codec(CodecSettings(compression="zstd")), PLAIN):
         with journal.open("ab") as out:
-            out.write(journal_format.frame(forged))
+            out.write(seal_record(codec, session_id, session_id, payload))
         view = read_session(data_dir, session_id)
         assert view.get("role") == "user"
         assert view.report.dropped, view.report

@@ -35,9 +35,8 @@ from sessionkeeper.core import (
     read_session,
     session_paths,
 )
-from sessionkeeper.core import journal as journal_format
+from sessionkeeper.core.identity import seal_record
 from sessionkeeper.core.maintenance import EXPORT_CONTEXT
-from sessionkeeper.core.store import journal_context
 from tests.edges.support import peak_memory_line, run_limited
 
 MIB = 1 << 20
@@ -171,9 +170,9 @@ def test_a_journal_of_compression_bombs_fails_within_bounded_memory(data_dir: Pa
     session_id = made.stdout.strip()
     paths = session_paths(data_dir, session_id)
     journal = paths.journal(paths.journal_epochs()[-1])
-    context = journal_context(session_id)
-    bomb = journal_format.frame(_zstd().seal(b'["S","k","' + b"a" * (60 * MIB) + b'"]', context))
-    oversized = journal_format.frame(_zstd().seal(b'["S","k","' + b"a" * (100 * MIB) + b'"]', context))
+    # Bound to the session as its writer binds records, so only the sizes can refuse them.
+    bomb = seal_record(_zstd(), session_id, session_id, b'["S","k","' + b"a" * (60 * MIB) + b'"]')
+    oversized = seal_record(_zstd(), session_id, session_id, b'["S","k","' + b"a" * (100 * MIB) + b'"]')
     with journal.open("ab") as out:
         out.write(oversized + bomb * 8)  # 10 KB on disk, 580 MB if decompressed
     assert journal.stat().st_size < 100_000

@@ -9,7 +9,7 @@ real processes that die without saving (so journals hold records no snapshot has
   checkpoint, phase 2, checkpoint, phase 3, killed. So the snapshot holds phase 2, the backup
   phase 1, and the last journal phase 3, in every store;
 * ``other/``: another project and user (the same workload, other values), whose APP and USER files
-  are "files of the same kind from another store";
+  (scope files, journals, identity files) are "files of the same kind from another store";
 * ``exports/``: ``export_session`` of A and of B; ``keys/``: a key file holding the key the world
   is encrypted with (``session key new`` writes it with the same ``write_key_file``) and another one.
 
@@ -85,7 +85,7 @@ from sessionkeeper.core import (
     verify_store,
     write_key_file,
 )
-from sessionkeeper.core.store import snapshot_context
+from sessionkeeper.core.paths import snapshot_context
 from sessionkeeper.core.values import decode_stored
 
 __all__ = [
@@ -108,6 +108,8 @@ KINDS = (
     "app journal",
     "user.json",
     "user journal",
+    "app identity",
+    "user identity",
     "export",
     "key file",
 )
@@ -373,6 +375,9 @@ class World:
         if kind in ("app journal", "user journal"):
             name = store_of(kind)
             return _last_journal(stores[name]), _last_journal(stores[f"other {name}"])
+        if kind in ("app identity", "user identity"):
+            name = store_of(kind)
+            return stores[name].identity, stores[f"other {name}"].identity
         if kind == "export":
             return root / "exports" / "a.export", root / "exports" / "b.export"
         if kind == "key file":
@@ -639,7 +644,7 @@ def run_trial(
             _judge_session_view(world, view, outcome, whole)
         with outcome.guarded("verify_store"):
             outcome.verify_ok = verify_store(stores["session"], "session").ok
-    elif kind in ("app.json", "app journal", "user.json", "user journal"):
+    elif store_of(kind) in ("app", "user"):
         scope = store_of(kind)
         store: History = getattr(world, scope)
         with outcome.guarded("read_scope"):

@@ -1,9 +1,9 @@
 """Damaged files are never accepted as data, under every codec (see ``tests/integrity/fuzz.py``).
 
 For every kind of file core writes — session snapshot, its backup, journal, APP and USER scope
-files and journals, an export, and (encrypted stores only) the key file — a seeded run of damage
-(one flipped bit, a truncation, a zeroed range, a splice with another file of the same kind, that
-other file swapped in) is loaded through the public API, read-only and as a writer. Each test
+files, journals and identity files, an export, and (encrypted stores only) the key file — a seeded
+run of damage (one flipped bit, a truncation, a zeroed range, a splice with another file of the
+same kind, that other file swapped in) is loaded through the public API, read-only and as a writer. Each test
 asserts that no trial returned data that was never written, raised anything but a documented
 ``SessionkeeperError``, or changed a good file; on failure it prints the table of its trials.
 ``bench/integrity_fuzz.py`` runs the same with thousands of trials.
@@ -80,15 +80,6 @@ def _check(world: World, kind: str, workdir: Path, counts: dict[str, int] = COUN
 
 _LOCAL = {damage: COUNTS[damage] for damage in ("bitflip", "truncate", "zero")}
 _FOREIGN = {damage: COUNTS[damage] for damage in ("splice", "swap")}
-# Known gaps (issue 12 stays open for them): APP and USER stores carry no identity of their own,
-# so another project's or user's file of the same kind is taken as this one's; and records of an
-# unauthenticated (plain or zstd) journal are not bound to their store, so records spliced in
-# from another session's journal are applied. Strict: each flips to a failure once it is fixed.
-_STORE_IDENTITY = ("app.json", "app journal", "user.json", "user journal")
-
-
-def _known_gap(codec: str, kind: str) -> bool:
-    return kind in _STORE_IDENTITY or (kind == "journal" and codec in ("plain", "zstd"))
 
 
 @pytest.mark.parametrize("kind", KINDS[:-1])
@@ -101,11 +92,10 @@ def test_local_damage_to_a_stored_file_is_never_accepted_as_data(
 
 @pytest.mark.parametrize("kind", KINDS[:-1])
 def test_a_foreign_file_spliced_or_swapped_in_is_never_accepted_as_data(
-    kind: str, world: World, workdir: Path, codec_name: str, request: pytest.FixtureRequest
+    kind: str, world: World, workdir: Path
 ) -> None:
-    """Another session's or store's file of the same kind, whole or spliced with this one."""
-    if _known_gap(codec_name, kind):
-        request.applymarker(pytest.mark.xfail(strict=True, reason="no store identity yet (issue 12)"))
+    """Another session's or store's file of the same kind, whole or spliced with this one: APP
+    and USER files name their store's id, and journal records are bound to it (core/identity.py)."""
     _check(world, kind, workdir, _FOREIGN)
 
 

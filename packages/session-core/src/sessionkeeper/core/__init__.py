@@ -57,11 +57,12 @@ from .maintenance import (
     verify_store,
 )
 from .manager import SessionManager
+from .paths import StorePaths
 from .reading import ScopeView, SessionView, read_scope, read_session
 from .rotation import SealedFile, key_status, rotate_keys
 from .scopes import StateScope
 from .state import State
-from .store import LoadReport, StorePaths
+from .store import LoadReport
 
 # A library stays silent unless the program configures logging (the CLI routes warnings itself).
 logging.getLogger("sessionkeeper.core").addHandler(logging.NullHandler())

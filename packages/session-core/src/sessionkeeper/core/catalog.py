@@ -14,7 +14,8 @@ from .errors import InvalidSessionIdError, SessionkeeperError
 from .fs import filesystem
 from .ids import validate_session_id
 from .locks import is_held
-from .store import MAX_SNAPSHOT_BYTES, StorePaths, snapshot_context
+from .paths import StorePaths, snapshot_context
+from .store import MAX_SNAPSHOT_BYTES
 
 __all__ = [
     "SessionEntry",
@@ -42,12 +43,12 @@ def sessions_dir(data_dir: Path) -> Path:
 
 def app_store_paths(data_dir: Path) -> StorePaths:
     """The APP scope's store of a data directory."""
-    return StorePaths(data_dir, "app")
+    return StorePaths(data_dir, "app", shared_name=True)
 
 
 def user_store_paths(user_dir: Path) -> StorePaths:
     """The USER scope's store of a user directory."""
-    return StorePaths(user_dir, "user")
+    return StorePaths(user_dir, "user", shared_name=True)
 
 
 def session_paths(data_dir: Path, session_id: str) -> StorePaths:

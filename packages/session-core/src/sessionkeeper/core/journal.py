@@ -1,21 +1,26 @@
 """The append-only journal: one self-checking record per change, like Redis' AOF or a WAL.
 
 A record is ``0xA5 | length (u32 LE) | crc32 (u32 LE) | payload``; the checksum is the CRC-32 of
-the payload seeded with its length, so it covers both. Each record is written with a single
-``write`` on an ``O_APPEND`` descriptor, so it is in the operating system before ``set()`` returns
-(a process crash loses nothing) and concurrent appenders never interleave. Reading stops trusting
+the payload seeded with its length, so it covers both, and (format 2) with the store's identity:
+every record after the header is bound to its store, so a record of another store's journal, spliced
+in, fails its checksum like a damaged one. The header itself is not bound (it names the store).
+Each record is written with a single ``write`` on an ``O_APPEND`` descriptor, so it is in the
+operating system before ``set()`` returns (a process crash loses nothing) and concurrent appenders
+never interleave. Reading stops trusting
 bytes at the first record that does not check out; if a valid record follows (damage in the
 middle), reading resumes there and the skipped bytes are reported, otherwise the damaged tail is
 reported as torn.
 
-Payloads are compact JSON arrays: ``["H", format, store, epoch]`` (header, first record of every
-journal file), ``["S", key, value]``, ``["D", key]`` and ``["E", event]``.
+Payloads are compact JSON arrays: ``["H", format, store, epoch, store_id]`` (header, first record of
+every journal file; format 1, written before stores had an identity, ends at ``epoch``),
+``["S", key, value]``, ``["D", key]`` and ``["E", event]``.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import attrs
@@ -27,6 +32,7 @@ from .limits import MAX_DEPTH, Budget, check_depth
 
 __all__ = [
     "JOURNAL_FORMAT",
+    "Binding",
     "Damage",
     "JournalScan",
     "delete_payload",
@@ -37,25 +43,34 @@ __all__ = [
     "frame",
     "header_payload",
     "header_record",
+    "record_seed",
     "scan",
     "set_payload",
     "set_record",
 ]
 
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2  # 1: records not bound to their store (read, never written)
 _MAGIC = 0xA5
 _HEAD = struct.Struct("<BII")
 MAX_RECORD = 64 << 20  # a longer length field is damage, not a record
 
 
-def frame(payload: bytes) -> bytes:
-    """Frame ``payload`` as one journal record."""
+def frame(payload: bytes, seed: int = 0) -> bytes:
+    """Frame ``payload`` as one journal record (bound to a store by its ``seed``; 0: unbound)."""
     size = len(payload)
-    return _HEAD.pack(_MAGIC, size, zlib.crc32(payload, size)) + payload
+    return _HEAD.pack(_MAGIC, size, zlib.crc32(payload, size ^ seed)) + payload
 
 
-def header_payload(store: str, epoch: int) -> bytes:
-    return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch])
+def record_seed(store_id: str) -> int:
+    """The checksum seed that binds a format-2 journal's records to the store ``store_id``."""
+    return zlib.crc32(b"sessionkeeper journal\0" + store_id.encode()) or 1  # never 0 (unbound)
+
+
+def header_payload(store: str, epoch: int, store_id: str | None = None) -> bytes:
+    """The header of journal ``epoch`` of ``store`` (format 1 without ``store_id``: tests of old files)."""
+    if store_id is None:
+        return orjson.dumps(["H", 1, store, epoch])
+    return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch, store_id])
 
 
 def set_payload(key: str, value: bytes) -> bytes:
@@ -120,6 +135,17 @@ class Opener(Protocol):
     def __call__(self, blob: bytes, /, *, limit: int = ...) -> bytes: ...
 
 
+@attrs.frozen
+class Binding:
+    """How the records after a journal's header are checked: the checksum seed and the opener."""
+
+    seed: int
+    opener: Opener | None
+
+
+Binder = Callable[[list[Any] | None], Binding]
+
+
 _ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec.py
 
 
@@ -131,7 +157,7 @@ def _whole_frame(data: bytes, pos: int, end: int) -> bool:
     return bool(magic == _MAGIC and size <= MAX_RECORD and pos + _HEAD.size + size <= end)
 
 
-def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
+def _record_at(data: bytes, pos: int, end: int, seed: int) -> tuple[bytes, int] | None:
     if pos + _HEAD.size > end:
         return None
     magic, size, crc = _HEAD.unpack_from(data, pos)
@@ -139,7 +165,7 @@ def _record_at(data: bytes, pos: int, end: int) -> tuple[bytes, int] | None:
     if magic != _MAGIC or size > MAX_RECORD or stop > end:
         return None
     payload = data[pos + _HEAD.size : stop]
-    if zlib.crc32(payload, size) != crc:
+    if zlib.crc32(payload, size ^ seed) != crc:
         return None
     return payload, stop
 
@@ -149,6 +175,7 @@ class _Reading:
     """What the records read so far say about the ones to come."""
 
     opener: Opener | None
+    seed: int = 0
     budget: Budget | None = None
     plain_passes: bool = False  # the opener returns unsealed bytes unchanged (no encryption required)
     header_opened: bool = False  # after it, a record the key cannot open is damage, not a key problem
@@ -202,20 +229,32 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
 
 
 def scan(
-    data: bytes, opener: Opener | None = None, budget: Budget | None = None, *, plain_passes: bool = False
+    data: bytes,
+    opener: Opener | None = None,
+    budget: Budget | None = None,
+    *,
+    plain_passes: bool = False,
+    bind: Binder | None = None,
 ) -> JournalScan:
     """Read every valid record of a journal file's bytes, resynchronising after damage.
 
     ``opener`` unseals each payload (see :mod:`.codec`); a missing or wrong key propagates.
-    ``budget`` bounds the bytes and records read (:class:`LimitExceededError` past it).
+    ``budget`` bounds the bytes and records read (:class:`LimitExceededError` past it). ``bind``,
+    given the header (``None`` when the first record is not a readable header), says how the
+    records after it are checked (format 2: bound to their store); without it they are unbound.
     """
     records: list[list[Any]] = []
     damage: list[Damage] = []
-    header: list[Any] | None = None
-    reading = _Reading(opener, budget, plain_passes)
+    reading = _Reading(opener, budget=budget, plain_passes=plain_passes)
     pos, end, good_end = 0, len(data), 0
+    header = _header(data, reading)
+    if header is not None:
+        pos = good_end = header[1]
+    if bind is not None:
+        binding = bind(header[0] if header is not None else None)
+        reading.seed, reading.opener = binding.seed, binding.opener
     while pos < end:
-        found = _record_at(data, pos, end)
+        found = _record_at(data, pos, end, reading.seed)
         parsed = _parse(found[0], reading) if found else None
         if found is None or parsed is None:
             resume = _resync(data, pos + 1, end, reading)
@@ -230,22 +269,39 @@ def scan(
             continue
         pos = good_end = found[1]
         reading.header_opened = True
-        if parsed[0] == "H" and header is None and not records:
-            header = parsed
-            reading.sealed = found[0].startswith(SEALED_MAGIC)
-            reading.encrypted = _is_encrypted(found[0])
+        if parsed[0] == "H" and header is None and not records:  # after damage (unbound only)
+            header = parsed, pos
+            _note_header(found[0], reading)
         else:
             records.append(parsed)
     if reading.key_error is not None and not reading.header_opened:
         raise reading.key_error  # not one record opens: the key is wrong (or missing)
-    return JournalScan(header, records, good_end, damage)
+    return JournalScan(header[0] if header is not None else None, records, good_end, damage)
+
+
+def _note_header(payload: bytes, reading: _Reading) -> None:
+    # A sealed (encrypted) header: an unsealed (unencrypted) record after it is forged, not data.
+    reading.sealed = payload.startswith(SEALED_MAGIC)
+    reading.encrypted = _is_encrypted(payload)
+
+
+def _header(data: bytes, reading: _Reading) -> tuple[list[Any], int] | None:
+    """The header record at the start of ``data`` and the offset past it, if it checks out (unbound:
+    it names the store the records after it are bound to)."""
+    found = _record_at(data, 0, len(data), 0)
+    parsed = _parse(found[0], reading) if found else None
+    if found is None or parsed is None or parsed[0] != "H":
+        return None
+    reading.header_opened = True
+    _note_header(found[0], reading)
+    return parsed, found[1]
 
 
 def first_payload(data: bytes) -> bytes | None:
     """The raw (possibly sealed) payload of the first record whose checksum is good, if any."""
     pos, end = 0, len(data)
     while 0 <= pos < end:
-        found = _record_at(data, pos, end)
+        found = _record_at(data, pos, end, 0)
         if found is not None:
             return found[0]
         pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)
@@ -256,7 +312,7 @@ def _resync(data: bytes, start: int, end: int, reading: _Reading) -> int | None:
     """Offset of the next record that checks out after damaged bytes, if any."""
     pos = data.find(_MAGIC.to_bytes(1, "little"), start)
     while pos != -1:
-        found = _record_at(data, pos, end)
+        found = _record_at(data, pos, end, reading.seed)
         if found is not None and _parse(found[0], reading) is not None:
             return pos
         pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)

@@ -7,7 +7,6 @@ same locks as a running manager's checkpoint, verification and export take none.
 from __future__ import annotations
 
 import errno
-import functools
 import sys
 import threading
 from datetime import UTC, datetime
@@ -34,8 +33,10 @@ from .errors import (
     storage_errors,
 )
 from .fs import filesystem
+from .identity import read_journal, store_identity
 from .ids import new_session_id
 from .limits import STORE_ENV, Limits, resolve_limits
+from .paths import StorePaths, snapshot_context
 from .snapshot import (
     SessionDocument,
     SnapshotFormatError,
@@ -48,11 +49,8 @@ from .store import (
     MAX_JOURNAL_BYTES,
     MAX_SNAPSHOT_BYTES,
     Loaded,
-    StorePaths,
     StoreWriter,
-    journal_context,
     load_store,
-    snapshot_context,
 )
 
 __all__ = [
@@ -234,6 +232,7 @@ def _check_snapshots(
     fs = filesystem()
     problems: list[str] = []
     readable = 0
+    expected = store_identity(paths)
     for label, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
         if not path.exists():
             continue
@@ -249,12 +248,16 @@ def _check_snapshots(
             problems.append(f"{label} {path.name}: {exc}")
             continue
         failures.opened(blob)
+        if doc.owner is not None and expected is not None and doc.owner != expected:
+            # A load never takes it for this store's while the other file is readable.
+            (problems if doc.checked else notes).append(
+                f"{label} {path.name} belongs to {doc.owner}, not {expected}"
+            )
+            if doc.checked:
+                continue
         readable += 1
-        if isinstance(doc, SessionDocument):
-            if doc.session_id != paths.name:
-                notes.append(f"{path.name} says it is {doc.session_id}")
-            if doc.legacy:
-                notes.append(f"{path.name} was written by the old session tool (read-only)")
+        if isinstance(doc, SessionDocument) and doc.legacy:
+            notes.append(f"{path.name} was written by the old session tool (read-only)")
         if not doc.checked:  # nothing to verify its content against: say so, never call it intact
             notes.append(f"{path.name} has no checksum (written before format 3): unchecked")
     return problems, readable
@@ -264,32 +267,31 @@ def _check_journals(paths: StorePaths, codec: Codec, failures: _KeyFailures, not
     """The damage found in every journal of the store."""
     fs = filesystem()
     problems: list[str] = []
+    store_id = store_identity(paths)
     for epoch in paths.journal_epochs():
         path = paths.journal(epoch)
-        opener = functools.partial(
-            codec.open, context=journal_context(paths.name), what=f"journal {path.name}"
-        )
         blob = b""
         try:
             blob = fs.read_bytes(path, MAX_JOURNAL_BYTES)
-            scanned = journal.scan(blob, opener)
+            read = read_journal(blob, paths, epoch, codec, store_id)
         except (KeyRequiredError, DecryptionError) as exc:  # not one record opens with our keys
             failures.add(f"journal {path.name}", exc, journal.first_payload(blob) or b"")
             continue
         except (OSError, SessionkeeperError) as exc:
             problems.append(f"journal {path.name}: {exc}")
             continue
+        scanned = read.scan
         if scanned.header is not None or scanned.records:
             failures.opened(journal.first_payload(blob) or b"")
-        header = scanned.header
-        if scanned.records and (header is None or header[2:4] != [paths.name, epoch]):
+        store_id = store_id or read.store_id
+        if read.problem is not None:
+            problems.append(f"journal {path.name} {read.problem}")
+        elif scanned.records and scanned.header is None:
             problems.append(f"journal {path.name}: header does not name {paths.name} epoch {epoch}")
         for damage in scanned.damage:
             # A torn tail is what a crash mid-write leaves; it is cut on the next open, not damage.
             (notes if damage.torn_tail else problems).append(f"journal {path.name}: {damage.describe()}")
     return problems
-
-
 
 
 EXPORT_CONTEXT = b"export"

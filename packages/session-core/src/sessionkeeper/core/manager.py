@@ -698,7 +698,7 @@ class SessionManager:
                 writer.checkpoint(
                     functools.partial(self._copy_scope, scope),
                     lambda loaded: self._adopt_scope(scope, loaded),
-                    lambda values, epoch: render_scope_document(scope.value, values, epoch),
+                    lambda values, epoch: render_scope_document(scope.value, values, epoch, writer.bound_id),
                 )
         # SaveError and StorageError are OSErrors; a re-read that meets a limit or damage is a
         # failed save too: checkpoint() and stop() report it and the program goes on.

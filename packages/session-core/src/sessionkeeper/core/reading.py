@@ -18,8 +18,9 @@ from .codec import Codec
 from .config import resolve_codec
 from .errors import SessionNotFoundError
 from .events import Event, event_from_stored
+from .paths import StorePaths
 from .snapshot import parse_scope_document, parse_session_document, scope_initial, session_initial
-from .store import LoadReport, StorePaths, load_store
+from .store import LoadReport, load_store
 from .values import decode_stored
 
 __all__ = ["ScopeView", "SessionView", "read_scope", "read_session"]

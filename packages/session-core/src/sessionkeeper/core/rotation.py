@@ -8,7 +8,6 @@ until :func:`rotate_keys` has returned (``session key rotate`` writes the key fi
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -21,8 +20,10 @@ from .catalog import app_store_paths, list_sessions, user_store_paths
 from .codec import Codec, EnvelopeInfo, inspect_envelope
 from .errors import IntegrityError, SessionkeeperError, SessionLockedError
 from .fs import filesystem
+from .identity import JournalRead, read_journal, seal_record, store_identity
 from .locks import FileLock, is_held
-from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, StorePaths, journal_context, snapshot_context
+from .paths import StorePaths, snapshot_context
+from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES
 
 __all__ = ["SealedFile", "key_status", "rotate_keys"]
 
@@ -72,17 +73,25 @@ def key_status(data_dir: Path, user_dir: Path) -> list[SealedFile]:
     return result
 
 
+def _read(blob: bytes, paths: StorePaths, path: Path, old: Codec) -> JournalRead:
+    return read_journal(blob, paths, int(path.stem), old, store_identity(paths))
+
+
 def _has_damage(blob: bytes, paths: StorePaths, path: Path, old: Codec) -> bool:
-    context = journal_context(paths.name)
-    scanned = journal.scan(blob, functools.partial(old.open, context=context, what=f"journal {path.name}"))
-    return any(not damage.torn_tail for damage in scanned.damage)  # a torn tail was never acknowledged
+    read = _read(blob, paths, path, old)
+    # A torn tail was never acknowledged; another store's journal would be rewritten as this one's.
+    return read.problem is not None or any(not damage.torn_tail for damage in read.scan.damage)
 
 
 def _reseal_journal(blob: bytes, paths: StorePaths, path: Path, old: Codec, new: Codec) -> bytes:
-    context = journal_context(paths.name)
-    scanned = journal.scan(blob, functools.partial(old.open, context=context, what=f"journal {path.name}"))
-    records = ([scanned.header] if scanned.header is not None else []) + scanned.records
-    return b"".join(journal.frame(new.seal(orjson.dumps(record), context)) for record in records)
+    """The journal sealed with ``new``: its header unbound, its records bound as they were."""
+    read = _read(blob, paths, path, old)
+    header = read.scan.header
+    sealed = [seal_record(new, paths.name, None, orjson.dumps(header))] if header is not None else []
+    sealed += (
+        seal_record(new, paths.name, read.store_id, orjson.dumps(record)) for record in read.scan.records
+    )
+    return b"".join(sealed)
 
 
 def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_timeout: float = 10.0) -> int:

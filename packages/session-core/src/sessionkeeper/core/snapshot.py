@@ -14,6 +14,10 @@ byte before that field: a flipped bit, a cut or a splice is damage (the loader f
 backup), never data. Documents without one — the old tool's, and ours of format 2 — are read as
 *unchecked* (``checked`` is False) and rewritten with one by the next checkpoint (the old tool's
 never are). A document that names a checksum must match it, whatever else a flipped bit changed.
+
+Since format 4 a USER/APP file names the store it belongs to (``store_id``, see :mod:`.identity`),
+as a session snapshot always did (``session_id``): a file of another project's or user's store put
+in its place is not taken for this one's. ``owner`` is that name, for both kinds.
 """
 
 from __future__ import annotations
@@ -36,19 +40,25 @@ from .values import Stored
 
 __all__ = [
     "FORMAT_VERSION",
+    "IDENTITY_SINCE",
     "ScopeDocument",
     "SessionDocument",
     "SnapshotFormatError",
+    "parse_identity_document",
     "parse_scope_document",
     "parse_session_document",
+    "render_identity_document",
     "render_scope_document",
     "render_session_document",
     "scope_initial",
     "session_initial",
 ]
 
-FORMAT_VERSION = 3  # 1: the tool Sessionkeeper replaces (no format_version field); 2: no checksum
+# 1: the tool Sessionkeeper replaces (no format_version field); 2: no checksum; 3: USER/APP files
+# without the id of their store, and journals (format 1) whose records are not bound to it.
+FORMAT_VERSION = 4
 CHECKSUM_SINCE = 3
+IDENTITY_SINCE = 4
 _SUFFIX = re.compile(rb',\n  "checksum": "crc32:([0-9a-f]{8})"\n}\n\Z')
 _SUFFIX_SIZE = len(b',\n  "checksum": "crc32:00000000"\n}\n')
 
@@ -76,6 +86,11 @@ class SessionDocument:
         """Written by the tool Sessionkeeper replaces (read-only, continued as a new session)."""
         return self.format_version < 2
 
+    @property
+    def owner(self) -> str:
+        """The store this document says it belongs to."""
+        return self.session_id
+
 
 @attrs.frozen
 class ScopeDocument:
@@ -86,6 +101,13 @@ class ScopeDocument:
     journal_epoch: int
     last_checkpoint: datetime | None
     checked: bool = True
+    store_id: str | None = None  # None: written before format 4
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def owner(self) -> str | None:
+        """The store this document says it belongs to (``None``: it does not say)."""
+        return self.store_id
 
 
 def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
@@ -232,24 +254,54 @@ def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
     version = doc.get("format_version")
     if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         raise SnapshotFormatError(f"unsupported format_version {version!r}")
+    store_id = doc.get("store_id")
+    if version >= IDENTITY_SINCE and not _is_store_id(store_id):
+        raise SnapshotFormatError("store_id is missing or malformed")
     return ScopeDocument(
         scope=scope,
         values=_encoded(_mapping(doc.get("values"), "values")),
         journal_epoch=_epoch(doc.get("journal_epoch")),
         last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
         checked=checked,
+        store_id=store_id if version >= IDENTITY_SINCE else None,
+        format_version=version,
     )
 
 
-def render_scope_document(scope: str, values: Mapping[str, Stored], journal_epoch: int) -> bytes:
+def render_scope_document(
+    scope: str, values: Mapping[str, Stored], journal_epoch: int, store_id: str
+) -> bytes:
+    """The bytes of a USER/APP scope file of the store ``store_id``."""
     doc = {
         "format_version": FORMAT_VERSION,
         "scope": scope,
+        "store_id": store_id,
         "last_checkpoint": utc_now(),
         "journal_epoch": journal_epoch,
         "values": orjson.Fragment(_values_json(values)),
     }
     return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+_STORE_ID = re.compile(r"[0-9a-f]{32}\Z")
+
+
+def _is_store_id(value: Any) -> bool:
+    return isinstance(value, str) and _STORE_ID.match(value) is not None
+
+
+def render_identity_document(store: str, store_id: str) -> bytes:
+    """The identity file of a USER/APP store (see :mod:`.identity`)."""
+    doc = {"format_version": FORMAT_VERSION, "store": store, "store_id": store_id}
+    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+def parse_identity_document(data: bytes, store: str) -> str:
+    """The id an identity file gives the store ``store``; raise :class:`SnapshotFormatError`."""
+    doc, checked = _loads(data)
+    if not checked or doc.get("store") != store or not _is_store_id(doc.get("store_id")):
+        raise SnapshotFormatError(f"not the identity file of a {store} store")
+    return str(doc["store_id"])
 
 
 def session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:

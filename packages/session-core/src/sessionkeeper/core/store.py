@@ -1,14 +1,6 @@
 """One persistent store on disk: a snapshot, its backup, and the journals written since.
 
-Files of a store named ``N`` in directory ``D``::
-
-    D/N.json           snapshot (atomically replaced)
-    D/N.json.bak       the snapshot before it, used when N.json is unreadable
-    D/N.d/lock         journal lock (exclusive to publish an epoch) + the current epoch
-    D/N.d/compact      held exclusively for a whole checkpoint: one compactor at a time
-    D/N.d/live         held shared by every process that has the store open for writing
-    D/N.d/<epoch>.journal
-
+The files of a store are listed in :mod:`.paths`, and how each names its store in :mod:`.identity`.
 A checkpoint *seals* the current journal (epoch ``e``) by publishing epoch ``e+1`` under the
 exclusive journal lock, then writes a snapshot that contains everything up to ``e``. The process
 that created a journal appends to it without the lock and re-checks the epoch after each write;
@@ -21,12 +13,11 @@ Readers take no lock: snapshots are replaced atomically and journal records chec
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 import immutables
@@ -45,17 +36,17 @@ from .errors import (
     SnapshotFormatError,
 )
 from .fs import filesystem
-from .limits import DEFAULT_LIMITS, MAX_EPOCH, STORE_ENV, Budget, Limits
+from .identity import establish_identity, read_journal, seal_record, store_identity
+from .limits import DEFAULT_LIMITS, STORE_ENV, Budget, Limits
 from .locks import EpochLock, FileLock
+from .paths import StorePaths, journal_context, snapshot_context
+from .snapshot import IDENTITY_SINCE
 
 __all__ = [
     "LoadReport",
     "Loaded",
-    "StorePaths",
     "StoreWriter",
-    "journal_context",
     "load_store",
-    "snapshot_context",
 ]
 
 MAX_SNAPSHOT_BYTES = 1 << 30  # for tools that read one file on its own (rotation, key status)
@@ -64,69 +55,21 @@ _EFBIG = 27
 _HEAD_READ = 1 << 16  # enough of a journal to find its header record
 _LOAD_ATTEMPTS = 5
 
-Doc = TypeVar("Doc")
 
-
-@attrs.frozen
-class StorePaths:
-    """Where the files of one store live."""
-
-    directory: Path
-    name: str
+class Document(Protocol):
+    """What a store load needs to know of a parsed snapshot (session or USER/APP)."""
 
     @property
-    def snapshot(self) -> Path:
-        return self.directory / f"{self.name}.json"
+    def owner(self) -> str | None: ...  # the store it names (None: it names none)
 
     @property
-    def backup(self) -> Path:
-        return self.directory / f"{self.name}.json.bak"
+    def checked(self) -> bool: ...  # it carried a matching checksum
 
     @property
-    def aux(self) -> Path:
-        return self.directory / f"{self.name}.d"
+    def format_version(self) -> int: ...
 
-    @property
-    def lock(self) -> Path:
-        return self.aux / "lock"
 
-    @property
-    def compact_lock(self) -> Path:
-        return self.aux / "compact"
-
-    @property
-    def live(self) -> Path:
-        return self.aux / "live"
-
-    @property
-    def last_save_error(self) -> Path:
-        """Where the last failed checkpoint says why (removed by the next good one)."""
-        return self.aux / "last-save-error"
-
-    def read_last_save_error(self) -> str | None:
-        """The message of the last failed checkpoint of this store, by any process, if any."""
-        try:
-            record = orjson.loads(filesystem().read_bytes(self.last_save_error, 64 << 10))
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if isinstance(record, dict) and isinstance(record.get("error"), str):
-            return f"{record.get('at', '?')}: {record['error']}"
-        return None
-
-    def journal(self, epoch: int) -> Path:
-        return self.aux / f"{epoch:012d}.journal"
-
-    def journal_epochs(self) -> list[int]:
-        epochs = []
-        for name in filesystem().listdir(self.aux):
-            stem, dot, suffix = name.partition(".")
-            # An epoch past MAX_EPOCH was never published: a planted or damaged name, not a journal.
-            if dot and suffix == "journal" and stem.isdigit() and len(stem) <= 19 and int(stem) <= MAX_EPOCH:
-                epochs.append(int(stem))
-        return sorted(epochs)
-
-    def exists(self) -> bool:
-        return self.snapshot.exists() or self.backup.exists() or bool(self.journal_epochs())
+Doc = TypeVar("Doc", bound=Document)
 
 
 @attrs.frozen
@@ -152,20 +95,11 @@ class Loaded(Generic[Doc]):
     report: LoadReport
     loaded_bytes: int = 0  # decompressed bytes read (the snapshot and the journals replayed)
     loaded_records: int = 0  # journal records and events read
+    store_id: str | None = None  # the store's id as its files name it (see :mod:`.identity`)
 
 
 class _Retry(Exception):
     """A concurrent checkpoint removed a journal while it was being read."""
-
-
-def snapshot_context(name: str) -> bytes:
-    """What a snapshot (or its backup) of store ``name`` is bound to when sealed."""
-    return b"snapshot\0" + name.encode()
-
-
-def journal_context(name: str) -> bytes:
-    """What each journal record of store ``name`` is bound to when sealed."""
-    return b"journal\0" + name.encode()
 
 
 def load_store(
@@ -212,13 +146,15 @@ def _read_document(
     path: Path,
     parse: Callable[[bytes], Doc],
     codec: Codec,
-    name: str,
+    identity: tuple[str, str | None],
     key_errors: list[SessionkeeperError],
     budget: Budget,
 ) -> tuple[Doc | None, str | None, int]:
     """A snapshot's document (and its decompressed size), or the reason it cannot be read. A key
     problem (no key, unknown key id) is collected in ``key_errors``: it may be damage to the key
-    id, so the backup is tried, and it is raised only if nothing else can be read."""
+    id, so the backup is tried, and it is raised only if nothing else can be read. ``identity`` is
+    the store's name and the id its files must name (``None``: not known)."""
+    name, expected = identity
     limit = budget.bytes_left
     try:
         data = filesystem().read_bytes(path, limit + 4096)  # the envelope adds a few bytes
@@ -229,11 +165,12 @@ def _read_document(
     try:
         opened = codec.open(data, snapshot_context(name), path.name, limit=limit)
         document = parse(opened)
-        owner = getattr(document, "session_id", name)
-        if owner != name and getattr(document, "checked", False):
-            # Ours (checksummed) and another session's: a swapped or copied file. The caller uses
+        owner = document.owner
+        if expected is not None and owner is not None and owner != expected and document.checked:
+            # Ours (checksummed) and another store's: a swapped or copied file. The caller uses
             # it only when nothing of this store's own says otherwise (no backup).
-            why = f"{path.name}: it is the snapshot of {str(owner)[:80]}, not of {name}"
+            mine = name if name == expected else f"{name} store {expected}"
+            why = f"{path.name}: it is the snapshot of {str(owner)[:80]}, not of {mine}"
             return document, why, len(opened)
         return document, None, len(opened)
     except (SnapshotFormatError, IntegrityError) as exc:
@@ -251,22 +188,35 @@ def _pick_document(
     salvage: bool,
     warnings: list[str],
     dropped: list[str],
-) -> tuple[Doc | None, str, int, bool]:
+) -> _Pick[Doc]:
     """The document a load starts from — the snapshot, else the backup, else none (the journals
-    alone) — with where it came from, its size and whether the snapshot itself was readable."""
+    alone) — with where it came from, its size, whether the snapshot itself was readable, and
+    the id the store's files must name."""
     key_errors: list[SessionkeeperError] = []
-    document, problem, size = _read_document(paths.snapshot, parse, codec, paths.name, key_errors, budget)
-    foreign = None  # another session's snapshot under this name (a swap, or a copy someone made)
+    identity = (paths.name, store_identity(paths))
+    document, problem, size = _read_document(paths.snapshot, parse, codec, identity, key_errors, budget)
+    foreign = None  # another store's snapshot under this name (a swap, or a copy someone made)
     if document is not None and problem is not None:
         foreign, document = (document, size, problem), None
     source = "snapshot"
     readable = document is not None or not paths.snapshot.exists()
     if document is None:
         backup, backup_problem, size = _read_document(
-            paths.backup, parse, codec, paths.name, key_errors, budget
+            paths.backup, parse, codec, identity, key_errors, budget
         )
+        outvoted = foreign is not None and backup is not None and backup.owner == foreign[0].owner
+        if paths.shared_name and outvoted and foreign is not None:
+            # Both documents name one other store: the odd one out is the identity file (swapped,
+            # or copied from elsewhere), not them. They say which store this is; a writer makes
+            # the identity file agree. (A session's name cannot be outvoted: it is its id.)
+            document, size, _ = foreign
+            warnings.append(
+                f"{paths.identity.name} names {identity[1]}, but the snapshot and its backup name "
+                f"{document.owner}: the store is {document.owner}"
+            )
+            return _Pick(document, source, size, True, document.owner)
         if foreign is not None and backup is None and backup_problem is None:
-            # No backup to say otherwise: a copy of another session saved under this name. It is
+            # No backup to say otherwise: a copy of another store saved under this name. It is
             # all there is, so it loads, with a warning (as the old tool's mismatched files do).
             document, size, why = foreign
             warnings.append(f"{why}; loaded as {paths.name}, the only copy there is")
@@ -292,7 +242,19 @@ def _pick_document(
                 dropped.append(f"no readable snapshot ({reason}); kept only what the journals hold")
             else:
                 raise CorruptSessionError(paths.name, reason + " (no readable backup)")
-    return document, source, size, readable
+    owner = document.owner if document is not None and document.checked else None
+    return _Pick(document, source, size, readable, identity[1] or owner)
+
+
+@attrs.frozen
+class _Pick(Generic[Doc]):
+    """The document a load starts from (see :func:`_pick_document`)."""
+
+    document: Doc | None
+    source: str
+    size: int
+    readable: bool
+    store_id: str | None
 
 
 def _load_once(
@@ -311,16 +273,17 @@ def _load_once(
         # encrypted, so a plain file is no downgrade; the first checkpoint (a new session, for the
         # old tool's files) writes it encrypted.
         codec = codec.migrating()
-    document, source, size, readable = _pick_document(
-        paths, parse, codec, budget, salvage, warnings, dropped
-    )
+    pick = _pick_document(paths, parse, codec, budget, salvage, warnings, dropped)
+    document, source, store_id = pick.document, pick.source, pick.store_id
     values: immutables.Map[str, Any] = immutables.Map()
     events: list[Any] = []
     covered = 0
     if document is not None:
         values, events, covered = initial(document)
-        budget.take_bytes(size)
+        budget.take_bytes(pick.size)
         budget.take_records(len(events))
+    # Journals after a snapshot of format 4 were written by writers that bind every record.
+    bound_only = document is not None and document.format_version >= IDENTITY_SINCE
     epochs = [e for e in paths.journal_epochs() if e > covered]
     if document is None:
         source = "journal" if epochs else "empty"
@@ -331,35 +294,45 @@ def _load_once(
         if epoch != expected and document is not None:
             if paths.snapshot.exists() and not paths.journal(expected).exists():
                 # Either a checkpoint raced us (retry) or journals were lost (report below).
-                fresh, _, _ = _read_document(paths.snapshot, parse, codec, paths.name, [], Budget(limits, ""))
+                fresh, _, _ = _read_document(
+                    paths.snapshot, parse, codec, (paths.name, store_id), [], Budget(limits, "")
+                )
                 if fresh is not None and initial(fresh)[2] != covered:
                     raise _Retry
             dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
         expected = epoch + 1
-        count += _replay(paths, epoch, mutation, events, warnings, dropped, codec, budget)
+        applied, store_id = _replay(
+            paths, epoch, (mutation, events), (warnings, dropped), codec, budget, store_id, bound_only
+        )
+        count += applied
     return Loaded(
         document=document,
         values=mutation.finish(),
         events=events,
         covered_epoch=covered,
         last_epoch=epochs[-1] if epochs else covered,
-        current_snapshot_readable=readable,
+        current_snapshot_readable=pick.readable,
         report=LoadReport(source, count, tuple(warnings), tuple(dropped)),
         loaded_bytes=budget.used,
         loaded_records=limits.max_records - budget.records_left,
+        store_id=store_id,
     )
 
 
 def _replay(
     paths: StorePaths,
     epoch: int,
-    values: immutables.MapMutation[str, Any],
-    events: list[Any],
-    warnings: list[str],
-    dropped: list[str],
+    into: tuple[immutables.MapMutation[str, Any], list[Any]],
+    notes: tuple[list[str], list[str]],
     codec: Codec,
     budget: Budget,
-) -> int:
+    store_id: str | None,
+    bound_only: bool,
+) -> tuple[int, str | None]:
+    """Apply journal ``epoch`` to the values and events ``into``, noting warnings and what was
+    dropped in ``notes``; returns how many records were applied and the store's id (the one its
+    header names when it was not known yet)."""
+    warnings, dropped = notes
     path = paths.journal(epoch)
     try:
         data = filesystem().read_bytes(path, budget.limits.max_journal_file_bytes)
@@ -367,28 +340,24 @@ def _replay(
         raise _Retry from None
     except OSError as exc:
         dropped.append(f"journal {path.name} unreadable ({_unreadable(exc)}); its changes are lost")
-        return 0
-    scanned = journal.scan(
-        data,
-        functools.partial(codec.open, context=journal_context(paths.name), what=f"journal {path.name}"),
-        budget,
-        plain_passes=not codec.requires_encryption,
-    )
-    header = scanned.header
-    if header is not None and header[2:4] != [paths.name, epoch]:
-        dropped.append(f"journal {path.name} does not belong to {paths.name} (header {header!r}); ignored")
-        return 0
-    if header is None and scanned.records:
+        return 0, store_id
+    read = read_journal(data, paths, epoch, codec, store_id, budget=budget, bound_only=bound_only)
+    if read.problem is not None:
+        dropped.append(f"journal {path.name} {read.problem}; ignored")
+        return 0, store_id
+    scanned = read.scan
+    if scanned.header is None and scanned.records:
         warnings.append(f"journal {path.name} has no readable header; its records were applied")
     for damage in scanned.damage:
         (warnings if damage.torn_tail else dropped).append(f"journal {path.name}: {damage.describe()}")
+    values, events = into
     applied = 0
     for record in scanned.records:
         if _apply(record, values, events):
             applied += 1
         else:
             dropped.append(f"journal {path.name}: malformed record {str(record)[:60]} ignored")
-    return applied
+    return applied, store_id or read.store_id
 
 
 def _apply(record: list[Any], values: immutables.MapMutation[str, Any], events: list[Any]) -> bool:
@@ -433,7 +402,11 @@ class StoreWriter(Generic[Doc, Image]):
         # Decompressed bytes the next load reads before the journals written since: the snapshot
         # as last written (or everything read at open). The owner adds what it appends.
         self.base_bytes = 0
-        self._journal_context = journal_context(paths.name)
+        # The id this writer's records are bound to (see :mod:`.identity`); a USER/APP store's
+        # is known once open() has read the store.
+        self.store_id: str | None = None if paths.shared_name else paths.name
+        self._record_context = journal_context(paths.name, self.store_id)
+        self._seed = journal.record_seed(self.store_id) if self.store_id is not None else 0
         self._fs = filesystem()
         self._append = self._fs.append
         self._fd = -1
@@ -482,8 +455,28 @@ class StoreWriter(Generic[Doc, Image]):
             loaded = self._load(salvage)
             self._note_loaded(loaded)
             self._seen = seen if seen == (self._journal_lock.epoch, self._journal_size(epoch)) else None
+            if self.store_id is None:
+                self._bind(loaded.store_id)
         self._remove_stale_temps()
         return loaded
+
+    @property
+    def bound_id(self) -> str:
+        """The id of the store, which every file this writer writes names (after :meth:`open`)."""
+        if self.store_id is None:
+            raise RuntimeError("the writer is not open")
+        return self.store_id
+
+    def _bind(self, known: str | None) -> None:
+        """Learn the id of a USER/APP store: ``known``, the one its files name, written into its
+        identity file if that is missing or says otherwise; a new one if nothing names any."""
+        store_id = store_identity(self.paths)
+        if store_id is None or (known is not None and known != store_id):
+            with self._journal_lock.exclusive():
+                store_id = establish_identity(self.paths, known)
+        self.store_id = store_id
+        self._record_context = journal_context(self.paths.name, store_id)
+        self._seed = journal.record_seed(store_id)
 
     def _start_journal(self) -> None:
         """First append of this writer: publish a new epoch with a journal of its own.
@@ -599,7 +592,9 @@ class StoreWriter(Generic[Doc, Image]):
         fd = self._fs.open_append(self.paths.journal(epoch))
         try:
             if self._fs.size(fd) == 0:
-                self._fs.append(fd, self.frame(journal.header_payload(self.paths.name, epoch)))
+                assert self.store_id is not None, "open() binds the writer before it journals"
+                header = journal.header_payload(self.paths.name, epoch, self.store_id)
+                self._fs.append(fd, seal_record(self._codec, self.paths.name, None, header))
             size = self._fs.size(fd)
         except BaseException:
             self._fs.close(fd)
@@ -609,10 +604,11 @@ class StoreWriter(Generic[Doc, Image]):
 
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
-        """One journal record for ``payload``, sealed by the store's codec (compressed/encrypted)."""
+        """One journal record for ``payload``, sealed by the store's codec (compressed/encrypted)
+        and bound to the store (call after :meth:`open`)."""
         if self._codec.plain:
-            return journal.frame(payload)
-        return journal.frame(self._codec.seal(payload, self._journal_context))
+            return journal.frame(payload, self._seed)
+        return journal.frame(self._codec.seal(payload, self._record_context), self._seed)
 
     def append(self, record: bytes, *, idempotent: bool = True) -> None:
         """Append one record made by :meth:`frame`; call with the owner's lock held (the hot path).
