@@ -222,6 +222,12 @@ _WHOLE_FIELD = r"\"[^\"\n]*\"|'[^'\n]*'|[^\s,}\]\"']+"
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
+# The characters of a name, as _name_char has them (\w: the alphanumerics and "_").
+_NAME_TAIL = r"[\w.-]*"
+# The characters _AFTER_NAME can start with.
+_AFTER_NAME_STARTS = frozenset({"=", ":", '"', "'", " ", "\t"})
+
+
 def _name_char(char: str) -> bool:
     return char in _NAME_CHARS or (char > "\x7f" and char.isalnum())
 
@@ -244,17 +250,20 @@ def redact_named_values(text: str) -> str:
         else regex(_STEM_FINDER, re.IGNORECASE).finditer(text)
     )
     after_name = regex(_AFTER_NAME)
+    name_tail = regex(_NAME_TAIL).match
     for word in words:
         if word.start() < skip:
             continue
-        start, end = word.start(), word.end()
+        start = word.start()
+        tail = name_tail(text, word.end())  # the rest of the name: one C call, not a loop
+        end = tail.end() if tail is not None else word.end()
+        skip = end
+        if text[end : end + 1] not in _AFTER_NAME_STARTS:
+            continue  # no value can follow (the cheap test that settles most words; then in full)
         while start and _name_char(text[start - 1]):
             start -= 1
         if start >= 1 and text[start - 1] == "\\" and text[start] in "nrt":
             start += 1  # printf '...\nNAME=...': the name starts after the escape
-        while end < length and _name_char(text[end]):
-            end += 1
-        skip = end
         name = text[start:end].lstrip("-")
         dashes = end - start - len(name)
         if not name or not (name[0].isalpha() or name[0] == "_") or dashes > 2:

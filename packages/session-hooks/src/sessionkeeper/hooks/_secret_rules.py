@@ -51,6 +51,13 @@ class Rule:
     check: Check | None = None
     function: Callable[[str], str] | None = None
     guard: str = ""  # for a rule without triggers: a case-sensitive literal every match contains
+    # Whether the rule also runs on each argument of a list that shlex.join leaves unquoted. Not
+    # needed when what it finds in such an argument it finds in the joined line too: when no match
+    # can hold a blank (the line has the argument as it is, between blanks), or every match needs
+    # one or a character that is quoted. Needed when a match can run across a blank and be judged
+    # no secret: it would hide a match inside the next argument. tests/hooks/test_secret_rules.py
+    # checks every regex rule left False.
+    per_argument: bool = False
 
 
 def _plausible(match: re.Match[str]) -> bool:
@@ -218,16 +225,26 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?:(?:bearer|basic|token|digest|negotiate|ntlm)\s+)?(?P<secret>[^\s\"'][^\n\"']*)",
         ("authorization",),
         _plausible,
+        per_argument=True,  # "Authorization: $X -H Authorization:SECRET": one match, no secret
     ),
     Rule("bearer-token", r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9\-._~+/]{8,}=*)", ("bearer",)),
-    Rule("cookie-header", r"(?i)\b(?:set-)?cookie\s*:\s*(?P<secret>[^\n\"']+)", ("cookie",), _plausible),
+    Rule(
+        "cookie-header",
+        r"(?i)\b(?:set-)?cookie\s*:\s*(?P<secret>[^\n\"']+)",
+        ("cookie",),
+        _plausible,
+        per_argument=True,
+    ),
     # --- named values: NAME=value, --name value, name: value (judged by _secret_names)
     Rule(
         "aws-secret-access-key",
         r"(?i)(?:\b|(?<=\\n))aws_?secret_?access_?key[\"']?\s*[:=]\s*(?P<secret>" + VALUE + ")",
         ("awssecret", "aws_secret", "aws-secret"),
         _plausible,
+        per_argument=True,
     ),
+    # Finds in the joined line what it finds in an unquoted argument: a name ends at a blank, and a
+    # value (a word, or quoted) at a blank too; only a replaced value is skipped over.
     Rule("named-values", "", STEMS, function=redact_named_values),
     Rule(
         "config-set",

@@ -22,10 +22,8 @@ import json
 import os
 import re
 import shlex
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, partial
-from itertools import accumulate
 from typing import NamedTuple
 
 from ._secret_names import (
@@ -159,6 +157,12 @@ class _Rules(NamedTuple):
     # for the rules of "pass" too (of every literal that is a prefix of it).
     rules_of: dict[str, frozenset[int]]
     named_values: int  # the index of the named-values rule (NAME=value, --name value, ...)
+    named_only: frozenset[int]  # what an argument holding only a secret word calls for
+    # Whether a (lower-cased) text holds a trigger of a rule run on every argument alone
+    # (Rule.per_argument); a scan of its own, so that which arguments are redacted alone never
+    # depends on which rules the trigger scan called for (tests/hooks/test_secret_corpus.py runs
+    # every rule on every text and expects the same lines).
+    per_argument: re.Pattern[str]
 
 
 def _guarded(apply: _Apply, guard: str) -> _Apply:
@@ -175,6 +179,7 @@ def _builtin_rules() -> _Rules:
     always: list[_Apply] = []
     by_literal: dict[str, set[int]] = {}
     named = -1
+    per_argument: set[str] = set()
     for rule in BUILTIN_RULES:
         if rule.function is not None:
             apply = rule.function
@@ -188,6 +193,8 @@ def _builtin_rules() -> _Rules:
             by_literal.setdefault(literal, set()).add(len(triggered))
         if rule.function is redact_named_values:
             named = len(triggered)
+        if rule.per_argument:
+            per_argument.update(rule.triggers)
         triggered.append(apply)
     rules_of = {
         literal: frozenset().union(*(by_literal.get(literal[:end], ()) for end in range(1, len(literal) + 1)))
@@ -195,7 +202,15 @@ def _builtin_rules() -> _Rules:
     }
     # Matched against lower-cased text: a case-insensitive alternation is ~8x slower in `re`.
     scan = re.compile(f"(?=({_trie_pattern(by_literal)}))")
-    return _Rules(tuple(triggered), tuple(always), scan, rules_of, named)
+    return _Rules(
+        triggered=tuple(triggered),
+        always=tuple(always),
+        scan=scan,
+        rules_of=rules_of,
+        named_values=named,
+        named_only=frozenset({named}),
+        per_argument=re.compile(_trie_pattern(per_argument) or "(?!)"),  # (?!): matches nothing
+    )
 
 
 class Redactor:
@@ -206,7 +221,7 @@ class Redactor:
     :class:`InvalidRedactionPatternError` here, at construction, never later while recording.
     """
 
-    __slots__ = ("_cache", "_command_cache", "_extra", "_rules")
+    __slots__ = ("_arg_cache", "_cache", "_command_cache", "_extra", "_rules")
 
     def __init__(self, extra_patterns: Iterable[str | re.Pattern[str]] = (), *, use_env: bool = True) -> None:
         extra = list(extra_patterns)
@@ -218,12 +233,16 @@ class Redactor:
         # are remembered: a dict look-up instead of a regex scan. Bounded by clearing when full.
         self._cache: dict[str, str] = {}
         self._command_cache: dict[tuple[str, ...], str] = {}
+        self._arg_cache: dict[str, str] = {}  # arguments redacted alone (see _redact_args)
 
     def _present(self, text: str) -> frozenset[int]:
         """The rules whose trigger ``text`` holds (one scan; usually none or a few)."""
-        found = self._rules.scan.findall(text.lower())
+        return self._present_lowered(text.lower())
+
+    def _present_lowered(self, lowered: str) -> frozenset[int]:
+        found = self._rules.scan.findall(lowered)
         if not found:
-            return frozenset()
+            return _NO_RULES  # shared: no new frozenset for the common case
         rules_of = self._rules.rules_of
         return frozenset().union(*(rules_of[literal] for literal in set(found)))
 
@@ -255,12 +274,12 @@ class Redactor:
     def redact_command(self, command: str | Sequence[str]) -> str:
         """A command line as one redacted string.
 
-        A list is redacted argument by argument (so a secret containing quotes or spaces is
-        caught whole), with the two-argument forms ``--password SECRET`` and mysql's ``-pSECRET``
-        handled by position, then joined the way a shell would need it (``shlex.join``), and the
-        joined line goes through the rules once more: the forms whose secret only shows in
-        context (``curl -u user:SECRET``, ``docker login -p SECRET``, ``aws configure set
-        aws_secret_access_key SECRET``) are caught in a list as in a string.
+        A list is redacted as the line ``shlex.join`` makes of it, plus: an argument that joining
+        quotes is redacted on its own first (quoting could hide a secret from the rules: a script
+        for sh -c, a value with spaces), and the two-argument forms ``--password SECRET`` and
+        mysql's ``-pSECRET`` are handled by position. The joined line catches the forms whose
+        secret only shows in context (``curl -u user:SECRET``, ``docker login -p SECRET``, ``aws
+        configure set aws_secret_access_key SECRET``) in a list as in a string.
         """
         if isinstance(command, str):
             return self.redact(command)
@@ -275,73 +294,113 @@ class Redactor:
                 self._command_cache[key] = cached
         return cached
 
-    def _present_in_args(self, args: list[str]) -> tuple[frozenset[int], list[frozenset[int]]]:
-        """The rules called for by the whole command, and by each argument alone: one scan.
-
-        Scanning the arguments joined by spaces finds every literal of the quoted line too
-        (shlex.join only adds quotes, and no literal holds one), so it serves the joined pass.
-        """
+    def _redact_args(self, args: list[str]) -> str:
         spaced = " ".join(args)
         lowered = spaced.lower()
-        if len(lowered) != len(spaced):  # lower-casing changed offsets (rare letters): one by one
-            return self._present(spaced), [self._present(arg) for arg in args]
-        rules_of = self._rules.rules_of
-        per_arg: list[set[int]] = [set() for _ in args]
-        ends = list(accumulate(len(arg) + 1 for arg in args))  # each argument's end, plus its space
-        whole: set[int] = set()
-        for hit in self._rules.scan.finditer(lowered):
-            start, literal = hit.start(), hit.group(1)
-            whole |= rules_of[literal]
-            index = bisect_right(ends, start)
-            # The argument gets the rules of the longest of these literals that ends inside it
-            # ("set -x" is reported as "set -" at "set": the argument "set" alone has neither).
-            room = ends[index] - 1 - start
-            while literal and (len(literal) > room or literal not in rules_of):
-                literal = literal[:-1]
-            if literal:
-                per_arg[index] |= rules_of[literal]
-        return frozenset(whole), [frozenset(rules) for rules in per_arg]
-
-    def _redact_args(self, args: list[str]) -> str:
-        present, present_in = self._present_in_args(args)
+        # One scan of the arguments joined by spaces finds every literal of the quoted line too
+        # (shlex.join only adds quotes, and no literal holds one), and every literal of each
+        # argument: the rules called for by the joined line.
+        present = self._present_lowered(lowered)
+        plain = _plain(args, spaced)  # nothing to quote: shlex.join would give `spaced`
         if not present and not self._extra:  # nothing secret-looking: the common case
-            joined = shlex.join(args)
+            joined = spaced if plain else shlex.join(args)
             for apply in self._rules.always:
                 joined = apply(joined)
             return joined
-        program = os.path.basename(args[0]).lower() if args else ""
-        mysql_like = program.startswith(("mysql", "mariadb")) or program == "sshpass"
-        options = self._rules.named_values in present  # may an option name announce a secret?
-        secret_option = regex(_SECRET_OPTION).fullmatch
-        named_only = frozenset({self._rules.named_values})
+        rules = self._rules
+        # An argument joining leaves as it is is in the joined line as it is, so the rules run
+        # there find what they would find in it alone, but for the few that say otherwise.
+        every_argument = bool(self._extra) or rules.per_argument.search(lowered) is not None
+        alone = every_argument or not plain
+        options = rules.named_values in present  # may an option name announce a secret?
         redacted: list[str] = []
         hide_next = NONE  # the strength of the option just seen, when it takes the next argument
-        for arg, arg_present in zip(args, present_in, strict=True):
+        for arg in args:
             if hide_next and not arg.startswith("-"):
                 secret = plausible_secret(arg) if hide_next == STRONG else looks_random(arg)
                 hide_next = NONE
                 if secret:
                     redacted.append(REDACTED)
                     continue
-            option = secret_option(arg) if options else None
-            hide_next = name_strength(option.group(1), "option") if option else NONE
-            if mysql_like and len(arg) > 2 and arg.startswith("-p"):
+            if options:
+                hide_next = _option_strength(arg)
+            if len(arg) > 2 and arg.startswith("-p") and _mysql_like(args[0]):
                 redacted.append("-p" + REDACTED)
                 continue
-            # Each argument as it stands first: quoting could hide a secret from the rules (a script
-            # for sh -c, a value with spaces); then the joined line, for the secrets in context
-            # (and for the literal-less shapes, which quoting never splits).
-            if self._extra or (arg_present and not (arg_present == named_only and _no_named_value(arg))):
-                redacted.append(self._redact(arg, arg_present, always=False))
-            else:
-                redacted.append(arg)
+            alone_too = alone and (every_argument or not _unquoted(arg))
+            redacted.append(self._redact_alone(arg) if alone_too else arg)
+        joined = spaced if plain and redacted == args else shlex.join(redacted)
         # The joined line has nothing the original had not (only less): its triggers are known.
-        return self._redact(shlex.join(redacted), present)
+        return self._redact(joined, present)
+
+    def _redact_alone(self, arg: str) -> str:
+        """One argument redacted on its own (remembered, like a short text)."""
+        cache = self._arg_cache
+        result = cache.get(arg)
+        if result is None:
+            present = self._present(arg)
+            # An argument whose only trigger is a secret word, but that has no room for NAME=value,
+            # name: value or --name value, has nothing for the named-values rule to find.
+            if self._extra or (present and not (present == self._rules.named_only and _no_named_value(arg))):
+                result = self._redact(arg, present, always=False)
+            else:
+                result = arg
+            if len(arg) <= _CACHED_LENGTH:
+                if len(cache) >= _CACHE_SIZE:
+                    cache.clear()
+                cache[arg] = result
+        return result
+
+
+_NO_RULES: frozenset[int] = frozenset()
+# What shlex.quote leaves as it is (its own test; (?a): ASCII \w, as shlex has it).
+_UNQUOTED = r"(?a)[\w@%+=:,./-]+"
+
+
+def _unquoted(arg: str) -> bool:
+    """Whether shlex.join takes ``arg`` as it is."""
+    return regex(_UNQUOTED).fullmatch(arg) is not None
+
+
+def _plain(args: list[str], spaced: str) -> bool:
+    """Whether shlex.join takes every argument as it is (then it gives ``spaced``): one test of
+    the whole line, not one per argument."""
+    return (
+        spaced.count(" ") == len(args) - 1  # no argument holds a space (nor is the list empty)
+        and regex(_PLAIN_LINE).fullmatch(spaced) is not None
+        and "" not in args  # nor is empty (quoted as '')
+    )
+
+
+_PLAIN_LINE = r"(?a)[\w@%+=:,./ -]*"
 
 
 _SECRET_OPTION = r"(?i)--?((?=[A-Za-z])[\w.-]*?(?:" + "|".join(STEMS) + r")[\w.-]*)"
 
 
+_ANY_STEM = "|".join(STEMS)  # what every _SECRET_OPTION holds
+
+
+def _mysql_like(program: str) -> bool:
+    """Whether ``program`` takes its password as ``-pSECRET``."""
+    name = os.path.basename(program).lower()
+    return name.startswith(("mysql", "mariadb")) or name == "sshpass"
+
+
+def _option_strength(arg: str) -> int:
+    """How secret an option (``--password``, ``-pw``) makes the argument after it."""
+    if arg[:1] != "-":
+        return NONE
+    # Whether it holds a secret word first: the lazy, case-insensitive full match costs ~1.5 µs,
+    # the search ~0.3 µs. Lower-cased ASCII is matched as (?i) would; other text goes the long way
+    # (re's (?i) also takes the long s, U+017F, for "s" and the dotless i for "i", which lower()
+    # leaves as they are).
+    if arg.isascii() and regex(_ANY_STEM).search(arg.lower()) is None:
+        return NONE
+    option = regex(_SECRET_OPTION).fullmatch(arg)
+    return name_strength(option.group(1), "option") if option else NONE
+
+
 def _no_named_value(arg: str) -> bool:
     """No NAME=value, name: value or --name value can be inside ``arg`` (an option, a path)."""
-    return "=" not in arg and ":" not in arg and not any(char.isspace() for char in arg)
+    return "=" not in arg and ":" not in arg and regex(r"\s").search(arg) is None

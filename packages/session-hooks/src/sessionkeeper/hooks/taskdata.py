@@ -46,6 +46,8 @@ def _field(task_data: Any, name: str) -> Any:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the usual case, ahead of the conversions
+        return value or None
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -61,6 +63,16 @@ TaskFields = tuple[str | None, str | None, str | None]  # (task_id, title, sourc
 
 def task_fields(task_data: Any) -> TaskFields:
     """The raw id, title and source of ``task_data`` (cheap: no redaction yet)."""
+    if type(task_data) is dict:
+        # A parsed contract, the usual case: plain look-ups. The general path's isinstance checks
+        # against the Mapping and PathLike ABCs cost ~5 µs a call, a tenth of a hook's budget.
+        get = task_data.get
+        source = None
+        for key in _SOURCE_KEYS:
+            source = _text(get(key))
+            if source:
+                break
+        return _text(get("task_id")), _text(get("title")), source
     if isinstance(task_data, str | bytes):
         return _text(task_data), None, None
     source = next((s for s in (_text(_field(task_data, key)) for key in _SOURCE_KEYS) if s), None)
