@@ -17,8 +17,8 @@ from pathlib import Path
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
 from bench.core_set import count, key_names
 from sessionkeeper.core import FsyncPolicy, SessionManager
-from sessionkeeper.core.journal import set_record
-from sessionkeeper.core.values import encode_value
+from sessionkeeper.core.model.values import encode_value
+from sessionkeeper.core.storage.journal import frame, set_payload
 
 __all__ = ["run"]
 
@@ -48,7 +48,9 @@ def _policy(cfg: Config, policy: FsyncPolicy, n_keys: int, ops: int, bench: str)
     keys = key_names(n_keys)
     picks = [keys[rng.randrange(n_keys)] for _ in range(ops)]
     values = list(range(n_keys, n_keys + ops))
-    records = [set_record(key, encode_value(key, value)[1]) for key, value in zip(picks, values, strict=True)]
+    records = [
+        frame(set_payload(key, encode_value(key, value)[1])) for key, value in zip(picks, values, strict=True)
+    ]
     sync = policy is FsyncPolicy.ALWAYS
     with scratch_dir(cfg, f"fsync-{policy.value}") as directory:
         # Prefill without fsync (10k synced writes would only cost time), then resume the

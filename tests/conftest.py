@@ -31,10 +31,11 @@ from typing import Any
 import orjson
 import pytest
 
-from sessionkeeper.core import SessionManager, journal, resolve_codec
-from sessionkeeper.core.codec import MAGIC as SEALED_MAGIC
-from sessionkeeper.core.identity import read_journal, seal_record, store_identity
-from sessionkeeper.core.paths import StorePaths, snapshot_context
+from sessionkeeper.core import SessionManager, resolve_codec
+from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.identity import read_journal, seal_record, store_identity
+from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -11,9 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sessionkeeper.core import SessionManager, journal, read_session, session_paths
-from sessionkeeper.core.events import CommandExecuted, encode_event
-from sessionkeeper.core.journal import Damage, scan
+from sessionkeeper.core import SessionManager, read_session, session_paths
+from sessionkeeper.core.model.events import CommandExecuted, encode_event
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.journal import Damage, scan
+from tests import journal_records as plain_records
 from tests.conftest import run_python, sealed_record
 
 Reopen = Callable[..., SessionManager]
@@ -32,12 +34,12 @@ def _records() -> list[bytes]:
     """A header and one record of every kind, framed."""
     event = _EVENT
     return [
-        journal.header_record(STORE, 7),
-        journal.set_record("feature", orjson.dumps("authentication")),
-        journal.set_record("한국어 키", orjson.dumps({"값": [1, 2.5, None, True]})),
-        journal.delete_record("feature"),
-        journal.event_record(event),
-        journal.set_record("big", orjson.dumps({"$type": "int", "v": str(2**80)})),
+        plain_records.header_record(STORE, 7),
+        plain_records.set_record("feature", orjson.dumps("authentication")),
+        plain_records.set_record("한국어 키", orjson.dumps({"값": [1, 2.5, None, True]})),
+        plain_records.delete_record("feature"),
+        plain_records.event_record(event),
+        plain_records.set_record("big", orjson.dumps({"$type": "int", "v": str(2**80)})),
     ]
 
 
@@ -62,7 +64,7 @@ def test_frame_is_magic_length_and_length_seeded_crc_before_the_payload() -> Non
 @FRAMING_ONLY
 def test_set_record_payload_is_the_json_array_of_op_key_and_encoded_value() -> None:
     value = orjson.dumps({"a": [1, "둘"]})
-    payload = journal.set_record("키", value)[9:]
+    payload = plain_records.set_record("키", value)[9:]
     assert orjson.loads(payload) == ["S", "키", {"a": [1, "둘"]}]
     assert payload == orjson.dumps(["S", "키", orjson.Fragment(value)])
 
@@ -110,7 +112,7 @@ def test_a_record_spliced_in_from_another_stores_journal_is_damage_not_data() ->
     spliced = mine[:second] + theirs[second:]  # their records after our header and first record
     scanned = scan(spliced, bind=_binder("a" * 32))
     assert scanned.records == _expected_records()[:1]
-    assert len(scanned.damage) == 1 and not scanned.damage[0].torn_tail
+    assert [damage.torn_tail for damage in scanned.damage] == [False]
 
 
 @FRAMING_ONLY

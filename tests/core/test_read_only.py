@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from sessionkeeper.core import locks
-from sessionkeeper.core.locks import FileLock, is_held
+from sessionkeeper.core.storage import locks
+from sessionkeeper.core.storage.locks import FileLock, is_held
 from tests.read_only_media import read_only_view
 
 pytestmark = pytest.mark.plain_only("the liveness probe reads no stored data: no codec is involved")

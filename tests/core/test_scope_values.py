@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from sessionkeeper.core.state import ScopeValues
+from sessionkeeper.core.model.state import ScopeValues
 
 KEYS = st.integers(0, 5000).map(lambda n: f"k{n}")
 

@@ -21,7 +21,7 @@ from hypothesis.stateful import (
 )
 
 from sessionkeeper.core import CommandExecuted, Event, SessionManager, State, StateScope, read_session
-from sessionkeeper.core.values import decode_stored
+from sessionkeeper.core.model.values import decode_stored
 from tests.core.test_values import Milestone, Point, assert_same
 
 KEYS = st.sampled_from(["a", "b", "feature", "user:theme", "한국어 키", "$type", ""])

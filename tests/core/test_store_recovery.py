@@ -15,12 +15,11 @@ from sessionkeeper.core import (
     CorruptSessionError,
     SessionManager,
     StateScope,
-    journal,
     read_session,
     session_paths,
-    store,
 )
-from sessionkeeper.core.paths import StorePaths
+from sessionkeeper.core.storage import journal, store
+from sessionkeeper.core.storage.layout import StorePaths
 from tests.conftest import journal_scan, run_python, sealed_record, stored_document
 
 Reopen = Callable[..., SessionManager]

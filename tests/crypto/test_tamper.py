@@ -48,7 +48,6 @@ from sessionkeeper.core import (
     StateScope,
     generate_key,
     inspect_envelope,
-    journal,
     list_sessions,
     read_session,
     resolve_codec,
@@ -57,7 +56,9 @@ from sessionkeeper.core import (
     verify_store,
     write_key_file,
 )
-from sessionkeeper.core.paths import StorePaths, journal_context, snapshot_context
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.layout import StorePaths, journal_context, snapshot_context
+from tests import journal_records as plain_records
 from tests.conftest import run_python
 from tests.crypto.support import (
     b64,
@@ -360,7 +361,7 @@ def test_a_plain_record_spliced_into_a_sealed_journal_is_not_loaded_as_data(data
     """A journal whose header is sealed was written sealed: an unsealed record in it is forged."""
     subject = make_subject(data_dir, "aes-256-gcm")
     current = subject.paths.journal(subject.paths.journal_epochs()[-1])
-    forged = journal.set_record("k00", orjson.dumps("forged, never written"))
+    forged = plain_records.set_record("k00", orjson.dumps("forged, never written"))
     replace_file(current, subject.pristine[current] + forged)
     view = read_session(subject.data_dir, subject.session_id, subject.codec)
     assert view.get("k00") != "forged, never written"

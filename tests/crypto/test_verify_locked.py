@@ -21,8 +21,8 @@ from sessionkeeper.core import (
     session_paths,
     verify_store,
 )
-from sessionkeeper.core.catalog import user_store_paths
-from sessionkeeper.core.paths import StorePaths
+from sessionkeeper.core.storage.catalog import user_store_paths
+from sessionkeeper.core.storage.layout import StorePaths
 from tests.crypto.support import b64, sealing
 
 NO_KEY = Codec(CodecSettings(), Keyring([]))

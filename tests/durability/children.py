@@ -32,7 +32,7 @@ PROLOGUE = """\
 import os, signal, sys, threading, time
 import orjson
 from sessionkeeper.core import SessionManager, StateScope, session_paths
-from sessionkeeper.core.paths import snapshot_context
+from sessionkeeper.core.storage.layout import snapshot_context
 
 def snapshot_doc(manager, session_id):
     path = session_paths(manager.data_dir, session_id).snapshot

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sessionkeeper.core import SessionManager, TaskStarted, checkpoint_session, read_session
-from sessionkeeper.core.fs import FileSystem, filesystem, use_filesystem
+from sessionkeeper.core.storage.fs import FileSystem, filesystem, use_filesystem
 
 Factory = Callable[..., SessionManager]
 Action = Callable[[], object]

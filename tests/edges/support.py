@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sessionkeeper.core import snapshot
+from sessionkeeper.core.storage import documents as snapshot
 
 _SUFFIX = re.compile(rb',\n  "checksum": "crc32:[0-9a-f]{8}"\n}\n\Z')
 

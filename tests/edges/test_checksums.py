@@ -21,7 +21,7 @@ from sessionkeeper.core import (
     session_paths,
     verify_store,
 )
-from sessionkeeper.core.snapshot import parse_session_document
+from sessionkeeper.core.storage.documents import parse_session_document
 from tests.edges.support import rechecksummed
 
 

@@ -25,10 +25,10 @@ from sessionkeeper.core import (
     session_paths,
     verify_store,
 )
-from sessionkeeper.core import journal as journal_format
-from sessionkeeper.core.identity import seal_record
-from sessionkeeper.core.paths import snapshot_context
-from sessionkeeper.core.snapshot import render_session_document
+from sessionkeeper.core.storage import journal as journal_format
+from sessionkeeper.core.storage.documents import render_session_document
+from sessionkeeper.core.storage.identity import seal_record
+from sessionkeeper.core.storage.layout import snapshot_context
 from tests.crypto.support import b64
 
 

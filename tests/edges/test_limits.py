@@ -35,8 +35,8 @@ from sessionkeeper.core import (
     read_session,
     session_paths,
 )
-from sessionkeeper.core.identity import seal_record
-from sessionkeeper.core.maintenance import EXPORT_CONTEXT
+from sessionkeeper.core.storage.identity import seal_record
+from sessionkeeper.core.tools.maintenance import EXPORT_CONTEXT
 from tests.edges.support import peak_memory_line, run_limited
 
 MIB = 1 << 20

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 from sessionkeeper.core import generate_key, read_key_file, write_key_file
-from sessionkeeper.core.fs import use_filesystem
+from sessionkeeper.core.storage.fs import use_filesystem
 from tests.faults.faultfs import FaultyFileSystem
 
 CORE = Path(__file__).resolve().parents[2] / "packages" / "session-core" / "src" / "sessionkeeper" / "core"
@@ -31,7 +31,7 @@ def test_a_new_key_file_survives_a_power_loss(tmp_path: Path) -> None:
 
 
 def test_the_store_touches_files_only_through_the_file_system_and_the_lock_module() -> None:
-    tree = ast.parse((CORE / "store.py").read_text())
+    tree = ast.parse((CORE / "storage" / "store.py").read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "os" not in imported

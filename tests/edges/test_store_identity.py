@@ -19,16 +19,17 @@ from sessionkeeper.core import (
     StateScope,
     StorePaths,
     app_store_paths,
-    journal,
     read_scope,
     read_session,
     session_paths,
-    snapshot,
     user_store_paths,
     verify_store,
 )
-from sessionkeeper.core.identity import store_identity
-from sessionkeeper.core.snapshot import IDENTITY_SINCE
+from sessionkeeper.core.storage import documents as snapshot
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.documents import IDENTITY_SINCE
+from sessionkeeper.core.storage.identity import store_identity
+from tests import journal_records as plain_records
 
 _SCOPES = {"app": StateScope.APP, "user": StateScope.USER}
 
@@ -191,7 +192,7 @@ def test_stores_written_before_identities_load_and_are_bound_by_their_next_write
         "values": {"a": 1},
     }
     paths.snapshot.write_bytes(snapshot._with_checksum(orjson.dumps(old, option=orjson.OPT_INDENT_2)))
-    paths.journal(2).write_bytes(journal.header_record("app", 2) + journal.set_record("b", b"2"))
+    paths.journal(2).write_bytes(plain_records.header_record("app", 2) + plain_records.set_record("b", b"2"))
     assert _values(paths, "app") == {"a": 1, "b": 2}
     assert verify_store(paths, "app").ok
 
@@ -206,6 +207,8 @@ def test_stores_written_before_identities_load_and_are_bound_by_their_next_write
 
     # From now on an unbound journal cannot be this store's: one planted after the snapshot is ignored.
     epoch = document["journal_epoch"] + 1
-    paths.journal(epoch).write_bytes(journal.header_record("app", epoch) + journal.set_record("a", b"666"))
+    paths.journal(epoch).write_bytes(
+        plain_records.header_record("app", epoch) + plain_records.set_record("a", b"666")
+    )
     assert _values(paths, "app")["a"] == 1
     assert any("unbound" in line for line in read_scope(paths, "app").report.dropped)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sessionkeeper.core.fs import filesystem, use_filesystem
+from sessionkeeper.core.storage.fs import filesystem, use_filesystem
 from tests.faults.faultfs import FaultyFileSystem
 from tests.faults.support import abandon_all
 

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeAlias, TypeVar
 
-from sessionkeeper.core.fs import FileSystem
+from sessionkeeper.core.storage.fs import FileSystem
 
 __all__ = ["ERRNOS", "WRITE_POINTS", "FaultyFileSystem", "PowerCut", "WritePoint"]
 

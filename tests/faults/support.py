@@ -9,9 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope, lifecycle
-from sessionkeeper.core.fs import FileSystem, use_filesystem
-from sessionkeeper.core.snapshot import SnapshotFormatError, parse_scope_document, parse_session_document
+from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope
+from sessionkeeper.core.runtime import lifecycle
+from sessionkeeper.core.storage.documents import (
+    SnapshotFormatError,
+    parse_scope_document,
+    parse_session_document,
+)
+from sessionkeeper.core.storage.fs import FileSystem, use_filesystem
 from tests.conftest import open_stored
 
 __all__ = [

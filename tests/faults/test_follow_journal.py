@@ -12,9 +12,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sessionkeeper.core import StateScope, catalog, journal
-from sessionkeeper.core.snapshot import parse_session_document, session_initial
-from sessionkeeper.core.store import StoreWriter
+from sessionkeeper.core import StateScope
+from sessionkeeper.core.storage import catalog, journal
+from sessionkeeper.core.storage.documents import parse_session_document, session_initial
+from sessionkeeper.core.storage.store import StoreWriter
 from tests.faults.faultfs import FaultyFileSystem
 from tests.faults.support import installed, make_manager, pull_the_plug
 

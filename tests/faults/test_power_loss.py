@@ -77,7 +77,7 @@ def interval_workload(root: Path, trace: Trace) -> None:
     _stop_sync_thread(manager)
     ledger.set(manager, "k1", "v1")
     ledger.set(manager, "theme", "dark", USER)
-    manager._sync_journals()
+    manager.sync()
     ledger.acknowledge_all()
     ledger.set(manager, "k2", 2)
     ledger.set(manager, "project", "kit", APP)
@@ -85,7 +85,7 @@ def interval_workload(root: Path, trace: Trace) -> None:
         ledger.acknowledge_all()
     ledger.set(manager, "k3", 3)
     ledger.set(manager, "k1", "v1b")
-    manager._sync_journals()
+    manager.sync()
     ledger.acknowledge_all()
     ledger.set(manager, "k4", 4)
     ledger.set(manager, "k2", 22)
@@ -325,7 +325,7 @@ def test_interval_sync_after_a_failed_checkpoint_makes_the_earlier_writes_durabl
         fs.fail_kind("create_exclusive", errno.ENOSPC)  # no snapshot temp file can be made
         assert manager.checkpoint() is False
         fs.clear_faults()
-        manager._sync_journals()  # the next sync completes
+        manager.sync()  # the next sync completes
         ledger.acknowledge_all()
         pull_the_plug(manager)
     fs.power_loss()
@@ -350,7 +350,7 @@ def test_interval_sync_after_a_checkpoint_whose_journal_switch_failed_keeps_earl
         fs.fail_kind("append", errno.ENOSPC)  # the new journal's header cannot be written
         assert manager.checkpoint() is False
         fs.clear_faults()
-        manager._sync_journals()
+        manager.sync()
         ledger.acknowledge_all()
         pull_the_plug(manager)
     fs.power_loss()

@@ -85,8 +85,8 @@ from sessionkeeper.core import (
     verify_store,
     write_key_file,
 )
-from sessionkeeper.core.paths import snapshot_context
-from sessionkeeper.core.values import decode_stored
+from sessionkeeper.core.model.values import decode_stored
+from sessionkeeper.core.storage.layout import snapshot_context
 
 __all__ = [
     "DAMAGES",

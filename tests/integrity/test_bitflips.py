@@ -95,7 +95,7 @@ def test_a_foreign_file_spliced_or_swapped_in_is_never_accepted_as_data(
     kind: str, world: World, workdir: Path
 ) -> None:
     """Another session's or store's file of the same kind, whole or spliced with this one: APP
-    and USER files name their store's id, and journal records are bound to it (core/identity.py)."""
+    and USER files name their store's id, and journal records are bound to it (core/storage/identity.py)."""
     _check(world, kind, workdir, _FOREIGN)
 
 

@@ -8,20 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from .catalog import (
-    SessionEntry,
-    app_store_paths,
-    list_sessions,
-    prune_sessions,
-    read_current,
-    session_paths,
-    sessions_dir,
-    user_store_paths,
-    write_current,
-)
-from .codec import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
+from .codec.envelope import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
+from .codec.keys import Key, Keyring, generate_key, read_key_file, write_key_file
 from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_key_file, resolve_user_dir
-from .converter import converter
 from .errors import (
     CorruptSessionError,
     DecryptionError,
@@ -43,12 +32,28 @@ from .errors import (
     UnserializableValueError,
     ValueDecodeError,
 )
-from .events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_from_dict
-from .ids import new_session_id, validate_session_id
-from .info import LoadSummary, SessionInfo
-from .keys import Key, Keyring, generate_key, read_key_file, write_key_file
 from .limits import Limits
-from .maintenance import (
+from .model.converter import converter
+from .model.events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_from_dict
+from .model.ids import new_session_id, validate_session_id
+from .model.info import LoadSummary, SessionInfo
+from .model.scopes import StateScope
+from .model.state import State
+from .runtime.manager import SessionManager
+from .storage.catalog import (
+    SessionEntry,
+    app_store_paths,
+    list_sessions,
+    prune_sessions,
+    read_current,
+    session_paths,
+    sessions_dir,
+    user_store_paths,
+    write_current,
+)
+from .storage.layout import StorePaths
+from .storage.store import LoadReport
+from .tools.maintenance import (
     StoreCheck,
     checkpoint_session,
     export_session,
@@ -56,13 +61,8 @@ from .maintenance import (
     read_import_file,
     verify_store,
 )
-from .manager import SessionManager
-from .paths import StorePaths
-from .reading import ScopeView, SessionView, read_scope, read_session
-from .rotation import SealedFile, key_status, rotate_keys
-from .scopes import StateScope
-from .state import State
-from .store import LoadReport
+from .tools.reading import ScopeView, SessionView, read_scope, read_session
+from .tools.rotation import SealedFile, key_status, rotate_keys
 
 # A library stays silent unless the program configures logging (the CLI routes warnings itself).
 logging.getLogger("sessionkeeper.core").addHandler(logging.NullHandler())

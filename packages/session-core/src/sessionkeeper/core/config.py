@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .codec import Codec
+    from .codec.envelope import Codec
 
 __all__ = [
     "FsyncPolicy",
@@ -173,9 +173,9 @@ _ON = ("1", "true", "yes", "on")
 
 
 def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
-    from .codec import PLAIN, PLAINTEXT_ENV, Codec, CodecSettings
+    from .codec.envelope import PLAIN, PLAINTEXT_ENV, Codec, CodecSettings
+    from .codec.keys import Keyring, read_key_file
     from .errors import KeyConfigurationError
-    from .keys import Keyring, read_key_file
 
     env = os.environ
     table = project_settings(project_dir)
@@ -189,7 +189,7 @@ def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
 
     keys = []
     if raw_key := env.get(KEY_ENV):
-        from .keys import decode_key
+        from .codec.keys import decode_key
 
         keys.append(decode_key(raw_key, KEY_ENV))
     if key_file is not None:

@@ -33,10 +33,10 @@ import attrs
 import immutables
 import orjson
 
-from .errors import SnapshotFormatError
-from .events import utc_now
-from .limits import MAX_EPOCH, check_depth
-from .values import Stored
+from sessionkeeper.core.errors import SnapshotFormatError
+from sessionkeeper.core.limits import MAX_EPOCH, check_depth
+from sessionkeeper.core.model.events import utc_now
+from sessionkeeper.core.model.values import Stored
 
 __all__ = [
     "FORMAT_VERSION",

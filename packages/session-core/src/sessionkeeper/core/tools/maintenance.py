@@ -16,11 +16,9 @@ from typing import Any
 import attrs
 import immutables
 
-from . import journal
-from .catalog import session_paths, sessions_dir
-from .codec import Codec, EnvelopeInfo, inspect_envelope
-from .config import resolve_codec
-from .errors import (
+from sessionkeeper.core.codec.envelope import Codec, EnvelopeInfo, inspect_envelope
+from sessionkeeper.core.config import resolve_codec
+from sessionkeeper.core.errors import (
     CorruptSessionError,
     DecryptionError,
     IntegrityError,
@@ -32,12 +30,11 @@ from .errors import (
     StorageError,
     storage_errors,
 )
-from .fs import filesystem
-from .identity import read_journal, store_identity
-from .ids import new_session_id
-from .limits import STORE_ENV, Limits, resolve_limits
-from .paths import StorePaths, snapshot_context
-from .snapshot import (
+from sessionkeeper.core.limits import STORE_ENV, Limits, resolve_limits
+from sessionkeeper.core.model.ids import new_session_id
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.catalog import session_paths, sessions_dir
+from sessionkeeper.core.storage.documents import (
     SessionDocument,
     SnapshotFormatError,
     parse_scope_document,
@@ -45,7 +42,10 @@ from .snapshot import (
     render_session_document,
     session_initial,
 )
-from .store import (
+from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.identity import read_journal, store_identity
+from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
+from sessionkeeper.core.storage.store import (
     MAX_JOURNAL_BYTES,
     MAX_SNAPSHOT_BYTES,
     Loaded,

@@ -31,7 +31,8 @@ from typing import Any
 
 import attrs
 
-from .errors import IntegrityError, KeyConfigurationError, LimitExceededError
+from sessionkeeper.core.errors import IntegrityError, KeyConfigurationError, LimitExceededError
+
 from .keys import SCRYPT_PARAMS, Keyring
 
 __all__ = ["PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]

@@ -26,9 +26,15 @@ from typing import Any, Protocol
 import attrs
 import orjson
 
-from .codec import MAGIC as SEALED_MAGIC
-from .errors import DecryptionError, IntegrityError, KeyRequiredError, LimitExceededError, SnapshotFormatError
-from .limits import MAX_DEPTH, Budget, check_depth
+from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
+from sessionkeeper.core.errors import (
+    DecryptionError,
+    IntegrityError,
+    KeyRequiredError,
+    LimitExceededError,
+    SnapshotFormatError,
+)
+from sessionkeeper.core.limits import MAX_DEPTH, Budget, check_depth
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -36,17 +42,13 @@ __all__ = [
     "Damage",
     "JournalScan",
     "delete_payload",
-    "delete_record",
     "event_payload",
-    "event_record",
     "first_payload",
     "frame",
     "header_payload",
-    "header_record",
     "record_seed",
     "scan",
     "set_payload",
-    "set_record",
 ]
 
 JOURNAL_FORMAT = 2  # 1: records not bound to their store (read, never written)
@@ -84,26 +86,6 @@ def delete_payload(key: str) -> bytes:
 
 def event_payload(event: bytes) -> bytes:
     return orjson.dumps(["E", orjson.Fragment(event)])
-
-
-def header_record(store: str, epoch: int) -> bytes:
-    """A plain (unsealed) framed header record."""
-    return frame(header_payload(store, epoch))
-
-
-def set_record(key: str, value: bytes) -> bytes:
-    """A plain (unsealed) framed set record."""
-    return frame(set_payload(key, value))
-
-
-def delete_record(key: str) -> bytes:
-    """A plain (unsealed) framed delete record."""
-    return frame(delete_payload(key))
-
-
-def event_record(event: bytes) -> bytes:
-    """A plain (unsealed) framed event record."""
-    return frame(event_payload(event))
 
 
 @attrs.frozen

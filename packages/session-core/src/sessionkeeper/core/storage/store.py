@@ -23,9 +23,8 @@ import attrs
 import immutables
 import orjson
 
-from . import journal
-from .codec import PLAIN, Codec, inspect_envelope
-from .errors import (
+from sessionkeeper.core.codec.envelope import PLAIN, Codec, inspect_envelope
+from sessionkeeper.core.errors import (
     CorruptSessionError,
     DecryptionError,
     IntegrityError,
@@ -35,12 +34,14 @@ from .errors import (
     SessionkeeperError,
     SnapshotFormatError,
 )
+from sessionkeeper.core.limits import DEFAULT_LIMITS, STORE_ENV, Budget, Limits
+
+from . import journal
+from .documents import IDENTITY_SINCE
 from .fs import filesystem
 from .identity import establish_identity, read_journal, seal_record, store_identity
-from .limits import DEFAULT_LIMITS, STORE_ENV, Budget, Limits
+from .layout import StorePaths, journal_context, snapshot_context
 from .locks import EpochLock, FileLock
-from .paths import StorePaths, journal_context, snapshot_context
-from .snapshot import IDENTITY_SINCE
 
 __all__ = [
     "LoadReport",

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import SessionLockedError
+from sessionkeeper.core.errors import SessionLockedError
+
 from .fs import filesystem
 
 __all__ = ["EpochLock", "FileLock", "is_held"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["PERSISTENT_SCOPES", "StateScope"]
+__all__ = ["StateScope"]
 
 
 class StateScope(enum.Enum):
@@ -24,6 +24,3 @@ class StateScope(enum.Enum):
     # Members are singletons: identity hashing is correct and, unlike Enum's default
     # (a Python-level hash of the name), costs nothing on the set()/get() path.
     __hash__ = object.__hash__
-
-
-PERSISTENT_SCOPES = (StateScope.SESSION, StateScope.USER, StateScope.APP)

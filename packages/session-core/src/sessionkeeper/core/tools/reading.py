@@ -13,15 +13,20 @@ from typing import Any
 import attrs
 import immutables
 
-from .catalog import session_paths
-from .codec import Codec
-from .config import resolve_codec
-from .errors import SessionNotFoundError
-from .events import Event, event_from_stored
-from .paths import StorePaths
-from .snapshot import parse_scope_document, parse_session_document, scope_initial, session_initial
-from .store import LoadReport, load_store
-from .values import decode_stored
+from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.config import resolve_codec
+from sessionkeeper.core.errors import SessionNotFoundError
+from sessionkeeper.core.model.events import Event, event_from_stored
+from sessionkeeper.core.model.values import decode_stored
+from sessionkeeper.core.storage.catalog import session_paths
+from sessionkeeper.core.storage.documents import (
+    parse_scope_document,
+    parse_session_document,
+    scope_initial,
+    session_initial,
+)
+from sessionkeeper.core.storage.layout import StorePaths
+from sessionkeeper.core.storage.store import LoadReport, load_store
 
 __all__ = ["ScopeView", "SessionView", "read_scope", "read_session"]
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import attrs
 import orjson
 
-from . import journal
-from .catalog import app_store_paths, list_sessions, user_store_paths
-from .codec import Codec, EnvelopeInfo, inspect_envelope
-from .errors import IntegrityError, SessionkeeperError, SessionLockedError
-from .fs import filesystem
-from .identity import JournalRead, read_journal, seal_record, store_identity
-from .locks import FileLock, is_held
-from .paths import StorePaths, snapshot_context
-from .store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES
+from sessionkeeper.core.codec.envelope import Codec, EnvelopeInfo, inspect_envelope
+from sessionkeeper.core.errors import IntegrityError, SessionkeeperError, SessionLockedError
+from sessionkeeper.core.storage import journal
+from sessionkeeper.core.storage.catalog import app_store_paths, list_sessions, user_store_paths
+from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.identity import JournalRead, read_journal, seal_record, store_identity
+from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
+from sessionkeeper.core.storage.locks import FileLock, is_held
+from sessionkeeper.core.storage.store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES
 
 __all__ = ["SealedFile", "key_status", "rotate_keys"]
 

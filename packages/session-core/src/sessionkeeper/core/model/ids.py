@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import datetime
 
-from .errors import InvalidSessionIdError
+from sessionkeeper.core.errors import InvalidSessionIdError
 
 __all__ = ["new_session_id", "validate_session_id"]
 

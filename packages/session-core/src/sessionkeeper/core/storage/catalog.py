@@ -9,12 +9,13 @@ from pathlib import Path
 
 import attrs
 
-from .codec import MAGIC as SEALED_MAGIC
-from .errors import InvalidSessionIdError, SessionkeeperError
+from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
+from sessionkeeper.core.errors import InvalidSessionIdError, SessionkeeperError
+from sessionkeeper.core.model.ids import validate_session_id
+
 from .fs import filesystem
-from .ids import validate_session_id
+from .layout import StorePaths, snapshot_context
 from .locks import is_held
-from .paths import StorePaths, snapshot_context
 from .store import MAX_SNAPSHOT_BYTES
 
 __all__ = [
@@ -107,7 +108,9 @@ def _opened_head(path: Path) -> bytes:
     head = _head(path)
     if not head.startswith(SEALED_MAGIC):
         return head
-    from .config import resolve_codec  # only for sealed files of ids sharing one second: rare
+    from sessionkeeper.core.config import (
+        resolve_codec,  # only for sealed files of ids sharing one second: rare
+    )
 
     with contextlib.suppress(OSError, SessionkeeperError):
         data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)

@@ -18,8 +18,9 @@ from pathlib import Path
 import attrs
 import orjson
 
+from sessionkeeper.core.limits import MAX_EPOCH
+
 from .fs import filesystem
-from .limits import MAX_EPOCH
 
 __all__ = ["StorePaths", "journal_context", "snapshot_context"]
 

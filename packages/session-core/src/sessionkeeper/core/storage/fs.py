@@ -165,9 +165,12 @@ class FileSystem:
                     if exc.errno == errno.ELOOP:
                         raise
                     # file systems without hard links: copy instead (never through a symlink)
-                    with open(path.name, "rb", opener=_opener(source, os.O_RDONLY)) as old, open(
-                        tmp.name, "wb", opener=_opener(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-                    ) as new:
+                    with (
+                        open(path.name, "rb", opener=_opener(source, os.O_RDONLY)) as old,
+                        open(
+                            tmp.name, "wb", opener=_opener(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+                        ) as new,
+                    ):
                         shutil.copyfileobj(old, new)
             self.replace(tmp, backup)
         except BaseException:

@@ -22,15 +22,14 @@ from uuid import UUID
 import attrs
 import orjson
 
-from .errors import UnserializableValueError, ValueDecodeError
+from sessionkeeper.core.errors import UnserializableValueError, ValueDecodeError
 
-__all__ = ["Stored", "decode_stored", "decode_value", "encode_tree", "encode_value"]
+__all__ = ["Stored", "decode_stored", "encode_tree", "encode_value"]
 
 # What a persistent scope's map holds per key: the encoded tree (JSON types only).
 Stored = Any
 
 TAG = "$type"
-_TAG_BYTES = b'"$type"'
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SCALARS: frozenset[type] = frozenset({str, bool, type(None)})
 
@@ -150,14 +149,6 @@ def decode_stored(stored: Stored) -> Any:
     if kind is dict or kind is list:
         return _decode_tree(stored)  # rebuilds every container: the caller gets its own copy
     return stored  # str, int, float, bool, None: immutable
-
-
-def decode_value(data: bytes) -> Any:
-    """A fresh Python object from stored bytes (never shared with stored state)."""
-    tree = orjson.loads(data)
-    if _TAG_BYTES in data:
-        return _decode_tree(tree)
-    return tree
 
 
 def _decode_tree(tree: Any) -> Any:

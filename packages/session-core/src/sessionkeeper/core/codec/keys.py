@@ -20,8 +20,8 @@ from pathlib import Path
 
 import attrs
 
-from .errors import DecryptionError, KeyConfigurationError, KeyRequiredError
-from .fs import filesystem
+from sessionkeeper.core.errors import DecryptionError, KeyConfigurationError, KeyRequiredError
+from sessionkeeper.core.storage.fs import filesystem
 
 __all__ = [
     "SCRYPT_PARAMS",

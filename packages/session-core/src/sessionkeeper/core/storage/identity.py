@@ -25,13 +25,14 @@ from typing import Any
 
 import attrs
 
+from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.errors import SnapshotFormatError
+from sessionkeeper.core.limits import Budget
+
 from . import journal
-from .codec import Codec
-from .errors import SnapshotFormatError
+from .documents import parse_identity_document, render_identity_document
 from .fs import filesystem
-from .limits import Budget
-from .paths import StorePaths, journal_context
-from .snapshot import parse_identity_document, render_identity_document
+from .layout import StorePaths, journal_context
 
 __all__ = ["JournalRead", "establish_identity", "read_journal", "seal_record", "store_identity"]
 

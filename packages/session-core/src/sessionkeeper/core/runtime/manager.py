@@ -23,12 +23,15 @@ import attrs
 import immutables
 import orjson
 
-from . import catalog, journal, lifecycle
-from .background import Background
-from .codec import Codec
-from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_fsync, resolve_user_dir
-from .converter import converter
-from .errors import (
+from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.config import (
+    FsyncPolicy,
+    resolve_codec,
+    resolve_data_dir,
+    resolve_fsync,
+    resolve_user_dir,
+)
+from sessionkeeper.core.errors import (
     InvalidKeyError,
     LimitExceededError,
     NoActiveSessionError,
@@ -37,12 +40,16 @@ from .errors import (
     StorageError,
     storage_errors,
 )
-from .events import Event, encode_event, event_from_stored
-from .ids import new_session_id, validate_session_id
-from .info import LoadSummary, SessionInfo
-from .limits import RECORDS_ENV, STORE_ENV, Limits, resolve_limits
-from .scopes import StateScope
-from .snapshot import (
+from sessionkeeper.core.limits import RECORDS_ENV, STORE_ENV, Limits, resolve_limits
+from sessionkeeper.core.model.converter import converter
+from sessionkeeper.core.model.events import Event, encode_event, event_from_stored
+from sessionkeeper.core.model.ids import new_session_id, validate_session_id
+from sessionkeeper.core.model.info import LoadSummary, SessionInfo
+from sessionkeeper.core.model.scopes import StateScope
+from sessionkeeper.core.model.state import EventLog, ScopeValues, State
+from sessionkeeper.core.model.values import decode_stored, encode_value
+from sessionkeeper.core.storage import catalog, journal
+from sessionkeeper.core.storage.documents import (
     ScopeDocument,
     SessionDocument,
     parse_scope_document,
@@ -52,9 +59,10 @@ from .snapshot import (
     scope_initial,
     session_initial,
 )
-from .state import EventLog, ScopeValues, State
-from .store import Loaded, StoreWriter, load_store
-from .values import decode_stored, encode_value
+from sessionkeeper.core.storage.store import Loaded, StoreWriter, load_store
+
+from . import lifecycle
+from .background import Background
 
 __all__ = ["SessionManager"]
 
@@ -740,7 +748,15 @@ class SessionManager:
         self._replace_scope(scope, loaded.values)
         return self._scopes[scope].current.copy()
 
+    def sync(self) -> None:
+        """Make every write acknowledged so far durable now (fsync of the journals, as a
+        ``flush=True`` write does), whatever the fsync policy. Raises :class:`JournalWriteError`
+        if the disk refuses; the next checkpoint then rewrites the state from memory."""
+        for writer in list(self._open_writers.values()):
+            writer.sync_in_background()
+
     def _sync_journals(self) -> None:
+        """The background thread's group fsync: a failure is reported, never raised."""
         for writer in list(self._open_writers.values()):
             try:
                 writer.sync_in_background()

@@ -1,0 +1,1 @@
+"""The running SessionManager: its lifecycle (signals, exit, fork) and background work."""
