@@ -163,6 +163,9 @@ def test_a_lost_identity_file_is_made_again_with_the_id_the_files_name(
         data[len(data) // 2] ^= 0x04
         mine.identity.write_bytes(bytes(data))
     assert _values(mine, scope) == {"first": "mine-1", "second": "mine-2", "third": "mine-3"}
+    warned = any("identity" in line for line in read_scope(mine, scope).report.warnings)
+    assert warned == (damage == "flipped")  # damage is reported; a missing file is just made again
+    assert verify_store(mine, scope).ok == (damage == "deleted")
     root = projects[0]
     manager = SessionManager(data_dir=root / "RUNS", user_dir=root / "user", handle_signals=False)
     manager.start()
@@ -171,6 +174,7 @@ def test_a_lost_identity_file_is_made_again_with_the_id_the_files_name(
     manager.stop()
     assert store_identity(mine) == my_id
     assert _values(mine, scope)["fourth"] == "mine-4"
+    assert verify_store(mine, scope).ok
 
 
 def test_reading_a_store_never_gives_it_an_identity(tmp_path: Path) -> None:

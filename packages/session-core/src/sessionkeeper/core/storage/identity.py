@@ -34,7 +34,14 @@ from .documents import parse_identity_document, render_identity_document
 from .fs import filesystem
 from .layout import StorePaths, journal_context
 
-__all__ = ["JournalRead", "establish_identity", "read_journal", "seal_record", "store_identity"]
+__all__ = [
+    "JournalRead",
+    "establish_identity",
+    "read_identity",
+    "read_journal",
+    "seal_record",
+    "store_identity",
+]
 
 _IDENTITY_BYTES = 4096
 
@@ -42,12 +49,22 @@ _IDENTITY_BYTES = 4096
 def store_identity(paths: StorePaths) -> str | None:
     """The id every file of the store must name: a session's own name, else the id in the
     store's identity file (``None``: it has none yet, or it is unreadable)."""
+    return read_identity(paths)[0]
+
+
+def read_identity(paths: StorePaths) -> tuple[str | None, str | None]:
+    """:func:`store_identity`, and what is wrong with the identity file if it is there but
+    unreadable (damage: the store's files then say which id it has, and a writer repairs it)."""
     if not paths.shared_name:
-        return paths.name
+        return paths.name, None
     try:
-        return parse_identity_document(filesystem().read_bytes(paths.identity, _IDENTITY_BYTES), paths.name)
-    except (OSError, SnapshotFormatError):
-        return None  # then the store's files say which id it has
+        data = filesystem().read_bytes(paths.identity, _IDENTITY_BYTES)
+        return parse_identity_document(data, paths.name), None
+    except FileNotFoundError:
+        return None, None
+    except (OSError, SnapshotFormatError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else exc
+        return None, f"{paths.identity.name} is unreadable ({why}); the store's files say which store it is"
 
 
 def establish_identity(paths: StorePaths, known: str | None) -> str:

@@ -39,7 +39,7 @@ from sessionkeeper.core.limits import DEFAULT_LIMITS, STORE_ENV, Budget, Limits
 from . import journal
 from .documents import IDENTITY_SINCE
 from .fs import filesystem
-from .identity import establish_identity, read_journal, seal_record, store_identity
+from .identity import establish_identity, read_identity, read_journal, seal_record, store_identity
 from .layout import StorePaths, journal_context, snapshot_context
 from .locks import EpochLock, FileLock
 
@@ -194,7 +194,10 @@ def _pick_document(
     alone) — with where it came from, its size, whether the snapshot itself was readable, and
     the id the store's files must name."""
     key_errors: list[SessionkeeperError] = []
-    identity = (paths.name, store_identity(paths))
+    identity_id, identity_problem = read_identity(paths)
+    if identity_problem is not None:
+        warnings.append(identity_problem)
+    identity = (paths.name, identity_id)
     document, problem, size = _read_document(paths.snapshot, parse, codec, identity, key_errors, budget)
     foreign = None  # another store's snapshot under this name (a swap, or a copy someone made)
     if document is not None and problem is not None:

@@ -43,7 +43,7 @@ from sessionkeeper.core.storage.documents import (
     session_initial,
 )
 from sessionkeeper.core.storage.fs import filesystem
-from sessionkeeper.core.storage.identity import read_journal, store_identity
+from sessionkeeper.core.storage.identity import read_identity, read_journal, store_identity
 from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
 from sessionkeeper.core.storage.store import (
     MAX_JOURNAL_BYTES,
@@ -232,7 +232,9 @@ def _check_snapshots(
     fs = filesystem()
     problems: list[str] = []
     readable = 0
-    expected = store_identity(paths)
+    expected, identity_problem = read_identity(paths)
+    if identity_problem is not None:  # harmless while the documents name the id; repaired by a writer
+        problems.append(f"{identity_problem} (opening the store for writing makes it again)")
     for label, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
         if not path.exists():
             continue
