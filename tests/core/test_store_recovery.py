@@ -18,7 +18,7 @@ from sessionkeeper.core import (
     read_session,
     session_paths,
 )
-from sessionkeeper.core.storage import journal, store
+from sessionkeeper.core.storage import journal, loader
 from sessionkeeper.core.storage.layout import StorePaths
 from tests.conftest import journal_scan, run_python, sealed_record, stored_document
 
@@ -409,7 +409,7 @@ def _legacy_oversized(data_dir: Path) -> Path:
         "scope_data": {"session": {"feature": "x"}, "user": {}, "app": {}, "temp": {}},
     }
     path.write_bytes(orjson.dumps(document))
-    os.truncate(path, store.MAX_SNAPSHOT_BYTES + 1)
+    os.truncate(path, loader.MAX_SNAPSHOT_BYTES + 1)
     if path.stat().st_blocks * 512 > 1 << 20:  # the file system wrote the zeros out
         path.unlink()
         pytest.skip("this file system has no sparse files: an over-limit file would really be written")
@@ -421,7 +421,7 @@ def test_read_session_refuses_a_legacy_file_over_the_size_limit_without_reading_
     with pytest.raises(CorruptSessionError) as raised:
         read_session(data_dir, LEGACY_SESSION_ID)
     assert "limit" in str(raised.value)
-    assert path.stat().st_size == store.MAX_SNAPSHOT_BYTES + 1
+    assert path.stat().st_size == loader.MAX_SNAPSHOT_BYTES + 1
 
 
 def test_resume_refuses_a_legacy_file_over_the_size_limit_without_reading_it(
@@ -433,4 +433,4 @@ def test_resume_refuses_a_legacy_file_over_the_size_limit_without_reading_it(
         manager.resume(LEGACY_SESSION_ID)
     assert "limit" in str(raised.value)
     assert not manager.is_running
-    assert path.stat().st_size == store.MAX_SNAPSHOT_BYTES + 1
+    assert path.stat().st_size == loader.MAX_SNAPSHOT_BYTES + 1

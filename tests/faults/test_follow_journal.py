@@ -35,7 +35,7 @@ def test_record_in_a_journal_another_process_created_survives_power_loss(workdir
         other.open()
         with other._lock:  # its first write starts (and publishes) a journal of its own
             other.append(other.frame(journal.set_payload("other", b"1")))
-        created = other._epoch
+        created = paths.journal_epochs()[-1]  # the journal its first write started
         other.abandon()
         manager.set("after", "v1")  # acknowledged: fsync="always"
         assert paths.journal(created).exists()

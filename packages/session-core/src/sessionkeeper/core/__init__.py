@@ -52,7 +52,7 @@ from .storage.catalog import (
     write_current,
 )
 from .storage.layout import StorePaths
-from .storage.store import LoadReport
+from .storage.loader import LoadReport
 from .tools.maintenance import (
     StoreCheck,
     checkpoint_session,

@@ -59,7 +59,8 @@ from sessionkeeper.core.storage.documents import (
     scope_initial,
     session_initial,
 )
-from sessionkeeper.core.storage.store import Loaded, StoreWriter, load_store
+from sessionkeeper.core.storage.loader import Loaded, load_store
+from sessionkeeper.core.storage.store import StoreWriter
 
 from . import lifecycle
 from .background import Background

@@ -15,8 +15,8 @@ from sessionkeeper.core.model.ids import validate_session_id
 
 from .fs import filesystem
 from .layout import StorePaths, snapshot_context
+from .loader import MAX_SNAPSHOT_BYTES
 from .locks import is_held
-from .store import MAX_SNAPSHOT_BYTES
 
 __all__ = [
     "SessionEntry",

@@ -45,13 +45,8 @@ from sessionkeeper.core.storage.documents import (
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.identity import read_identity, read_journal, store_identity
 from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
-from sessionkeeper.core.storage.store import (
-    MAX_JOURNAL_BYTES,
-    MAX_SNAPSHOT_BYTES,
-    Loaded,
-    StoreWriter,
-    load_store,
-)
+from sessionkeeper.core.storage.loader import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, Loaded, load_store
+from sessionkeeper.core.storage.store import StoreWriter
 
 __all__ = [
     "StoreCheck",

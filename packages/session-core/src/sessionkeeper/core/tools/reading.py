@@ -26,7 +26,7 @@ from sessionkeeper.core.storage.documents import (
     session_initial,
 )
 from sessionkeeper.core.storage.layout import StorePaths
-from sessionkeeper.core.storage.store import LoadReport, load_store
+from sessionkeeper.core.storage.loader import LoadReport, load_store
 
 __all__ = ["ScopeView", "SessionView", "read_scope", "read_session"]
 

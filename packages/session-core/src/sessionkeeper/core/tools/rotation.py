@@ -22,8 +22,8 @@ from sessionkeeper.core.storage.catalog import app_store_paths, list_sessions, u
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.identity import JournalRead, read_journal, seal_record, store_identity
 from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
+from sessionkeeper.core.storage.loader import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES
 from sessionkeeper.core.storage.locks import FileLock, is_held
-from sessionkeeper.core.storage.store import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES
 
 __all__ = ["SealedFile", "key_status", "rotate_keys"]
 

@@ -1,0 +1,256 @@
+"""The journal one process appends to: journal files made and followed, records appended, fsync.
+
+A process appends to the journal it created **without any inter-process lock**: it reads the
+published epoch before its ``write()`` and again after it. If a checkpoint published a new epoch
+meanwhile, the checkpoint may not have read the record, so it is written again into the new
+journal (a set or delete applied twice changes nothing). Events, and every append to a journal
+another process created, hold the journal lock shared instead, which a checkpoint's exclusive
+lock waits for. See :mod:`.store` for who publishes epochs and when.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.errors import JournalWriteError
+
+from . import journal
+from .fs import filesystem
+from .identity import seal_record
+from .layout import StorePaths, journal_context
+from .locks import EpochLock
+
+__all__ = ["JournalWriter"]
+
+
+class JournalWriter:
+    """Appends framed records to the current journal of one store, and makes them durable.
+
+    Every method but :meth:`sync_in_background` is called with the owner's ``lock`` held (the one
+    that also guards the owner's in-memory state).
+    """
+
+    def __init__(self, paths: StorePaths, codec: Codec, epochs: EpochLock, lock: threading.Lock) -> None:
+        self.paths = paths
+        self._codec = codec
+        self._epochs = epochs
+        self._lock = lock
+        self._fs = filesystem()
+        self._append = self._fs.append
+        self._fd = -1
+        self.epoch = 0
+        self._expected_size: int | None = None  # our own journal's size, while only we append to it
+        self.dirty = False  # records appended since the last fsync
+        self._entry_unsynced = False  # the current journal's directory entry is not yet durable
+        self.sync_failed = False  # an fsync failed: only a checkpoint from memory can be trusted now
+        # The id records are bound to (see :mod:`.identity`); a USER/APP store's is known once
+        # the owner has read the store.
+        self.store_id: str | None = None if paths.shared_name else paths.name
+        self._context = journal_context(paths.name, self.store_id)
+        self._seed = journal.record_seed(self.store_id) if self.store_id is not None else 0
+
+    def bind(self, store_id: str) -> None:
+        """Bind every record from now on to the store ``store_id``."""
+        self.store_id = store_id
+        self._context = journal_context(self.paths.name, store_id)
+        self._seed = journal.record_seed(store_id)
+
+    @property
+    def started(self) -> bool:
+        """Whether this process has a journal to append to (its own, or one it followed)."""
+        return self._fd >= 0
+
+    @property
+    def size(self) -> int:
+        return self._fs.size(self._fd) if self._fd >= 0 else 0
+
+    def alone_in(self, epoch: int) -> bool:
+        """Whether journal ``epoch`` is ours and holds nothing but what we appended."""
+        return (
+            epoch == self.epoch
+            and self._expected_size is not None
+            and self._fs.size(self._fd) == self._expected_size
+        )
+
+    # -- journal files ---------------------------------------------------------------------------
+    def publish(self, epoch: int) -> None:
+        """Start journal ``epoch`` and make it the current one for every process (journal lock held
+        exclusively)."""
+        self._create(epoch)
+        self._epochs.set_epoch(epoch)
+
+    def _create(self, epoch: int) -> None:
+        """Create the journal for ``epoch`` with its header.
+
+        Its directory entry is made durable by the next sync, like its records: the fsync policy
+        decides when (``always``: before the first write to it is acknowledged).
+        """
+        fd = self._fs.open_append(self.paths.journal(epoch))
+        try:
+            if self._fs.size(fd) == 0:
+                assert self.store_id is not None, "the owner binds the writer before it journals"
+                header = journal.header_payload(self.paths.name, epoch, self.store_id)
+                self._fs.append(fd, seal_record(self._codec, self.paths.name, None, header))
+            size = self._fs.size(fd)
+        except BaseException:
+            self._fs.close(fd)
+            raise
+        self._switch_to(fd, epoch, size)
+        self._entry_unsynced = self.dirty = True
+
+    def _follow(self, epoch: int) -> None:
+        """Append to journal ``epoch`` from now on (the old descriptor stays if this fails).
+
+        Another process created it and may have died before making its directory entry durable,
+        so the next sync fsyncs the directory too: no record is acknowledged in a journal whose
+        creation could still be undone by a power loss.
+        """
+        self._switch_to(self._fs.open_append(self.paths.journal(epoch)), epoch, None)
+        self._entry_unsynced = self.dirty = True
+
+    def _switch_to(self, fd: int, epoch: int, expected_size: int | None) -> None:
+        if self._fd >= 0:
+            self._close_fd()
+        self._fd, self.epoch, self._expected_size = fd, epoch, expected_size
+
+    # -- appending -------------------------------------------------------------------------------
+    def frame(self, payload: bytes) -> bytes:
+        """One journal record for ``payload``, sealed by the store's codec (compressed/encrypted)
+        and bound to the store."""
+        if self._codec.plain:
+            return journal.frame(payload, self._seed)
+        return journal.frame(self._codec.seal(payload, self._context), self._seed)
+
+    def append(self, record: bytes, idempotent: bool) -> None:
+        """Append one record made by :meth:`frame` (the hot path; the journal is started).
+
+        The process that created the current journal appends without any inter-process lock and
+        checks the published epoch after its ``write``: if a compactor sealed the journal during
+        the write, the compactor may have missed the record, so it is written again into the new
+        journal. That is safe for ``idempotent`` records (sets, deletes); events are never written
+        twice and take the shared lock instead, like every append to a journal another process
+        created.
+        """
+        if self._expected_size is None or not idempotent:
+            self._append_locked(record)
+            return
+        epoch = self._epochs.view
+        if epoch[0] != self.epoch:  # another process sealed our journal: follow it
+            self._append_locked(record)
+            return
+        try:
+            self._append(self._fd, record)
+        except OSError as exc:
+            raise self._failed_append(exc, record) from exc
+        if epoch[0] != self.epoch:  # sealed while we wrote: the compactor may not have read it
+            self._append_locked(record)
+            return
+        self._expected_size += len(record)
+        self.dirty = True
+
+    def _append_locked(self, record: bytes) -> None:
+        """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
+        lock = self._epochs
+        lock.acquire_shared()
+        try:
+            if lock.epoch != self.epoch:  # another process sealed our journal: follow it
+                self._follow(lock.epoch)
+            self._append(self._fd, record)
+        except OSError as exc:
+            lock.release()
+            raise self._failed_append(exc, record) from exc
+        lock.release()
+        if self._expected_size is not None:
+            self._expected_size += len(record)
+        self.dirty = True
+
+    def _failed_append(self, exc: OSError, record: bytes) -> JournalWriteError:
+        self._cut_partial_record(record)
+        return self.error(exc, "could not write to")
+
+    def error(self, exc: OSError, what: str) -> JournalWriteError:
+        """The error to raise when the journal could not be made, written or synced."""
+        path = self.paths.journal(self.epoch)
+        return JournalWriteError(
+            exc.errno or 0, f"{what} the journal {path}: {exc.strerror or exc}; the change was not stored"
+        )
+
+    def _cut_partial_record(self, record: bytes) -> None:
+        """After a failed append, remove the bytes it left, if they are provably ours alone.
+
+        Only under the journal lock held exclusively (no locked appender can write meanwhile, and
+        only this process appends without it) and only if everything after our last record is a
+        strict prefix of ``record``: another process's record there would break the prefix, since
+        a whole record cannot be a prefix of a longer one with its own length field.
+        """
+        expected = self._expected_size
+        if expected is None or not self._epochs.try_exclusive():
+            return  # others may be appending: the partial record stays and is skipped on reading
+        try:
+            current = self._fs.size(self._fd)
+            if (
+                expected < current < expected + len(record)
+                and self._fs.read_range(self.paths.journal(self.epoch), expected, current)
+                == record[: current - expected]
+            ):
+                self._fs.truncate(self._fd, expected)
+        except OSError:
+            pass  # a partial record that stays is skipped (and reported) when reading
+        finally:
+            self._epochs.release()
+
+    # -- durability ------------------------------------------------------------------------------
+    def sync(self) -> None:
+        """fsync the journal now (with the owner's lock held)."""
+        if self._fd >= 0:
+            try:
+                self._fs.fsync(self._fd)
+                if self._entry_unsynced:
+                    self._fs.fsync_dir(self.paths.aux)
+            except OSError as exc:
+                # Never retry an fsync (the kernel may have dropped the pages): the next
+                # checkpoint rewrites everything from memory instead.
+                self.sync_failed = True
+                raise self.error(exc, "could not make durable") from exc
+            self.dirty = self._entry_unsynced = False
+
+    def sync_in_background(self) -> None:
+        """fsync without holding up writers (group commit: covers every record appended so far).
+
+        The descriptor is duplicated under the owner's lock so a concurrent journal switch cannot
+        close it under us; the fsync itself runs unlocked.
+        """
+        with self._lock:
+            if self._fd < 0 or not self.dirty:
+                return
+            fd = self._fs.dup(self._fd)
+            entry_unsynced, self._entry_unsynced = self._entry_unsynced, False
+            self.dirty = False
+        try:
+            self._fs.fsync(fd)
+            if entry_unsynced:
+                self._fs.fsync_dir(self.paths.aux)
+        except OSError as exc:
+            self.sync_failed = True  # no fsync retry: a checkpoint from memory replaces the journal
+            raise self.error(exc, "could not make durable") from exc
+        finally:
+            self._fs.close(fd)
+
+    # -- closing ---------------------------------------------------------------------------------
+    def _close_fd(self) -> None:
+        with contextlib.suppress(OSError):
+            self._fs.close(self._fd)
+        self._fd = -1
+
+    def close(self) -> None:
+        """Sync (best effort: the snapshot written before this holds everything) and close."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                self.sync()
+            self._close_fd()
+
+    def abandon(self) -> None:
+        """Forget the descriptor (inherited through ``fork()``) without syncing it."""
+        self._close_fd()
