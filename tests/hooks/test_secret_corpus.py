@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from sessionkeeper.core import CommandExecuted, TaskStarted
-from sessionkeeper.hooks import REDACTED, Redactor, TaskExecutorSessionHook
+from sessionkeeper.hooks import REDACTED, Redactor, TaskExecutorSessionHook, redaction
+from sessionkeeper.hooks._compiled_rules import Rules, builtin_rules
 from sessionkeeper.hooks._secret_rules import BUILTIN_RULES
-from sessionkeeper.hooks.redaction import PATTERNS_ENV, _builtin_rules
+from sessionkeeper.hooks.redaction import PATTERNS_ENV
 
 from .conftest import kinds, leaks, session_events, session_run_argv
 from .secret_corpus import as_arguments, load_ordinary, load_secrets, surviving
@@ -27,9 +28,13 @@ ORDINARY = load_ordinary()
 MAX_ALTERED = 0.02  # the share of ordinary commands the filter may change
 
 
-@pytest.fixture
-def redactor(monkeypatch: pytest.MonkeyPatch) -> Redactor:
+@pytest.fixture(params=["automaton", "regex"])
+def redactor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Redactor:
+    # Both trigger scans: the Aho-Corasick automaton, and the regex that stands in for it where
+    # pyahocorasick cannot be imported.
     monkeypatch.delenv(PATTERNS_ENV, raising=False)
+    if request.param == "regex":
+        monkeypatch.setattr(redaction, "builtin_rules", lambda: builtin_rules(automaton=False))
     return Redactor()
 
 
@@ -92,8 +97,8 @@ def test_the_trigger_scan_never_skips_a_rule_that_would_match(
     texts = [line.text for line in SECRETS] + ORDINARY
     with_scan = [redactor.redact_command(as_arguments(text)) for text in texts]
     with_scan += [redactor.redact(text) for text in texts]
-    every_rule = frozenset(range(len(_builtin_rules().triggered)))
-    monkeypatch.setattr(Redactor, "_present", lambda self, text: every_rule)
+    every_rule = frozenset(range(len(builtin_rules().triggered)))
+    monkeypatch.setattr(Rules, "present", lambda self, lowered: every_rule)
     unfiltered = Redactor(use_env=False)
     without_scan = [unfiltered.redact_command(as_arguments(text)) for text in texts]
     without_scan += [unfiltered.redact(text) for text in texts]
@@ -108,6 +113,17 @@ def test_one_scan_of_an_argument_list_finds_what_scanning_each_piece_would(redac
         whole = redactor._present(" ".join(args))
         assert whole >= redactor._present(shlex.join(args)), text
         assert all(whole >= redactor._present(arg) for arg in args), text
+
+
+def test_both_trigger_scans_call_for_the_same_rules() -> None:
+    with_automaton, with_regex = builtin_rules(), builtin_rules(automaton=False)
+    assert with_automaton.automaton is not None, "pyahocorasick is a dependency of session-hooks"
+    assert with_regex.automaton is None
+    texts = [line.text for line in SECRETS] + ORDINARY + [REDACTED, "", "passpasswordpw", "x" * 3000]
+    texts += [text.lower() for text in texts] + [" ".join(sorted(with_regex.rules_of))]
+    for text in texts:
+        lowered = text.lower()
+        assert with_automaton.present(lowered) == with_regex.present(lowered), text
 
 
 def test_rule_triggers_are_lower_case_and_the_marker_triggers_nothing() -> None:

@@ -128,7 +128,7 @@ _PEM_HEAD = r"-----BEGIN[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----"
 _PEM_TAIL = r"-----END[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----"
 
 # Every rule runs on the output of the previous one; a value already replaced by "[REDACTED]" is
-# left alone by the replacement (see redaction._replacer), so nothing is redacted twice.
+# left alone by the replacement (see _compiled_rules.replacer), so nothing is redacted twice.
 BUILTIN_RULES: tuple[Rule, ...] = (
     Rule("pem-private-key", _PEM_HEAD + r"[\s\S]*?(?:" + _PEM_TAIL + r"|\Z)", ("private key",)),
     # The end of a key whose beginning was cut off (an output tail): everything up to its END line.

@@ -22,10 +22,9 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache, partial
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
 
+from ._compiled_rules import builtin_rules, replacer
 from ._secret_names import (
     NONE,
     REDACTED,
@@ -34,10 +33,8 @@ from ._secret_names import (
     looks_random,
     name_strength,
     plausible_secret,
-    redact_named_values,
     regex,
 )
-from ._secret_rules import BUILTIN_RULES
 
 __all__ = [
     "PATTERNS_ENV",
@@ -82,137 +79,6 @@ def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
         raise InvalidRedactionPatternError(f"invalid redaction pattern {pattern!r}: {exc}") from None
 
 
-def _replace_secret(match: re.Match[str]) -> str:
-    start, end = match.span("secret")
-    if start < 0:  # the group did not take part in this match
-        return REDACTED
-    whole_start = match.start()
-    text = match.group()
-    return text[: start - whole_start] + REDACTED + text[end - whole_start :]
-
-
-def _replace_all(_match: re.Match[str]) -> str:
-    return REDACTED
-
-
-_Replace = Callable[[re.Match[str]], str]
-_Check = Callable[[re.Match[str]], bool]
-
-
-def _already_redacted(value: str) -> bool:
-    return value.strip("\"'") == REDACTED
-
-
-def _replacer(pattern: re.Pattern[str], check: _Check | None = None) -> _Replace:
-    if "secret" not in pattern.groupindex:
-        return _replace_all
-    if check is None:
-        return _replace_secret
-
-    def replace_checked(match: re.Match[str]) -> str:
-        # A value replaced by an earlier rule (or by the argument pass) is left as it is, quotes
-        # included; anything the check does not take for a secret is left alone too.
-        secret = match.group("secret")
-        if secret is None or _already_redacted(secret) or not check(match):
-            return match.group()
-        return _replace_secret(match)
-
-    return replace_checked
-
-
-_Apply = Callable[[str], str]
-_Trie = dict[str, "_Trie"]
-
-
-def _trie_pattern(literals: Iterable[str]) -> str:
-    """A regex matching any of ``literals`` (the longest where several start at one place), written
-    as a trie: ``re`` tries a branch's alternatives one by one, so a flat list of 150 literals
-    costs ~4x more per scanned character than the same literals factored by their prefixes."""
-    trie: _Trie = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: _Trie) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
-class _Rules(NamedTuple):
-    """The built-in rules, compiled."""
-
-    triggered: tuple[_Apply, ...]  # in order; run when one of their literals is present
-    always: tuple[_Apply, ...]  # run on every text
-    scan: re.Pattern[str]  # the trigger scan, over lower-cased text
-    # The rules (indices into `triggered`) a literal reported by the scan calls for. The scan
-    # reports, at every position (a look-ahead, so overlapping literals are all seen), the longest
-    # literal starting there: "password" is reported as "passw", never as "pass", so "passw" calls
-    # for the rules of "pass" too (of every literal that is a prefix of it).
-    rules_of: dict[str, frozenset[int]]
-    named_values: int  # the index of the named-values rule (NAME=value, --name value, ...)
-    named_only: frozenset[int]  # what an argument holding only a secret word calls for
-    # Whether a (lower-cased) text holds a trigger of a rule run on every argument alone
-    # (Rule.per_argument); a scan of its own, so that which arguments are redacted alone never
-    # depends on which rules the trigger scan called for (tests/hooks/test_secret_corpus.py runs
-    # every rule on every text and expects the same lines).
-    per_argument: re.Pattern[str]
-
-
-def _guarded(apply: _Apply, guard: str) -> _Apply:
-    def guarded(text: str) -> str:
-        return apply(text) if guard in text else text
-
-    return guarded
-
-
-@cache
-def _builtin_rules() -> _Rules:
-    """The built-in rules compiled, once per process (on the first Redactor, not at import)."""
-    triggered: list[_Apply] = []
-    always: list[_Apply] = []
-    by_literal: dict[str, set[int]] = {}
-    named = -1
-    per_argument: set[str] = set()
-    for rule in BUILTIN_RULES:
-        if rule.function is not None:
-            apply = rule.function
-        else:
-            compiled = regex(rule.regex)
-            apply = partial(compiled.sub, _replacer(compiled, rule.check))
-        if not rule.triggers:
-            always.append(_guarded(apply, rule.guard) if rule.guard else apply)
-            continue
-        for literal in rule.triggers:
-            by_literal.setdefault(literal, set()).add(len(triggered))
-        if rule.function is redact_named_values:
-            named = len(triggered)
-        if rule.per_argument:
-            per_argument.update(rule.triggers)
-        triggered.append(apply)
-    rules_of = {
-        literal: frozenset().union(*(by_literal.get(literal[:end], ()) for end in range(1, len(literal) + 1)))
-        for literal in by_literal
-    }
-    # Matched against lower-cased text: a case-insensitive alternation is ~8x slower in `re`.
-    scan = re.compile(f"(?=({_trie_pattern(by_literal)}))")
-    return _Rules(
-        triggered=tuple(triggered),
-        always=tuple(always),
-        scan=scan,
-        rules_of=rules_of,
-        named_values=named,
-        named_only=frozenset({named}),
-        per_argument=re.compile(_trie_pattern(per_argument) or "(?!)"),  # (?!): matches nothing
-    )
-
-
 class Redactor:
     """Replaces secrets in text with ``[REDACTED]``.
 
@@ -227,8 +93,8 @@ class Redactor:
         extra = list(extra_patterns)
         if use_env:
             extra += patterns_from_env()
-        self._rules = _builtin_rules()
-        self._extra = tuple((compiled, _replacer(compiled)) for compiled in map(_compile, extra))
+        self._rules = builtin_rules()
+        self._extra = tuple((compiled, replacer(compiled)) for compiled in map(_compile, extra))
         # Runners repeat themselves (the same cwd, task ids, titles and commands), so short texts
         # are remembered: a dict look-up instead of a regex scan. Bounded by clearing when full.
         self._cache: dict[str, str] = {}
@@ -237,14 +103,7 @@ class Redactor:
 
     def _present(self, text: str) -> frozenset[int]:
         """The rules whose trigger ``text`` holds (one scan; usually none or a few)."""
-        return self._present_lowered(text.lower())
-
-    def _present_lowered(self, lowered: str) -> frozenset[int]:
-        found = self._rules.scan.findall(lowered)
-        if not found:
-            return _NO_RULES  # shared: no new frozenset for the common case
-        rules_of = self._rules.rules_of
-        return frozenset().union(*(rules_of[literal] for literal in set(found)))
+        return self._rules.present(text.lower())
 
     def redact(self, text: str) -> str:
         """``text`` with every secret the rules find replaced by ``[REDACTED]``."""
@@ -283,15 +142,18 @@ class Redactor:
         """
         if isinstance(command, str):
             return self.redact(command)
-        args = [arg if type(arg) is str else str(arg) for arg in command]
-        key = tuple(args)
-        cached = self._command_cache.get(key)
+        given = tuple(command)
+        try:
+            cached = self._command_cache.get(given)  # a repeated list of str: one look-up
+        except TypeError:  # an argument that cannot be hashed: converted below
+            cached = None
         if cached is None:
+            args = [arg if type(arg) is str else _text_of(arg) for arg in given]
             if len(self._command_cache) >= _CACHE_SIZE:
                 self._command_cache.clear()
             cached = self._redact_args(args)
             if sum(map(len, args)) <= _CACHED_LENGTH:
-                self._command_cache[key] = cached
+                self._command_cache[tuple(args)] = cached
         return cached
 
     def _redact_args(self, args: list[str]) -> str:
@@ -300,7 +162,7 @@ class Redactor:
         # One scan of the arguments joined by spaces finds every literal of the quoted line too
         # (shlex.join only adds quotes, and no literal holds one), and every literal of each
         # argument: the rules called for by the joined line.
-        present = self._present_lowered(lowered)
+        present = self._rules.present(lowered)
         plain = _plain(args, spaced)  # nothing to quote: shlex.join would give `spaced`
         if not present and not self._extra:  # nothing secret-looking: the common case
             joined = spaced if plain else shlex.join(args)
@@ -352,7 +214,11 @@ class Redactor:
         return result
 
 
-_NO_RULES: frozenset[int] = frozenset()
+def _text_of(arg: object) -> str:
+    """An argument that is not a str, as text: a path or bytes decoded as the OS would."""
+    return os.fsdecode(arg) if isinstance(arg, bytes | os.PathLike) else str(arg)
+
+
 # What shlex.quote leaves as it is (its own test; (?a): ASCII \w, as shlex has it).
 _UNQUOTED = r"(?a)[\w@%+=:,./-]+"
 
