@@ -59,7 +59,7 @@ from sessionkeeper.core import (
 from sessionkeeper.core.model.values import decode_stored
 from sessionkeeper.core.storage.documents import ScopeDocument, parse_scope_document
 from sessionkeeper.core.storage.layout import snapshot_context
-from sessionkeeper.core.storage.store import LoadReport, load_store
+from sessionkeeper.core.storage.loader import LoadReport, load_store
 from tests.crash.writer import MODES, SCOPES, Operation, lock_epoch, operation, value
 
 REPO = Path(__file__).resolve().parents[2]

@@ -49,6 +49,11 @@ class ScopeValues:
         del self.current[key]
         self._snapshot = None
 
+    def discard(self, key: str) -> None:
+        """Delete ``key`` if it is there."""
+        if key in self.current:
+            self.delete(key)
+
     def snapshot(self) -> immutables.Map[str, Any]:
         """The values as they are now, as a map that never changes."""
         if self._snapshot is None:

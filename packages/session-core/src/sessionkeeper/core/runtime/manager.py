@@ -70,6 +70,7 @@ __all__ = ["SessionManager"]
 _log = logging.getLogger("sessionkeeper.core")
 _get_ident = threading.get_ident
 _MISSING: Any = object()
+_DELETED: Any = object()  # what a delete writes in place of a value (see SessionManager._journal)
 DEFAULT_CHECKPOINT_INTERVAL = 1800.0
 DEFAULT_MAX_SESSIONS = 10
 DEFAULT_JOURNAL_LIMIT = 64 << 20
@@ -88,6 +89,29 @@ class _Meta:
     session_id: str
     started_at: datetime
     resumed_from: str | None = None
+
+
+@attrs.frozen
+class _SessionImage:
+    """Everything a session snapshot holds, as private copies taken under the manager's lock."""
+
+    meta: _Meta
+    values: dict[str, Any]
+    events: list[Any]
+    user: dict[str, Any]
+    app: dict[str, Any]
+
+    def render(self, epoch: int) -> bytes:
+        return render_session_document(
+            session_id=self.meta.session_id,
+            started_at=self.meta.started_at,
+            values=self.values,
+            events=self.events,
+            user=self.user,
+            app=self.app,
+            journal_epoch=epoch,
+            resumed_from=self.meta.resumed_from,
+        )
 
 
 def _empty_scopes() -> dict[StateScope, ScopeValues]:
@@ -301,23 +325,7 @@ class SessionManager:
             or self._room_records <= 0
         ):
             self._admit(size, f"store {key[:80]!r}")
-        record = writer.frame(payload)
-        me = _get_ident()
-        self._writing[me] = True
-        try:
-            with self._lock:
-                if self._open_writers.get(scope) is not writer:
-                    raise NoActiveSessionError("set a value")  # stopped while we were encoding
-                writer.append(record)
-                if flush or self._sync_each:
-                    writer.sync()  # raises JournalWriteError: then the change is not published
-                self._scopes[scope].set(key, tree)
-                self._pending_bytes += size
-                self._room_records -= 1
-        finally:
-            del self._writing[me]
-        if lifecycle.pending:
-            lifecycle.deliver_pending()
+        self._journal(scope, writer, writer.frame(payload), flush, "set a value", key, tree, size)
         if writer.bytes_since_checkpoint > self.journal_limit:
             self._wake_background()
 
@@ -347,23 +355,10 @@ class SessionManager:
                     values.delete(key)
             return existed
         writer = self._writer(scope)
-        me = _get_ident()
-        self._writing[me] = True
-        try:
-            with self._lock:
-                if self._open_writers.get(scope) is not writer:
-                    raise NoActiveSessionError("delete a value")
-                values = self._scopes[scope]
-                if key not in values.current:
-                    return False
-                writer.append(writer.frame(_delete_payload(key)))
-                if flush or self._sync_each:
-                    writer.sync()
-                values.delete(key)
-        finally:
-            del self._writing[me]
-        if lifecycle.pending:
-            lifecycle.deliver_pending()
+        if key not in self._scopes[scope].current:
+            return False  # a delete racing this one journals a second "D", which changes nothing
+        record = writer.frame(_delete_payload(key))
+        self._journal(scope, writer, record, flush, "delete a value", key, _DELETED, 0)
         return True
 
     def keys(self, scope: StateScope = StateScope.SESSION) -> list[str]:
@@ -400,18 +395,46 @@ class SessionManager:
             or self._room_records <= 0
         ):
             self._admit(size, f"record a {type(event).__name__} event")
+        record = writer.frame(payload)
+        self._journal(
+            StateScope.SESSION, writer, record, flush, "record an event", None, orjson.loads(data), size
+        )
+
+    def _journal(
+        self,
+        scope: StateScope,
+        writer: StoreWriter[Any, Any],
+        record: bytes,
+        flush: bool,
+        what: str,
+        key: str | None,
+        tree: Any,
+        size: int,
+    ) -> None:
+        """THE write path of every persistent change: journal ``record`` (durably if ``flush`` or
+        the fsync policy asks), then make the change in memory — set ``key`` to ``tree``, delete it
+        (``tree`` is ``_DELETED``) or, with no ``key``, append the event ``tree`` — both under the
+        lock, so a checkpoint never captures one without the other, and inside a critical section
+        that a signal handler waits for. ``size`` (the payload's bytes; 0 for a delete) counts
+        against the load budget. A change whose journal write fails is never made."""
         me = _get_ident()
         self._writing[me] = True
         try:
             with self._lock:
-                if self._open_writers.get(StateScope.SESSION) is not writer:
-                    raise NoActiveSessionError("record an event")
-                writer.append(writer.frame(payload), idempotent=False)
+                if self._open_writers.get(scope) is not writer:
+                    raise NoActiveSessionError(what)  # stopped while the record was being made
+                writer.append(record, idempotent=key is not None)  # events are never written twice
                 if flush or self._sync_each:
-                    writer.sync()
-                self._events = self._events.appended(orjson.loads(data))
-                self._pending_bytes += size
-                self._room_records -= 1
+                    writer.sync()  # raises JournalWriteError: then the change is not made
+                if key is None:
+                    self._events = self._events.appended(tree)
+                elif tree is _DELETED:
+                    self._scopes[scope].discard(key)
+                else:
+                    self._scopes[scope].set(key, tree)
+                if size:
+                    self._pending_bytes += size
+                    self._room_records -= 1
         finally:
             del self._writing[me]
         if lifecycle.pending:
@@ -638,16 +661,13 @@ class SessionManager:
         return self._load
 
     def _adopt_legacy_scopes(self, document: SessionDocument) -> int:
+        """USER/APP values of an old tool's session file that this project does not have yet."""
         adopted = 0
         for scope, values in ((StateScope.USER, document.user), (StateScope.APP, document.app)):
-            writer = self._writer(scope)
             for key, tree in values.items():
-                with self._lock:
-                    if key in self._scopes[scope].current:
-                        continue
-                    writer.append(writer.frame(journal.set_payload(key, orjson.dumps(tree))))
-                    self._scopes[scope].set(key, tree)
-                adopted += 1
+                if key not in self._scopes[scope].current:
+                    self.set(key, decode_stored(tree), scope)
+                    adopted += 1
         return adopted
 
     # -- internals: saving -----------------------------------------------------------------------
@@ -702,7 +722,7 @@ class SessionManager:
         writer = self._open_writers[scope]
         try:
             if scope is StateScope.SESSION:
-                writer.checkpoint(self._capture_session, self._adopt_session, _render_session)
+                writer.checkpoint(self._capture_session, self._adopt_session, _SessionImage.render)
             else:
                 writer.checkpoint(
                     functools.partial(self._copy_scope, scope),
@@ -720,11 +740,11 @@ class SessionManager:
             self._last_checkpoint_clock = time.monotonic()
         return True
 
-    def _capture_session(self) -> tuple[_Meta, dict[str, Any], list[Any], dict[str, Any], dict[str, Any]]:
+    def _capture_session(self) -> _SessionImage:
         """Everything a session snapshot holds, as private copies; called under the lock."""
         assert self._meta is not None
         scopes = self._scopes
-        return (
+        return _SessionImage(
             self._meta,
             scopes[StateScope.SESSION].current.copy(),
             self._events.view(),
@@ -736,7 +756,7 @@ class SessionManager:
         """Make ``values`` the whole content of a persistent scope; call under the lock."""
         self._scopes[scope] = ScopeValues(values)
 
-    def _adopt_session(self, loaded: Loaded[SessionDocument]) -> Any:
+    def _adopt_session(self, loaded: Loaded[SessionDocument]) -> _SessionImage:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""
         self._replace_scope(StateScope.SESSION, loaded.values)
         self._events = EventLog(list(loaded.events), len(loaded.events))
@@ -841,20 +861,6 @@ def _delete_payload(key: str) -> bytes:
 
 def _not_text(key: str) -> InvalidKeyError:
     return InvalidKeyError(f"key {key[:80]!r} is not valid Unicode text (it has lone surrogates)")
-
-
-def _render_session(image: Any, epoch: int) -> bytes:
-    meta, values, events, user, app = image
-    return render_session_document(
-        session_id=meta.session_id,
-        started_at=meta.started_at,
-        values=values,
-        events=events,
-        user=user,
-        app=app,
-        journal_epoch=epoch,
-        resumed_from=meta.resumed_from,
-    )
 
 
 def _started_from_id(session_id: str) -> datetime:
