@@ -1,4 +1,5 @@
-"""E. Cold start of the ``session`` command: ``session --version`` and ``session info`` (10k keys).
+"""E. Cold start of the ``session`` command: ``session --version`` and ``session info`` (10k keys),
+and of ``import sessionkeeper.core`` against importing its third-party dependencies alone (E3).
 
 Each repetition starts a fresh process of the environment's own ``session`` script (never the pyenv
 shim on PATH, which adds ~55-90 ms) and waits for it to exit. The baseline, interleaved with it, is
@@ -27,12 +28,15 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, median, scratch_dir
 
-__all__ = ["MIN_REPS", "TARGET_INFO_SECONDS", "main", "run"]
+__all__ = ["MIN_REPS", "TARGET_IMPORT_RATIO", "TARGET_INFO_SECONDS", "main", "run"]
 
 MIN_REPS = 15
 WARM_UP = 3
 N_KEYS = 10_000
 TARGET_INFO_SECONDS = 0.150
+TARGET_IMPORT_RATIO = 1.3  # issue 13: core on top of its dependencies costs at most 30 % more
+# What session-core imports at import time (cattrs' orjson preset is the converter's).
+CORE_DEPENDENCIES = ("attrs", "cattrs", "cattrs.preconf.orjson", "orjson", "immutables", "platformdirs")
 
 
 def _executables() -> tuple[str, str]:
@@ -89,7 +93,10 @@ def run(cfg: Config) -> list[Figure]:
     reps = max(cfg.reps, MIN_REPS)
     n_keys = cfg.size(N_KEYS, N_KEYS)  # already small: --quick keeps the size the target is about
     python, session = _executables()
-    log(f"  E: cold start of `session --version` and `session info` ({n_keys // 1000}k keys), {reps} reps")
+    log(
+        f"  E: cold start of `session --version` and `session info` ({n_keys // 1000}k keys), "
+        f"and of importing session-core, {reps} reps"
+    )
     with scratch_dir(cfg, "cli-startup") as directory:
         env = _environment(directory)
         session_id = _build_session(directory, n_keys)
@@ -97,6 +104,8 @@ def run(cfg: Config) -> list[Figure]:
             "baseline": [python, "-c", "pass"],
             "version": [session, "--version"],
             "info": [session, "info"],
+            "core": [python, "-c", "import sessionkeeper.core"],
+            "dependencies": [python, "-c", f"import {', '.join(CORE_DEPENDENCIES)}"],
         }
         for command in commands.values():
             for _ in range(WARM_UP):
@@ -133,6 +142,19 @@ def run(cfg: Config) -> list[Figure]:
             "info",
             Target.max_value(TARGET_INFO_SECONDS, f"<= {TARGET_INFO_SECONDS * 1000:.0f} ms"),
             "imports click and session-core, reads the session lock-free; never rich",
+        ),
+        Figure(
+            bench="E3",
+            name="import sessionkeeper.core",
+            kind=Kind.DURATION,
+            unit="s",
+            value=median(seconds["core"]),
+            baseline_name="import its dependencies alone",
+            baseline=median(seconds["dependencies"]),
+            samples=tuple(seconds["core"]),
+            baseline_samples=tuple(seconds["dependencies"]),
+            target=Target.max_ratio(TARGET_IMPORT_RATIO),
+            note=f"each in a new process; dependencies: {', '.join(CORE_DEPENDENCIES)}",
         ),
     ]
 

@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope
+from sessionkeeper.core.errors import SnapshotFormatError
 from sessionkeeper.core.runtime import lifecycle
-from sessionkeeper.core.storage.documents import (
-    SnapshotFormatError,
-    parse_scope_document,
-    parse_session_document,
-)
+from sessionkeeper.core.storage.documents import parse_scope_document, parse_session_document
 from sessionkeeper.core.storage.fs import FileSystem, use_filesystem
 from tests.conftest import open_stored
 

@@ -6,7 +6,8 @@ for tools that work on stored sessions (the CLI, the hooks, the analyzer).
 
 from __future__ import annotations
 
-import logging
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .codec.envelope import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
 from .codec.keys import Key, Keyring, generate_key, read_key_file, write_key_file
@@ -53,19 +54,46 @@ from .storage.catalog import (
 )
 from .storage.layout import StorePaths
 from .storage.loader import LoadReport
-from .tools.maintenance import (
-    StoreCheck,
-    checkpoint_session,
-    export_session,
-    import_session,
-    read_import_file,
-    verify_store,
-)
-from .tools.reading import ScopeView, SessionView, read_scope, read_session
-from .tools.rotation import SealedFile, key_status, rotate_keys
 
-# A library stays silent unless the program configures logging (the CLI routes warnings itself).
-logging.getLogger("sessionkeeper.core").addHandler(logging.NullHandler())
+if TYPE_CHECKING:
+    from .tools.maintenance import (
+        StoreCheck,
+        checkpoint_session,
+        export_session,
+        import_session,
+        read_import_file,
+        verify_store,
+    )
+    from .tools.reading import ScopeView, SessionView, read_scope, read_session
+    from .tools.rotation import SealedFile, key_status, rotate_keys
+
+# Tooling for stored sessions (the CLI, the analyzer) is imported when first asked for (PEP 562):
+# a program that only runs a SessionManager does not pay for it.
+_TOOLS = {
+    **dict.fromkeys(
+        (
+            "StoreCheck",
+            "checkpoint_session",
+            "export_session",
+            "import_session",
+            "read_import_file",
+            "verify_store",
+        ),
+        "maintenance",
+    ),
+    **dict.fromkeys(("ScopeView", "SessionView", "read_scope", "read_session"), "reading"),
+    **dict.fromkeys(("SealedFile", "key_status", "rotate_keys"), "rotation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _TOOLS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.tools.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
 
 __all__ = [
     "PLAIN",

@@ -7,14 +7,13 @@ mid-write is harmless.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Background"]
+from sessionkeeper.core.log import log
 
-_log = logging.getLogger("sessionkeeper.core")
+__all__ = ["Background"]
 
 
 class Background:
@@ -65,5 +64,5 @@ class Background:
             if self._next_checkpoint_in() <= 0:
                 self._checkpoint()
         except Exception:  # the thread must survive anything; errors are reported by the callees
-            _log.exception("sessionkeeper background task failed")
+            log().exception("sessionkeeper background task failed")
             time.sleep(0.1)

@@ -11,7 +11,6 @@ running (saving once). After ``fork()`` the child forgets the parent's managers'
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import signal
 import threading
@@ -20,9 +19,10 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
+from sessionkeeper.core.log import log
+
 __all__ = ["Saver", "deliver_pending", "pending", "register", "unregister"]
 
-_log = logging.getLogger("sessionkeeper.core")
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -85,7 +85,7 @@ def _handle(signum: int, frame: FrameType | None) -> None:
             try:
                 deferred = not manager._save_for_signal() or deferred
             except Exception:  # saving must never stop the signal from doing its job
-                _log.exception("sessionkeeper: saving on signal %s failed", signum)
+                log().exception("sessionkeeper: saving on signal %s failed", signum)
     finally:
         _saving = False
     if deferred:  # the interrupted code is inside a manager's critical section: finish it first
@@ -117,7 +117,7 @@ def _at_exit() -> None:
         try:
             manager.stop()
         except Exception:
-            _log.exception("sessionkeeper: saving at exit failed")
+            log().exception("sessionkeeper: saving at exit failed")
 
 
 def _after_fork_in_child() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import os
 import threading
 import time
@@ -41,6 +40,7 @@ from sessionkeeper.core.errors import (
     storage_errors,
 )
 from sessionkeeper.core.limits import RECORDS_ENV, STORE_ENV, Limits, resolve_limits
+from sessionkeeper.core.log import log
 from sessionkeeper.core.model.converter import converter
 from sessionkeeper.core.model.events import Event, encode_event, event_from_stored
 from sessionkeeper.core.model.ids import new_session_id, validate_session_id
@@ -67,7 +67,6 @@ from .background import Background
 
 __all__ = ["SessionManager"]
 
-_log = logging.getLogger("sessionkeeper.core")
 _get_ident = threading.get_ident
 _MISSING: Any = object()
 _DELETED: Any = object()  # what a delete writes in place of a value (see SessionManager._journal)
@@ -462,7 +461,7 @@ class SessionManager:
         protect = {self._meta.session_id} if self._meta else set()
         removed = catalog.prune_sessions(self.data_dir, self._max_sessions, protect)
         for session_id in removed:
-            _log.info(
+            log().info(
                 "sessionkeeper: removed old session %s (max_sessions=%d)", session_id, self._max_sessions
             )
         return removed
@@ -541,7 +540,7 @@ class SessionManager:
                 # journals hold, say so loudly, and set the damaged file aside at the next checkpoint.
                 loaded = self._open_writer(writer, salvage=True)
             for line in loaded.report.warnings + loaded.report.dropped:
-                _log.warning("sessionkeeper: %s scope: %s", name, line)
+                log().warning("sessionkeeper: %s scope: %s", name, line)
             with self._lock:
                 self._replace_scope(scope, loaded.values)
                 self._open_writers[scope] = writer
@@ -733,7 +732,7 @@ class SessionManager:
         # failed save too: checkpoint() and stop() report it and the program goes on.
         except (OSError, SessionkeeperError) as exc:
             self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
-            _log.error("sessionkeeper: checkpoint of %s failed: %s", writer.paths.name, exc)
+            log().error("sessionkeeper: checkpoint of %s failed: %s", writer.paths.name, exc)
             return False
         if scope is StateScope.SESSION:
             self._last_checkpoint_at = datetime.now(UTC)
@@ -783,7 +782,7 @@ class SessionManager:
                 writer.sync_in_background()
             except StorageError as exc:
                 self.last_save_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {exc}"
-                _log.error("sessionkeeper: %s (a checkpoint will rewrite it from memory)", exc)
+                log().error("sessionkeeper: %s (a checkpoint will rewrite it from memory)", exc)
 
     def _next_checkpoint_in(self) -> float:
         writers = list(self._open_writers.values())

@@ -43,7 +43,6 @@ __all__ = [
     "IDENTITY_SINCE",
     "ScopeDocument",
     "SessionDocument",
-    "SnapshotFormatError",
     "parse_identity_document",
     "parse_scope_document",
     "parse_session_document",

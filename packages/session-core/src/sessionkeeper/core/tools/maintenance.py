@@ -27,6 +27,7 @@ from sessionkeeper.core.errors import (
     LimitExceededError,
     SessionkeeperError,
     SessionNotFoundError,
+    SnapshotFormatError,
     StorageError,
     storage_errors,
 )
@@ -36,7 +37,6 @@ from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.catalog import session_paths, sessions_dir
 from sessionkeeper.core.storage.documents import (
     SessionDocument,
-    SnapshotFormatError,
     parse_scope_document,
     parse_session_document,
     render_session_document,
