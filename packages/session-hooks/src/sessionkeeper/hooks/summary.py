@@ -102,14 +102,10 @@ class Summary:
                 "started_at": None,
                 "yaml_path": task.source or "",
             }
-        current.update(
-            {
-                "status": "success" if success else "failed",
-                "completed_at": at,
-                "execution_time": execution_time,
-                "error": error,
-            }
-        )
+        current["status"] = "success" if success else "failed"
+        current["completed_at"] = at
+        current["execution_time"] = execution_time
+        current["error"] = error
         self.current_task = current
         changes: list[Change] = [("current_task", current, "session")]
         if success:
@@ -136,12 +132,22 @@ class Summary:
 
     def _count(self, success: bool, execution_time: float | None) -> dict[str, Any]:
         stats = self.execution_stats
-        total = int(_number(stats.get("total_executions"))) + 1
+        get = stats.get
+        total, successful = get("total_executions"), get("successful")
+        failed, total_time = get("failed"), get("total_time")
+        # After the first count every value has its type: the conversions (for a value of another
+        # shape, from an old file or a hand edit) are skipped, half of this method's cost.
+        if type(total) is not int or type(successful) is not int or type(failed) is not int:
+            total, successful, failed = (int(_number(n)) for n in (total, successful, failed))
+        if type(total_time) is not float:
+            total_time = _number(total_time)
+        total += 1
+        total_time += execution_time or 0.0
         stats["total_executions"] = total
-        stats["successful"] = int(_number(stats.get("successful"))) + (1 if success else 0)
-        stats["failed"] = int(_number(stats.get("failed"))) + (0 if success else 1)
-        stats["total_time"] = _number(stats.get("total_time")) + (execution_time or 0.0)
-        stats["avg_time"] = stats["total_time"] / total
+        stats["successful"] = successful + 1 if success else successful
+        stats["failed"] = failed if success else failed + 1
+        stats["total_time"] = total_time
+        stats["avg_time"] = total_time / total
         return stats
 
     # -- reading -------------------------------------------------------------------------------
