@@ -324,8 +324,9 @@ class SessionManager:
             or self._room_records <= 0
         ):
             self._admit(size, f"store {key[:80]!r}")
-        self._journal(scope, writer, writer.frame(payload), flush, "set a value", key, tree, size)
-        if writer.bytes_since_checkpoint > self.journal_limit:
+        journal = writer.journal
+        self._journal(scope, writer, journal.frame(payload), flush, "set a value", key, tree, size)
+        if journal.appended > self.journal_limit:
             self._wake_background()
 
     def get(self, key: str, scope: StateScope = StateScope.SESSION, default: Any = None) -> Any:
@@ -422,7 +423,7 @@ class SessionManager:
             with self._lock:
                 if self._open_writers.get(scope) is not writer:
                     raise NoActiveSessionError(what)  # stopped while the record was being made
-                writer.append(record, idempotent=key is not None)  # events are never written twice
+                writer.journal.append(record, key is not None)  # events are never written twice
                 if flush or self._sync_each:
                     writer.sync()  # raises JournalWriteError: then the change is not made
                 if key is None:

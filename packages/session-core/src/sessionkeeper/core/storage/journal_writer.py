@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.errors import JournalWriteError
@@ -32,19 +33,30 @@ class JournalWriter:
     that also guards the owner's in-memory state).
     """
 
-    def __init__(self, paths: StorePaths, codec: Codec, epochs: EpochLock, lock: threading.Lock) -> None:
+    def __init__(
+        self,
+        paths: StorePaths,
+        codec: Codec,
+        epochs: EpochLock,
+        lock: threading.Lock,
+        start: Callable[[], None],
+    ) -> None:
         self.paths = paths
+        self._start = start  # the owner publishes a fresh epoch with a journal of ours (first append)
         self._codec = codec
         self._epochs = epochs
         self._lock = lock
         self._fs = filesystem()
         self._append = self._fs.append
         self._fd = -1
+        self.started = False  # this process has a journal to append to (its own, or one it followed)
         self.epoch = 0
         self._expected_size: int | None = None  # our own journal's size, while only we append to it
         self.dirty = False  # records appended since the last fsync
         self._entry_unsynced = False  # the current journal's directory entry is not yet durable
         self.sync_failed = False  # an fsync failed: only a checkpoint from memory can be trusted now
+        self.changed = False  # records appended since the last seal (the owner resets it)
+        self.appended = 0  # bytes appended since the last seal (the owner resets it)
         # The id records are bound to (see :mod:`.identity`); a USER/APP store's is known once
         # the owner has read the store.
         self.store_id: str | None = None if paths.shared_name else paths.name
@@ -56,11 +68,6 @@ class JournalWriter:
         self.store_id = store_id
         self._context = journal_context(self.paths.name, store_id)
         self._seed = journal.record_seed(store_id)
-
-    @property
-    def started(self) -> bool:
-        """Whether this process has a journal to append to (its own, or one it followed)."""
-        return self._fd >= 0
 
     @property
     def size(self) -> int:
@@ -114,6 +121,7 @@ class JournalWriter:
         if self._fd >= 0:
             self._close_fd()
         self._fd, self.epoch, self._expected_size = fd, epoch, expected_size
+        self.started = True
 
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
@@ -123,8 +131,9 @@ class JournalWriter:
             return journal.frame(payload, self._seed)
         return journal.frame(self._codec.seal(payload, self._context), self._seed)
 
-    def append(self, record: bytes, idempotent: bool) -> None:
-        """Append one record made by :meth:`frame` (the hot path; the journal is started).
+    def append(self, record: bytes, idempotent: bool = True) -> None:
+        """Append one record made by :meth:`frame` (the hot path). The first append asks the owner
+        to start a journal of this process's own.
 
         The process that created the current journal appends without any inter-process lock and
         checks the published epoch after its ``write``: if a compactor sealed the journal during
@@ -134,8 +143,11 @@ class JournalWriter:
         created.
         """
         if self._expected_size is None or not idempotent:
-            self._append_locked(record)
-            return
+            if not self.started:
+                self._start()
+            if self._expected_size is None or not idempotent:
+                self._append_locked(record)
+                return
         epoch = self._epochs.view
         if epoch[0] != self.epoch:  # another process sealed our journal: follow it
             self._append_locked(record)
@@ -148,7 +160,8 @@ class JournalWriter:
             self._append_locked(record)
             return
         self._expected_size += len(record)
-        self.dirty = True
+        self.appended += len(record)
+        self.dirty = self.changed = True
 
     def _append_locked(self, record: bytes) -> None:
         """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
@@ -164,7 +177,8 @@ class JournalWriter:
         lock.release()
         if self._expected_size is not None:
             self._expected_size += len(record)
-        self.dirty = True
+        self.appended += len(record)
+        self.dirty = self.changed = True
 
     def _failed_append(self, exc: OSError, record: bytes) -> JournalWriteError:
         self._cut_partial_record(record)
@@ -243,6 +257,7 @@ class JournalWriter:
         with contextlib.suppress(OSError):
             self._fs.close(self._fd)
         self._fd = -1
+        self.started = False
 
     def close(self) -> None:
         """Sync (best effort: the snapshot written before this holds everything) and close."""

@@ -67,8 +67,6 @@ class StoreWriter(Generic[Doc, Image]):
         self._backup_covered = 0  # epoch contained in the backup (journals up to it may go)
         self._snapshot_covered = 0
         self._snapshot_readable = True
-        self.changed = False  # records appended since the last checkpoint
-        self.bytes_since_checkpoint = 0
         self._seen: tuple[int, int | None] | None = None  # the current journal when open() read
         self._stale = False  # memory may lack records: the next checkpoint reads the store
         self._fs.make_private_dir(paths.directory)
@@ -81,7 +79,8 @@ class StoreWriter(Generic[Doc, Image]):
             self._journal_lock = EpochLock(paths.lock)
             opened.append(self._journal_lock)
             self._compact = FileLock(paths.compact_lock)
-            self._journal = JournalWriter(paths, codec, self._journal_lock, lock)
+            # The journal this process appends to: the manager's hot path calls it directly.
+            self.journal = JournalWriter(paths, codec, self._journal_lock, lock, self._start_journal)
         except BaseException:
             for file_lock in opened:  # a half-opened writer must not leave the store looking live
                 file_lock.close()
@@ -105,7 +104,7 @@ class StoreWriter(Generic[Doc, Image]):
             loaded = self._load(salvage)
             self._note_loaded(loaded)
             self._seen = seen if seen == (self._journal_lock.epoch, self._journal_size(epoch)) else None
-            if self._journal.store_id is None:
+            if self.journal.store_id is None:
                 self._bind(loaded.store_id)
         self._remove_stale_temps()
         return loaded
@@ -113,9 +112,9 @@ class StoreWriter(Generic[Doc, Image]):
     @property
     def bound_id(self) -> str:
         """The id of the store, which every file this writer writes names (after :meth:`open`)."""
-        if self._journal.store_id is None:
+        if self.journal.store_id is None:
             raise RuntimeError("the writer is not open")
-        return self._journal.store_id
+        return self.journal.store_id
 
     def _bind(self, known: str | None) -> None:
         """Learn the id of a USER/APP store: ``known``, the one its files name, written into its
@@ -124,7 +123,7 @@ class StoreWriter(Generic[Doc, Image]):
         if store_id is None or (known is not None and known != store_id):
             with self._journal_lock.exclusive():
                 store_id = establish_identity(self.paths, known)
-        self._journal.bind(store_id)
+        self.journal.bind(store_id)
 
     def _start_journal(self) -> None:
         """First append of this writer: publish a new epoch with a journal of its own.
@@ -139,7 +138,7 @@ class StoreWriter(Generic[Doc, Image]):
                 if not self._publish_unchanged(lock.epoch):
                     self._stale = True
         except OSError as exc:
-            raise self._journal.error(exc, "could not create") from exc
+            raise self.journal.error(exc, "could not create") from exc
 
     def _load_and_publish(self, salvage: bool = False) -> tuple[Loaded[Doc], int]:
         """Read the store from disk and publish a new epoch with a fresh journal of ours; returns
@@ -155,7 +154,7 @@ class StoreWriter(Generic[Doc, Image]):
         size_before = self._journal_size(sealed)
         loaded = self._load(salvage)
         epoch = max(sealed, loaded.last_epoch, loaded.covered_epoch) + 1
-        self._journal.publish(epoch)
+        self.journal.publish(epoch)
         if self._journal_size(sealed) != size_before:
             loaded = self._load(salvage)
         self._note_loaded(loaded)
@@ -168,7 +167,7 @@ class StoreWriter(Generic[Doc, Image]):
         without the lock, and a record it wrote before seeing our epoch is acknowledged."""
         size = self._journal_size(sealed)
         unchanged = not self._stale and self._seen == (sealed, size)
-        self._journal.publish(self._next_epoch(sealed))
+        self.journal.publish(self._next_epoch(sealed))
         return unchanged and self._journal_size(sealed) == size
 
     def _next_epoch(self, sealed: int) -> int:
@@ -214,30 +213,34 @@ class StoreWriter(Generic[Doc, Image]):
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
         """One journal record for ``payload``, sealed and bound to the store (after :meth:`open`)."""
-        return self._journal.frame(payload)
+        return self.journal.frame(payload)
 
-    def append(self, record: bytes, *, idempotent: bool = True) -> None:
-        """Append one record made by :meth:`frame`; call with the owner's lock held (the hot path).
-        The first append starts a journal of this writer's own (see :meth:`_start_journal`)."""
-        journal = self._journal
-        if not journal.started:
-            self._start_journal()
-        journal.append(record, idempotent)
-        self.bytes_since_checkpoint += len(record)
-        self.changed = True
+    def append(self, record: bytes, idempotent: bool = True) -> None:
+        """Append one record made by :meth:`frame`; call with the owner's lock held. The first
+        append starts a journal of this writer's own (see :meth:`_start_journal`)."""
+        self.journal.append(record, idempotent)
+
+    @property
+    def changed(self) -> bool:
+        """Records were appended since the last checkpoint."""
+        return self.journal.changed
+
+    @property
+    def bytes_since_checkpoint(self) -> int:
+        return self.journal.appended
 
     def sync(self) -> None:
         """fsync the journal now; call with the owner's lock held."""
-        self._journal.sync()
+        self.journal.sync()
 
     def sync_in_background(self) -> None:
         """fsync without holding up writers (group commit: covers every record appended so far)."""
-        self._journal.sync_in_background()
+        self.journal.sync_in_background()
 
     @property
     def sync_failed(self) -> bool:
         """An fsync failed: only a checkpoint from memory can be trusted now."""
-        return self._journal.sync_failed
+        return self.journal.sync_failed
 
     # -- checkpoints -----------------------------------------------------------------------------
     def checkpoint(
@@ -275,7 +278,7 @@ class StoreWriter(Generic[Doc, Image]):
                 self._write_snapshot(rendered, covered)
                 self.base_bytes = len(rendered)
             except BaseException as exc:
-                self.changed = True
+                self.journal.changed = True
                 self._sync_sealed(covered)  # the journal it sealed must now carry its records alone
                 self._note_save_error(exc)
                 raise
@@ -291,16 +294,16 @@ class StoreWriter(Generic[Doc, Image]):
         with self._lock, self._journal_lock.exclusive():
             epoch = self._journal_lock.epoch
             if (
-                not self._journal.started
+                not self.journal.started
             ):  # never appended: memory is the store as open() read it, if unchanged
                 alone = self._publish_unchanged(epoch)
                 if not alone:  # published already: read what the others wrote up to ``epoch``
                     loaded = self._load(False)
                     self._note_loaded(loaded)
             else:
-                alone = not self._stale and self._journal.alone_in(epoch)
+                alone = not self._stale and self.journal.alone_in(epoch)
                 if alone:  # only this process appends to its journal without the lock; it waits for us
-                    self._journal.publish(self._next_epoch(epoch))
+                    self.journal.publish(self._next_epoch(epoch))
                 else:
                     loaded, published = self._load_and_publish()
                     epoch = published - 1
@@ -309,8 +312,8 @@ class StoreWriter(Generic[Doc, Image]):
             else:
                 image = adopt(loaded)
                 self._stale = False
-            self.changed = False
-            self.bytes_since_checkpoint = 0
+            self.journal.changed = False
+            self.journal.appended = 0
             return image, epoch
 
     def _write_snapshot(self, data: bytes, covered: int) -> None:
@@ -333,7 +336,7 @@ class StoreWriter(Generic[Doc, Image]):
             self._backup_covered = self._snapshot_covered
         self._snapshot_covered = covered
         self._snapshot_readable = True
-        self._journal.sync_failed = False
+        self.journal.sync_failed = False
         for epoch in self.paths.journal_epochs():
             if epoch <= self._backup_covered:
                 self._fs.unlink(self.paths.journal(epoch))
@@ -353,20 +356,20 @@ class StoreWriter(Generic[Doc, Image]):
 
     # -- closing ---------------------------------------------------------------------------------
     def close(self) -> None:
-        self._journal.close()
+        self.journal.close()
         for lock in (self._journal_lock, self._compact, self._live):
             lock.close()
 
     def abandon(self) -> None:
         """Forget descriptors inherited through ``fork()`` without touching the parent's locks."""
-        self._journal.abandon()
+        self.journal.abandon()
         for lock in (self._journal_lock, self._compact, self._live):
             with contextlib.suppress(OSError, ValueError):
                 lock.close()
 
     @property
     def journal_size(self) -> int:
-        return self._journal.size
+        return self.journal.size
 
     def journal_count(self) -> int:
         """How many journal files the store has now (they go once a checkpoint makes them old)."""
