@@ -15,6 +15,8 @@ __all__ = [
     "DataDirError",
     "InvalidDateError",
     "InvalidTimezoneError",
+    "LegacyFormatError",
+    "MalformedEventError",
     "OutputError",
 ]
 
@@ -42,3 +44,15 @@ class DataDirError(AnalyzerError):
 
 class OutputError(AnalyzerError, OSError):
     """The report could not be written where ``--output`` points."""
+
+
+# Internal: raised and caught inside the analyzer, where they become a report's warnings (a damaged
+# or unexpected session is skipped and listed, never an error of the command).
+
+
+class LegacyFormatError(ValueError):
+    """Task records of an old-tool file that are not of the shapes the old tool wrote."""
+
+
+class MalformedEventError(ValueError):
+    """An event that cannot be counted honestly (wrong JSON type, impossible value)."""

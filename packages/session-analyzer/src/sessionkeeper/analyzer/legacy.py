@@ -45,6 +45,7 @@ import attrs
 
 from sessionkeeper.core import CommandExecuted, Event, SessionkeeperError, TaskCompleted, TaskStarted
 
+from .errors import LegacyFormatError
 from .rows import MAX_TASK_ID
 
 __all__ = ["LegacyFormatError", "LegacyTasks", "Values", "legacy_events"]
@@ -57,10 +58,6 @@ class Values(Protocol):
     """A SESSION scope to read from (``SessionView`` is one)."""
 
     def get(self, key: str, default: Any = None) -> Any: ...
-
-
-class LegacyFormatError(ValueError):
-    """Task records of an old-tool file that are not of the shapes the old tool wrote."""
 
 
 @attrs.frozen

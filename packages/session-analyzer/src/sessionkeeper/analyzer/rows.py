@@ -36,6 +36,8 @@ import orjson
 
 from sessionkeeper.core import Event, TaskCompleted, TaskStarted, event_from_dict
 
+from .errors import MalformedEventError
+
 __all__ = [
     "COMMAND",
     "COMPLETED",
@@ -56,10 +58,6 @@ MAX_TASK_ID: Final = 256  # longer "ids" are data, not names; they would also sw
 Row = tuple[Any, ...]
 
 _fromiso = datetime.fromisoformat
-
-
-class MalformedEventError(ValueError):
-    """An event that cannot be counted honestly (wrong JSON type, impossible value)."""
 
 
 def _bad(index: int, message: str) -> MalformedEventError:

@@ -19,6 +19,7 @@ first call. Nothing here raises into the runner or prints; see :mod:`sessionkeep
 
 from __future__ import annotations
 
+from .errors import InvalidRedactionPatternError
 from .hook import (
     DEFAULT_TEXT_LIMIT,
     TaskExecutorSessionHook,
@@ -28,7 +29,7 @@ from .hook import (
     on_task_complete,
     on_task_start,
 )
-from .redaction import REDACTED, InvalidRedactionPatternError, Redactor
+from .redaction import REDACTED, Redactor
 
 __all__ = [
     "DEFAULT_TEXT_LIMIT",

@@ -35,11 +35,11 @@ from ._secret_names import (
     plausible_secret,
     regex,
 )
+from .errors import InvalidRedactionPatternError
 
 __all__ = [
     "PATTERNS_ENV",
     "REDACTED",
-    "InvalidRedactionPatternError",
     "Redactor",
     "patterns_from_env",
 ]
@@ -48,10 +48,6 @@ PATTERNS_ENV = "SESSIONKEEPER_REDACT_PATTERNS"
 
 _CACHED_LENGTH = 256
 _CACHE_SIZE = 1024
-
-
-class InvalidRedactionPatternError(ValueError):
-    """An extra redaction pattern is not a valid regular expression."""
 
 
 def patterns_from_env(environ: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
