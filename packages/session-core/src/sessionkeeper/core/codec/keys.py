@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
-import secrets
 import stat
 import threading
 from pathlib import Path
@@ -42,6 +40,8 @@ _MAX_KEY_FILE = 64 << 10
 
 
 def key_id(material: bytes) -> bytes:
+    import hashlib  # here, not at import: hashlib is a noticeable share of importing core
+
     return hashlib.sha256(b"sessionkeeper key id\0" + material).digest()[:8]
 
 
@@ -64,7 +64,7 @@ class Key:
 
 
 def generate_key() -> Key:
-    return Key.from_material(secrets.token_bytes(KEY_BYTES))
+    return Key.from_material(os.urandom(KEY_BYTES))
 
 
 def decode_key(text: str, where: str) -> Key:
@@ -116,7 +116,7 @@ def read_key_file(path: Path) -> list[Key]:
 def write_key_file(path: Path, keys: list[Key]) -> None:
     """Write ``keys`` (current first) to ``path`` with mode 0600, atomically."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as file:
@@ -139,7 +139,7 @@ class Keyring:
         self._passphrase = passphrase
         self._derived: dict[bytes, Key] = {}  # salt -> key (scrypt is slow: once per salt)
         self._guard = threading.Lock()
-        self._write_salt = secrets.token_bytes(SALT_BYTES) if passphrase is not None else b""
+        self._write_salt = os.urandom(SALT_BYTES) if passphrase is not None else b""
 
     @property
     def empty(self) -> bool:

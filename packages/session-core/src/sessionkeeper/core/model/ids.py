@@ -6,8 +6,8 @@ paths, NUL bytes) out of the file system.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from datetime import datetime
 
 from sessionkeeper.core.errors import InvalidSessionIdError
@@ -20,7 +20,7 @@ _ID_PATTERN = re.compile(r"session_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}")  # ASCII only
 def new_session_id(now: datetime | None = None) -> str:
     """A fresh id, ``session_YYYYMMDD_HHMMSS_<8 hex>``, stamped with local time like the old tool."""
     stamp = (now or datetime.now()).astimezone().strftime("%Y%m%d_%H%M%S")
-    return f"session_{stamp}_{secrets.token_hex(4)}"
+    return f"session_{stamp}_{os.urandom(4).hex()}"  # what secrets.token_hex does
 
 
 def validate_session_id(session_id: object) -> str:

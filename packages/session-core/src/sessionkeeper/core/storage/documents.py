@@ -22,7 +22,6 @@ in its place is not taken for this one's. ``owner`` is that name, for both kinds
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections.abc import Mapping
@@ -212,6 +211,12 @@ def _values_json(values: Mapping[str, Stored]) -> bytes:
     return orjson.dumps(values if type(values) is dict else dict(values))
 
 
+def _context_hash(session_json: bytes) -> str:
+    import hashlib  # here, not at import: hashlib is a noticeable share of importing core
+
+    return hashlib.blake2b(session_json, digest_size=8).hexdigest()
+
+
 def render_session_document(
     *,
     session_id: str,
@@ -231,7 +236,7 @@ def render_session_document(
         "session_id": session_id,
         "started_at": started_at,
         "last_checkpoint": utc_now(),
-        "context_hash": hashlib.blake2b(session_json, digest_size=8).hexdigest(),
+        "context_hash": _context_hash(session_json),
         "state_data": {},
         "scope_data": {
             "session": orjson.Fragment(session_json),

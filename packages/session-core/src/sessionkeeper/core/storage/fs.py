@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterator
@@ -137,7 +136,7 @@ class FileSystem:
         With ``backup``, the file being replaced is kept there (hard link, so ``path`` never
         disappears). Any failure removes the temp file and leaves ``path`` and ``backup`` as they were.
         """
-        tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
         fd = self.create_exclusive(tmp)
         try:
             try:
@@ -156,7 +155,7 @@ class FileSystem:
 
     def keep_backup(self, path: Path, backup: Path) -> None:
         """Make ``backup`` a copy of ``path`` (by hard link) without ``path`` ever disappearing."""
-        tmp = backup.with_name(f".{backup.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        tmp = backup.with_name(f".{backup.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
         try:
             with _directory_of(path) as source, _directory_of(tmp) as target:
                 try:

@@ -20,7 +20,7 @@ until the store's snapshot is of format 4: a journal after such a snapshot must 
 from __future__ import annotations
 
 import functools
-import secrets
+import os
 from typing import Any
 
 import attrs
@@ -75,7 +75,7 @@ def establish_identity(paths: StorePaths, known: str | None) -> str:
     current = store_identity(paths)
     if current is not None and (known is None or known == current):
         return current
-    store_id = known or secrets.token_hex(16)
+    store_id = known or os.urandom(16).hex()  # 128 random bits, as secrets.token_hex(16)
     filesystem().write_atomic(paths.identity, render_identity_document(paths.name, store_id))
     return store_id
 
