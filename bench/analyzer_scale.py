@@ -46,7 +46,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 import orjson
 
 from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
-from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, converter, export_session
+from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, export_session, unstructure
 
 __all__ = ["run"]
 
@@ -128,7 +128,7 @@ def _render(session_id: str, started: datetime, events: list[Event]) -> bytes:
         "format_version": 2,
         "journal_epoch": 0,
         "resumed_from": None,
-        "events": [converter.unstructure(event, Event) for event in events],
+        "events": [unstructure(event, Event) for event in events],
     }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 

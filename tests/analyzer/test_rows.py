@@ -18,7 +18,7 @@ from sessionkeeper.analyzer.rows import (
     row_from_event,
     rows_from_stored,
 )
-from sessionkeeper.core import CommandExecuted, TaskCompleted, TaskStarted, converter, event_from_dict
+from sessionkeeper.core import CommandExecuted, TaskCompleted, TaskStarted, event_from_dict, unstructure
 from sessionkeeper.core import Event as CoreEvent
 
 AT = datetime(2025, 10, 20, 9, 0, 30, 250000, tzinfo=UTC)
@@ -26,7 +26,7 @@ AT = datetime(2025, 10, 20, 9, 0, 30, 250000, tzinfo=UTC)
 
 def stored(event: CoreEvent) -> dict[str, Any]:
     """An event exactly as core stores it (unstructured with its kind tag, through JSON)."""
-    result: dict[str, Any] = orjson.loads(orjson.dumps(converter.unstructure(event, CoreEvent)))
+    result: dict[str, Any] = orjson.loads(orjson.dumps(unstructure(event, CoreEvent)))
     return result
 
 

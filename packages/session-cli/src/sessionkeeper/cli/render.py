@@ -68,9 +68,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (UUID, Decimal, PurePath)):
         return str(value)
     if hasattr(kind, "__attrs_attrs__"):
-        from sessionkeeper.core import converter
+        from sessionkeeper.core import unstructure
 
-        return jsonable(converter.unstructure(value))
+        return jsonable(unstructure(value))
     return repr(value)
 
 

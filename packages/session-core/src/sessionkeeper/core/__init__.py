@@ -34,7 +34,7 @@ from .errors import (
     ValueDecodeError,
 )
 from .limits import Limits
-from .model.converter import converter
+from .model.converter import unstructure
 from .model.events import CommandExecuted, Event, TaskCompleted, TaskStarted, event_from_dict
 from .model.ids import new_session_id, validate_session_id
 from .model.info import LoadSummary, SessionInfo
@@ -141,7 +141,6 @@ __all__ = [
     "ValueDecodeError",
     "app_store_paths",
     "checkpoint_session",
-    "converter",
     "event_from_dict",
     "export_session",
     "generate_key",
@@ -163,6 +162,7 @@ __all__ = [
     "rotate_keys",
     "session_paths",
     "sessions_dir",
+    "unstructure",
     "user_store_paths",
     "validate_session_id",
     "verify_store",

@@ -268,10 +268,10 @@ def _values(view: SessionView) -> tuple[dict[str, Any], dict[str, str]]:
 
 def _events(view: SessionView) -> list[dict[str, Any]]:
     """The session's events as JSON objects (with their ``kind``), oldest first."""
-    from sessionkeeper.core import Event, converter
+    from sessionkeeper.core import Event, unstructure
 
     try:
-        return [render.jsonable(converter.unstructure(event, Event)) for event in view.events()]
+        return [render.jsonable(unstructure(event, Event)) for event in view.events()]
     except Exception as exc:  # a malformed event must not hide the rest of the session
         console.warn(messages.text("show.bad_events", reason=f"{type(exc).__name__}: {exc}"))
         return [render.jsonable(item) for item in view.event_data if isinstance(item, dict)]

@@ -12,7 +12,7 @@ from typing import Any
 
 from cattrs.preconf.orjson import OrjsonConverter, make_converter
 
-__all__ = ["converter"]
+__all__ = ["converter", "unstructure"]
 
 converter: OrjsonConverter = make_converter(detailed_validation=False, forbid_extra_keys=False)
 
@@ -32,3 +32,10 @@ converter.register_structure_hook(bool, _strict(bool, (bool,)))
 converter.register_structure_hook(str, _strict(str, (str,)))
 converter.register_structure_hook(int, _strict(int, (int,)))
 converter.register_structure_hook(float, _strict(float, (float, int)))
+
+
+def unstructure(value: Any, as_type: Any = None) -> Any:
+    """The JSON-ready form of an attrs model — an info, a report, an event (with ``as_type=Event``,
+    its ``kind`` tag) — made by the one converter. Other packages use this, never the converter
+    itself: its hooks are core's file formats, not theirs to change."""
+    return converter.unstructure(value) if as_type is None else converter.unstructure(value, as_type)
