@@ -38,4 +38,7 @@ def unstructure(value: Any, as_type: Any = None) -> Any:
     """The JSON-ready form of an attrs model — an info, a report, an event (with ``as_type=Event``,
     its ``kind`` tag) — made by the one converter. Other packages use this, never the converter
     itself: its hooks are core's file formats, not theirs to change."""
+    from .events import configure_events  # events import this module: resolved at the call
+
+    configure_events()  # a value may hold events, tagged with their kind
     return converter.unstructure(value) if as_type is None else converter.unstructure(value, as_type)

@@ -7,13 +7,13 @@ seconds.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 import orjson
-from cattrs.strategies import configure_tagged_union
 
 from .converter import converter
 
@@ -22,6 +22,7 @@ __all__ = [
     "Event",
     "TaskCompleted",
     "TaskStarted",
+    "configure_events",
     "encode_event",
     "event_from_dict",
     "event_from_stored",
@@ -85,16 +86,26 @@ class TaskCompleted:
 Event = TaskStarted | CommandExecuted | TaskCompleted
 
 _KINDS = {TaskStarted: "task_started", CommandExecuted: "command_executed", TaskCompleted: "task_completed"}
-configure_tagged_union(Event, converter, tag_generator=_KINDS.__getitem__, tag_name="kind")
+
+
+@functools.cache
+def configure_events() -> None:
+    """Teach the converter the ``kind``-tagged union of events, once, at the first use (building
+    it costs about as much as the rest of this module; most imports of core never need it)."""
+    from cattrs.strategies import configure_tagged_union
+
+    configure_tagged_union(Event, converter, tag_generator=_KINDS.__getitem__, tag_name="kind")
 
 
 def encode_event(event: Event) -> bytes:
     """The stored JSON bytes of ``event`` (with its ``kind`` tag)."""
+    configure_events()
     return orjson.dumps(converter.unstructure(event, Event))
 
 
 def event_from_dict(data: Any) -> Event:
     """An event from its stored (parsed JSON) form; raises on malformed data."""
+    configure_events()
     result: Event = converter.structure(data, Event)  # type: ignore[arg-type]
     return result
 

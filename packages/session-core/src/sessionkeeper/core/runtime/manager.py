@@ -41,7 +41,7 @@ from sessionkeeper.core.errors import (
 )
 from sessionkeeper.core.limits import RECORDS_ENV, STORE_ENV, Limits, resolve_limits
 from sessionkeeper.core.log import log
-from sessionkeeper.core.model.converter import converter
+from sessionkeeper.core.model.converter import unstructure
 from sessionkeeper.core.model.events import Event, encode_event, event_from_stored
 from sessionkeeper.core.model.ids import new_session_id, validate_session_id
 from sessionkeeper.core.model.info import LoadSummary, SessionInfo
@@ -492,7 +492,7 @@ class SessionManager:
 
     def get_session_info(self) -> dict[str, Any]:
         """``info()`` as a plain JSON-ready dict (the old tool's name for it)."""
-        result: dict[str, Any] = orjson.loads(orjson.dumps(converter.unstructure(self.info())))
+        result: dict[str, Any] = orjson.loads(orjson.dumps(unstructure(self.info())))
         return result
 
     # -- internals: writing ----------------------------------------------------------------------
