@@ -357,7 +357,7 @@ class SessionManager:
         writer = self._writer(scope)
         if key not in self._scopes[scope].current:
             return False  # a delete racing this one journals a second "D", which changes nothing
-        record = writer.frame(_delete_payload(key))
+        record = writer.journal.frame(_delete_payload(key))
         self._journal(scope, writer, record, flush, "delete a value", key, _DELETED, 0)
         return True
 
@@ -395,7 +395,7 @@ class SessionManager:
             or self._room_records <= 0
         ):
             self._admit(size, f"record a {type(event).__name__} event")
-        record = writer.frame(payload)
+        record = writer.journal.frame(payload)
         self._journal(
             StateScope.SESSION, writer, record, flush, "record an event", None, orjson.loads(data), size
         )

@@ -49,7 +49,6 @@ class JournalWriter:
         self._fs = filesystem()
         self._append = self._fs.append
         self._fd = -1
-        self.started = False  # this process has a journal to append to (its own, or one it followed)
         self.epoch = 0
         self._expected_size: int | None = None  # our own journal's size, while only we append to it
         self.dirty = False  # records appended since the last fsync
@@ -68,6 +67,11 @@ class JournalWriter:
         self.store_id = store_id
         self._context = journal_context(self.paths.name, store_id)
         self._seed = journal.record_seed(store_id)
+
+    @property
+    def started(self) -> bool:
+        """Whether this process has a journal to append to (its own, or one it followed)."""
+        return self._fd >= 0
 
     @property
     def size(self) -> int:
@@ -121,7 +125,6 @@ class JournalWriter:
         if self._fd >= 0:
             self._close_fd()
         self._fd, self.epoch, self._expected_size = fd, epoch, expected_size
-        self.started = True
 
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
@@ -257,7 +260,6 @@ class JournalWriter:
         with contextlib.suppress(OSError):
             self._fs.close(self._fd)
         self._fd = -1
-        self.started = False
 
     def close(self) -> None:
         """Sync (best effort: the snapshot written before this holds everything) and close."""

@@ -92,6 +92,7 @@ class Loaded(Generic[Doc]):
     loaded_bytes: int = 0  # decompressed bytes read (the snapshot and the journals replayed)
     loaded_records: int = 0  # journal records and events read
     store_id: str | None = None  # the store's id as its files name it (see :mod:`.identity`)
+    identity_file_id: str | None = None  # what the identity file says (None: none, or unreadable)
 
 
 class _Retry(Exception):
@@ -213,7 +214,7 @@ def _pick_document(
                 f"{paths.identity.name} names {identity[1]}, but the snapshot and its backup name "
                 f"{document.owner}: the store is {document.owner}"
             )
-            return _Pick(document, source, size, True, document.owner)
+            return _Pick(document, source, size, True, document.owner, identity[1])
         if foreign is not None and backup is None and backup_problem is None:
             # No backup to say otherwise: a copy of another store saved under this name. It is
             # all there is, so it loads, with a warning (as the old tool's mismatched files do).
@@ -242,7 +243,7 @@ def _pick_document(
             else:
                 raise CorruptSessionError(paths.name, reason + " (no readable backup)")
     owner = document.owner if document is not None and document.checked else None
-    return _Pick(document, source, size, readable, identity[1] or owner)
+    return _Pick(document, source, size, readable, identity[1] or owner, identity[1])
 
 
 @attrs.frozen
@@ -254,6 +255,7 @@ class _Pick(Generic[Doc]):
     size: int
     readable: bool
     store_id: str | None
+    identity_file_id: str | None
 
 
 def _load_once(
@@ -315,6 +317,7 @@ def _load_once(
         loaded_bytes=budget.used,
         loaded_records=limits.max_records - budget.records_left,
         store_id=store_id,
+        identity_file_id=pick.identity_file_id,
     )
 
 

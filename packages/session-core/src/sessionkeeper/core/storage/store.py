@@ -25,7 +25,7 @@ from sessionkeeper.core.errors import SaveError
 from sessionkeeper.core.limits import DEFAULT_LIMITS, STORE_ENV, Limits
 
 from .fs import filesystem
-from .identity import establish_identity, store_identity
+from .identity import establish_identity
 from .journal_writer import JournalWriter
 from .layout import StorePaths, snapshot_context
 from .loader import Doc, Loaded, load_store
@@ -105,7 +105,7 @@ class StoreWriter(Generic[Doc, Image]):
             self._note_loaded(loaded)
             self._seen = seen if seen == (self._journal_lock.epoch, self._journal_size(epoch)) else None
             if self.journal.store_id is None:
-                self._bind(loaded.store_id)
+                self._bind(loaded)
         self._remove_stale_temps()
         return loaded
 
@@ -116,13 +116,14 @@ class StoreWriter(Generic[Doc, Image]):
             raise RuntimeError("the writer is not open")
         return self.journal.store_id
 
-    def _bind(self, known: str | None) -> None:
-        """Learn the id of a USER/APP store: ``known``, the one its files name, written into its
-        identity file if that is missing or says otherwise; a new one if nothing names any."""
-        store_id = store_identity(self.paths)
-        if store_id is None or (known is not None and known != store_id):
+    def _bind(self, loaded: Loaded[Doc]) -> None:
+        """Learn the id of a USER/APP store: the one its files name, written into its identity file
+        if that is missing or says otherwise (re-checked under the journal lock, so that two
+        processes never give one store two ids); a new one if nothing names any."""
+        store_id = loaded.store_id
+        if store_id is None or loaded.identity_file_id != store_id:
             with self._journal_lock.exclusive():
-                store_id = establish_identity(self.paths, known)
+                store_id = establish_identity(self.paths, loaded.store_id)
         self.journal.bind(store_id)
 
     def _start_journal(self) -> None:

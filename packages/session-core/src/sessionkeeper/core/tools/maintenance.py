@@ -43,7 +43,7 @@ from sessionkeeper.core.storage.documents import (
     session_initial,
 )
 from sessionkeeper.core.storage.fs import filesystem
-from sessionkeeper.core.storage.identity import read_identity, read_journal, store_identity
+from sessionkeeper.core.storage.identity import read_identity, read_journal
 from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
 from sessionkeeper.core.storage.loader import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, Loaded, load_store
 from sessionkeeper.core.storage.store import StoreWriter
@@ -198,9 +198,12 @@ def verify_store(paths: StorePaths, kind: str, codec: Codec | None = None) -> St
     codec = codec if codec is not None else resolve_codec()
     notes: list[str] = []
     failures = _KeyFailures()
-    problems, readable = _check_snapshots(paths, kind, codec, failures, notes)
+    expected, identity_problem = read_identity(paths)
+    problems, readable = _check_snapshots(paths, kind, codec, expected, failures, notes)
+    if identity_problem is not None:  # harmless while the documents name the id; repaired by a writer
+        problems.append(f"{identity_problem} (opening the store for writing makes it again)")
     snapshot_failures = len(failures.files)
-    journal_problems = _check_journals(paths, codec, failures, notes)
+    journal_problems = _check_journals(paths, codec, expected, failures, notes)
     locked = failures.locked
     if not locked:
         problems += failures.damage()
@@ -221,15 +224,13 @@ def verify_store(paths: StorePaths, kind: str, codec: Codec | None = None) -> St
 
 
 def _check_snapshots(
-    paths: StorePaths, kind: str, codec: Codec, failures: _KeyFailures, notes: list[str]
+    paths: StorePaths, kind: str, codec: Codec, expected: str | None, failures: _KeyFailures, notes: list[str]
 ) -> tuple[list[str], int]:
-    """The damage found in the snapshot and the backup, and how many of them read back whole."""
+    """The damage found in the snapshot and the backup (``expected``: the id they must name), and
+    how many of them read back whole."""
     fs = filesystem()
     problems: list[str] = []
     readable = 0
-    expected, identity_problem = read_identity(paths)
-    if identity_problem is not None:  # harmless while the documents name the id; repaired by a writer
-        problems.append(f"{identity_problem} (opening the store for writing makes it again)")
     for label, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
         if not path.exists():
             continue
@@ -260,11 +261,12 @@ def _check_snapshots(
     return problems, readable
 
 
-def _check_journals(paths: StorePaths, codec: Codec, failures: _KeyFailures, notes: list[str]) -> list[str]:
-    """The damage found in every journal of the store."""
+def _check_journals(
+    paths: StorePaths, codec: Codec, store_id: str | None, failures: _KeyFailures, notes: list[str]
+) -> list[str]:
+    """The damage found in every journal of the store (``store_id``: the id they must name)."""
     fs = filesystem()
     problems: list[str] = []
-    store_id = store_identity(paths)
     for epoch in paths.journal_epochs():
         path = paths.journal(epoch)
         blob = b""
