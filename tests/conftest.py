@@ -23,8 +23,9 @@ import hashlib
 import os
 import shutil
 import sys
+import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,24 @@ def decoded_files(*roots: Path, skip: set[str] | frozenset[str] = frozenset()) -
                 data += open_stored(path)
             parts.append(data)
     return b"\n".join(parts)
+
+
+_MEMORY = Path("/dev/shm")
+
+
+@contextlib.contextmanager
+def memory_scratch(prefix: str, fallback: Callable[[], Path]) -> Iterator[Path]:
+    """A scratch directory in memory (tmpfs) when the machine has one, else ``fallback()``: for
+    suites that create thousands of small files and time nothing (on ext4 a creation costs
+    ~0.5 ms, on tmpfs ~20 µs). Removed afterwards."""
+    if _MEMORY.is_dir() and os.access(_MEMORY, os.W_OK):
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=_MEMORY))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield fallback()
 
 
 @pytest.fixture

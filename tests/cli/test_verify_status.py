@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.cli.support import Cli, snapshot_path
-from tests.crypto.support import CRYPTO_ENV
+from tests.conftest import CODEC_VARIABLES
 
 LOCKED = 3
 
@@ -23,7 +23,7 @@ def new_key() -> str:
 @pytest.fixture
 def keyless(cli: Cli) -> dict[str, str]:
     """The test's environment with no key or codec setting at all."""
-    return cli.env(**dict.fromkeys(CRYPTO_ENV))
+    return cli.env(**dict.fromkeys(CODEC_VARIABLES))
 
 
 @pytest.fixture

@@ -11,16 +11,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sessionkeeper.core import Codec, CodecSettings, Key, Keyring
-from tests.conftest import run_python
+from tests.conftest import CODEC_VARIABLES, run_python
 
-CRYPTO_ENV = (
-    "SESSIONKEEPER_KEY",
-    "SESSIONKEEPER_KEY_FILE",
-    "SESSIONKEEPER_PASSPHRASE",
-    "SESSIONKEEPER_COMPRESSION",
-    "SESSIONKEEPER_ZSTD_LEVEL",
-    "SESSIONKEEPER_CIPHER",
-)
 STORED_SUFFIXES = (".json", ".json.bak", ".journal")
 
 
@@ -55,7 +47,7 @@ def sealing(
 
 def child_env(**extra: str) -> dict[str, str]:
     """This process's environment (data and user dirs included) without any codec setting."""
-    env = {name: value for name, value in os.environ.items() if name not in CRYPTO_ENV}
+    env = {name: value for name, value in os.environ.items() if name not in CODEC_VARIABLES}
     env.update(extra)
     return env
 

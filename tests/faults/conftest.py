@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sessionkeeper.core.storage.fs import filesystem, use_filesystem
+from tests.conftest import memory_scratch
 from tests.faults.faultfs import FaultyFileSystem
 from tests.faults.support import abandon_all
 
@@ -41,9 +40,6 @@ def faulty(tmp_path: Path) -> Iterator[FaultyFileSystem]:
     use_filesystem(previous)
 
 
-_MEMORY = Path("/dev/shm")
-
-
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A directory for the many runs of a module, in memory (tmpfs) when the machine has one.
@@ -51,12 +47,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     Runs create thousands of small files; on ext4 each creation costs ~0.5 ms, on tmpfs ~20 µs.
     Durability is modelled by the fault file system, so nothing is lost by skipping the disk.
     """
-    if _MEMORY.is_dir() and os.access(_MEMORY, os.W_OK):
-        path = Path(tempfile.mkdtemp(prefix="sessionkeeper-faults-", dir=_MEMORY))
+    with memory_scratch("sessionkeeper-faults-", lambda: tmp_path_factory.mktemp("faults")) as path:
         yield path
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        yield tmp_path_factory.mktemp("faults")
 
 
 @pytest.fixture

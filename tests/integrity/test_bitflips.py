@@ -11,14 +11,13 @@ asserts that no trial returned data that was never written, raised anything but 
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import memory_scratch
 from tests.integrity.fuzz import (
     DAMAGES,
     KINDS,
@@ -33,18 +32,13 @@ from tests.integrity.fuzz import (
 
 # Per file kind and codec: 13 trials (a writer path in each), about 470 in all, ~30 s here.
 COUNTS = {"bitflip": 6, "truncate": 2, "zero": 2, "splice": 2, "swap": 1}
-_MEMORY = Path("/dev/shm")
 
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """In memory (tmpfs) when the machine has one: every trial copies a few dozen small files."""
-    if _MEMORY.is_dir() and os.access(_MEMORY, os.W_OK):
-        path = Path(tempfile.mkdtemp(prefix="sessionkeeper-integrity-", dir=_MEMORY))
+    with memory_scratch("sessionkeeper-integrity-", lambda: tmp_path_factory.mktemp("integrity")) as path:
         yield path
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        yield tmp_path_factory.mktemp("integrity")
 
 
 @pytest.fixture(scope="module")
