@@ -18,6 +18,7 @@ from .errors import (
     IntegrityError,
     InvalidKeyError,
     InvalidSessionIdError,
+    InvalidTargetKeyError,
     JournalWriteError,
     KeyConfigurationError,
     KeyRequiredError,
@@ -30,6 +31,10 @@ from .errors import (
     SessionNotFoundError,
     SnapshotFormatError,
     StorageError,
+    TargetConflictError,
+    TargetError,
+    TargetNotFoundError,
+    TargetPreconditionError,
     UnserializableValueError,
     ValueDecodeError,
 )
@@ -56,6 +61,7 @@ from .storage.layout import StorePaths
 from .storage.loader import LoadReport
 
 if TYPE_CHECKING:
+    from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
     from .tools.maintenance import (
         StoreCheck,
         checkpoint_session,
@@ -83,6 +89,10 @@ _TOOLS = {
     ),
     **dict.fromkeys(("ScopeView", "SessionView", "read_scope", "read_session"), "reading"),
     **dict.fromkeys(("SealedFile", "key_status", "rotate_keys"), "rotation"),
+    # the seam for copies elsewhere (backup targets): remote backup and its tools
+    **dict.fromkeys(
+        ("BackupTarget", "LocalDirectoryTarget", "ObjectInfo", "TargetObject"), "storage.targets"
+    ),
 }
 
 
@@ -90,13 +100,15 @@ def __getattr__(name: str) -> Any:
     module = _TOOLS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.tools.{module}"), name)
+    path = module if "." in module else f"tools.{module}"  # a tool, or a module of its own
+    value = getattr(importlib.import_module(f"{__name__}.{path}"), name)
     globals()[name] = value  # the next lookup is a plain attribute
     return value
 
 
 __all__ = [
     "PLAIN",
+    "BackupTarget",
     "Codec",
     "CodecSettings",
     "CommandExecuted",
@@ -108,6 +120,7 @@ __all__ = [
     "IntegrityError",
     "InvalidKeyError",
     "InvalidSessionIdError",
+    "InvalidTargetKeyError",
     "JournalWriteError",
     "Key",
     "KeyConfigurationError",
@@ -118,7 +131,9 @@ __all__ = [
     "Limits",
     "LoadReport",
     "LoadSummary",
+    "LocalDirectoryTarget",
     "NoActiveSessionError",
+    "ObjectInfo",
     "SaveError",
     "ScopeView",
     "SealedFile",
@@ -135,6 +150,11 @@ __all__ = [
     "StorageError",
     "StoreCheck",
     "StorePaths",
+    "TargetConflictError",
+    "TargetError",
+    "TargetNotFoundError",
+    "TargetObject",
+    "TargetPreconditionError",
     "TaskCompleted",
     "TaskStarted",
     "UnserializableValueError",

@@ -15,6 +15,7 @@ __all__ = [
     "IntegrityError",
     "InvalidKeyError",
     "InvalidSessionIdError",
+    "InvalidTargetKeyError",
     "JournalWriteError",
     "KeyConfigurationError",
     "KeyRequiredError",
@@ -27,6 +28,10 @@ __all__ = [
     "SessionkeeperError",
     "SnapshotFormatError",
     "StorageError",
+    "TargetConflictError",
+    "TargetError",
+    "TargetNotFoundError",
+    "TargetPreconditionError",
     "UnserializableValueError",
     "ValueDecodeError",
     "storage_errors",
@@ -172,3 +177,59 @@ def storage_errors(what: str) -> Iterator[None]:
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise StorageError(exc.errno or 0, f"{what}: {exc.strerror or exc}{where}") from exc
+
+
+# -- backup targets (storage/targets.py): copies of sealed objects elsewhere ------------------------
+class TargetError(SessionkeeperError):
+    """Base class of what a backup target refuses about its objects (a bad key, a missing object, a
+    put whose precondition failed). Failures of the medium itself (disk full, I/O error, a planted
+    symlink) are :class:`StorageError`; a read over its size limit is :class:`LimitExceededError`."""
+
+
+def _shown(key: object) -> str:
+    text = repr(key)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class InvalidTargetKeyError(TargetError, ValueError):
+    """A key (or list prefix) is not a relative path of plain names: empty, absolute, with ``..``,
+    ``.``, a NUL, a backslash, a character outside ``A-Z a-z 0-9 . _ - = + @``, a part starting with
+    ``.`` or ``-``, or too long. Raised before anything is touched: no key escapes a target's root."""
+
+    def __init__(self, key: object, reason: str) -> None:
+        super().__init__(f"invalid backup key {_shown(key)}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class TargetNotFoundError(TargetError, LookupError):
+    """There is no object under that key in the target."""
+
+    def __init__(self, key: str, where: str) -> None:
+        super().__init__(f"no object {key} in {where}")
+        self.key = key
+        self.where = where
+
+
+class TargetConflictError(TargetError):
+    """A create-only put found the key taken: sealed objects are never overwritten. Another process
+    (or host) wrote it first; if its bytes are the ones meant, the object is already there."""
+
+    def __init__(self, key: str, where: str) -> None:
+        super().__init__(f"object {key} already exists in {where}; sealed objects are never overwritten")
+        self.key = key
+        self.where = where
+
+
+class TargetPreconditionError(TargetError):
+    """A replace-if-unchanged put found another version of the object than the one it was given (or
+    none at all): it changed since it was read. Nothing was written; read it again and retry."""
+
+    def __init__(self, key: str, where: str, expected: str) -> None:
+        super().__init__(
+            f"object {key} in {where} is no longer at version {expected} (changed or removed since "
+            "it was read); nothing was written: read it again and retry"
+        )
+        self.key = key
+        self.where = where
+        self.expected = expected

@@ -19,7 +19,7 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 __all__ = ["FileSystem", "filesystem", "owned_directory", "use_filesystem"]
@@ -113,20 +113,7 @@ class FileSystem:
         claim to be: at most ``limit + 1`` bytes are ever read."""
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", str(path))
-            if info.st_size > limit:
-                message = f"file is {info.st_size} bytes, over the {limit}-byte limit"
-                raise OSError(errno.EFBIG, message, str(path))
-            chunks = []
-            left = limit + 1
-            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
-                chunks.append(chunk)
-                left -= len(chunk)
-            if left <= 0:  # it grew while we read it
-                raise OSError(errno.EFBIG, f"file is over the {limit}-byte limit", str(path))
-            return b"".join(chunks)
+            return b"".join(_bounded_chunks(fd, limit, str(path)))
         finally:
             os.close(fd)
 
@@ -222,6 +209,99 @@ class FileSystem:
         finally:
             os.close(fd)
 
+    # -- trees below a root, by descriptor (backup targets) --------------------------------------------
+    def open_beneath(self, root: Path, parts: Sequence[str], *, create: bool = False) -> int:
+        """A descriptor of the directory ``root/parts[0]/parts[1]/…``.
+
+        Each part is opened relative to the one before with ``O_NOFOLLOW``: a symlink anywhere
+        below ``root`` is refused (``ELOOP``), never followed, with no race between a check and the
+        use (``root`` itself may be a symlink: you chose it). With ``create``, missing parts are
+        made 0700 and each new entry is made durable by an fsync of its parent.
+        """
+        fd = _open_dir(root)
+        try:
+            for index, part in enumerate(parts):
+                if create:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o700, dir_fd=fd)
+                        os.fsync(fd)
+                try:
+                    child = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link_at(fd, part):
+                        raise _symlink(root.joinpath(*parts[: index + 1])) from None
+                    raise
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def publish_at(self, directory: int, name: str, data: bytes, *, replace: bool) -> None:
+        """Make ``data`` the file ``name`` in the open ``directory``, whole or not at all.
+
+        The bytes go to a temp file (``.<name>.<pid>-<random>.tmp``, 0600), are fsynced, and the
+        temp file is then renamed over ``name`` (``replace``) or hard-linked to it, which fails
+        with ``FileExistsError`` if ``name`` exists: of two processes creating one name, exactly
+        one wins. The directory is fsynced last. A crash leaves at most the temp file.
+        """
+        tmp = f".{name}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory
+        )
+        published = False
+        try:
+            try:
+                self.write_all(fd, data)
+                self.fsync(fd)
+            finally:
+                os.close(fd)
+            if replace:
+                os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
+            else:
+                os.link(tmp, name, src_dir_fd=directory, dst_dir_fd=directory, follow_symlinks=False)
+            published = replace
+        finally:
+            if not published:  # failed, or linked: the temp name goes either way
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=directory)
+        os.fsync(directory)
+
+    def read_chunks_at(self, directory: int, name: str, limit: int) -> Iterator[bytes]:
+        """The regular file ``name`` of the open ``directory`` (never a symlink, device or FIFO)
+        in chunks, refusing (``EFBIG``) one over ``limit`` bytes as :meth:`read_bytes` does."""
+        fd = os.open(name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK, dir_fd=directory)
+        try:
+            yield from _bounded_chunks(fd, limit, name)
+        finally:
+            os.close(fd)
+
+    def walk_at(self, directory: int) -> Iterator[tuple[str, int]]:
+        """``(relative path, size)`` of every regular file below the open ``directory``; symlinks
+        and anything else that is neither a file nor a directory are skipped, never entered."""
+        with os.scandir(directory) as entries:
+            found = [(entry.name, entry.is_dir(follow_symlinks=False), entry) for entry in entries]
+        for name, is_dir, entry in found:
+            if is_dir:
+                try:
+                    child = os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=directory)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue  # gone (or replaced) since it was listed
+                try:
+                    yield from ((f"{name}/{path}", size) for path, size in self.walk_at(child))
+                finally:
+                    os.close(child)
+            elif entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    yield name, entry.stat(follow_symlinks=False).st_size
+
+    def unlink_at(self, directory: int, name: str) -> None:
+        """Remove the file ``name`` of the open ``directory`` (``FileNotFoundError`` if there is
+        none) and make the removal durable."""
+        os.unlink(name, dir_fd=directory)
+        os.fsync(directory)
+
     def dup(self, fd: int) -> int:
         return os.dup(fd)
 
@@ -250,10 +330,35 @@ class FileSystem:
         return os.fstat(fd).st_size
 
 
+def _bounded_chunks(fd: int, limit: int, name: str) -> Iterator[bytes]:
+    """The bytes of the regular file open as ``fd``, in chunks of at most 1 MiB; ``EFBIG`` as soon
+    as it proves larger than ``limit`` (at most ``limit + 1`` bytes are ever read)."""
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):  # its own errno: a directory is "no such object" to a target
+        raise OSError(errno.EISDIR, "not a regular file (a directory)", name)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", name)
+    if info.st_size > limit:
+        raise OSError(errno.EFBIG, f"file is {info.st_size} bytes, over the {limit}-byte limit", name)
+    left = limit + 1
+    while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+        left -= len(chunk)
+        if left <= 0:  # it grew while we read it
+            raise OSError(errno.EFBIG, f"file is over the {limit}-byte limit", name)
+        yield chunk
+
+
 def _open_in(path: Path, flags: int) -> int:
     """Open ``path`` for writing relative to its directory, never through a symlink."""
     with _directory_of(path) as directory:
         return os.open(path.name, flags | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory)
+
+
+def _is_link_at(directory: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _opener(directory: int, flags: int) -> Callable[[str, int], int]:

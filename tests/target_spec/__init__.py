@@ -1,0 +1,1 @@
+"""The BackupTarget specification: written once against the protocol, run on every target."""
