@@ -46,21 +46,21 @@ from .model.info import LoadSummary, SessionInfo
 from .model.scopes import StateScope
 from .model.state import State
 from .runtime.manager import SessionManager
-from .storage.catalog import (
-    SessionEntry,
-    app_store_paths,
-    list_sessions,
-    prune_sessions,
-    read_current,
-    session_paths,
-    sessions_dir,
-    user_store_paths,
-    write_current,
-)
-from .storage.layout import StorePaths
-from .storage.loader import LoadReport
 
 if TYPE_CHECKING:
+    from .storage.catalog import (
+        SessionEntry,
+        app_store_paths,
+        list_sessions,
+        prune_sessions,
+        read_current,
+        session_paths,
+        sessions_dir,
+        user_store_paths,
+        write_current,
+    )
+    from .storage.layout import StorePaths
+    from .storage.loader import LoadReport
     from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
     from .tools.maintenance import (
         StoreCheck,
@@ -76,6 +76,24 @@ if TYPE_CHECKING:
 # Tooling for stored sessions (the CLI, the analyzer) is imported when first asked for (PEP 562):
 # a program that only runs a SessionManager does not pay for it.
 _TOOLS = {
+    # the sessions of a data directory, the current pointer, the files of a store: what the storage
+    # modules behind them cost is paid by the first tool (or the first manager start) that needs them
+    **dict.fromkeys(
+        (
+            "SessionEntry",
+            "app_store_paths",
+            "list_sessions",
+            "prune_sessions",
+            "read_current",
+            "session_paths",
+            "sessions_dir",
+            "user_store_paths",
+            "write_current",
+        ),
+        "storage.catalog",
+    ),
+    "StorePaths": "storage.layout",
+    "LoadReport": "storage.loader",
     **dict.fromkeys(
         (
             "StoreCheck",

@@ -33,6 +33,7 @@ __all__ = [
     "TargetNotFoundError",
     "TargetPreconditionError",
     "UnserializableValueError",
+    "UnsupportedPlatformError",
     "ValueDecodeError",
     "storage_errors",
 ]
@@ -165,6 +166,27 @@ class LimitExceededError(SessionkeeperError, ValueError):
 class SnapshotFormatError(SessionkeeperError, ValueError):
     """Bytes that are not a sound document of the expected kind: not JSON, a missing or wrong
     field, a checksum that does not match, nesting deeper than allowed (message says why)."""
+
+
+class UnsupportedPlatformError(SessionkeeperError, NotImplementedError):
+    """This platform has no lock implementation, so no store can be opened for writing here.
+
+    Raised by starting or resuming a ``SessionManager`` (and by any other writer: checkpointing,
+    importing or rotating keys of a stored session) before it takes a lock or makes a lock file.
+    Importing ``sessionkeeper.core`` needs no lock module, nor does reading stored sessions
+    (``read_session``, ``list_sessions``, ``verify_store``, ``session info``): that is tested with
+    ``fcntl`` and ``mmap`` unimportable (Windows itself is not tested; see the README). Locks are
+    POSIX ``flock`` today (``sessionkeeper.core.storage.locks_posix``: Linux, macOS, the BSDs);
+    another platform needs one module of its own (see ``sessionkeeper.core.storage.locks``).
+    """
+
+    def __init__(self, platform: str, reason: str) -> None:
+        super().__init__(
+            f"Sessionkeeper cannot write sessions on this platform ({platform}): {reason}. "
+            "Stored sessions can still be read (session info, session list, read_session())"
+        )
+        self.platform = platform
+        self.reason = reason
 
 
 @contextlib.contextmanager

@@ -1,39 +1,102 @@
-"""Inter-process locks on small lock files (``flock``), never on the data files themselves.
+"""Inter-process locks on small lock files, never on the data files themselves.
 
-``flock`` locks belong to an open file description, so two managers in one process exclude each
-other like two processes do, and a lock held by a killed process is released by the kernel: there
-is never a stale lock to clean up. (``filelock`` offers only exclusive locks; appenders to a
-journal another process created need a shared one.)
+The locks are POSIX ``flock`` locks. They belong to an open file description, so two managers in
+one process exclude each other like two processes do, and a lock held by a killed process is
+released by the kernel: there is never a stale lock to clean up. (``filelock`` offers only
+exclusive locks; appenders to a journal another process created need a shared one.)
 
 Only writers create and open lock files for writing; readers ask :func:`is_held` whether a store is
 live, which opens the lock file read-only, if it exists, and works on read-only media.
+
+**Platforms.** :class:`FileLock` and :class:`EpochLock` are what the rest of core sees; the system
+calls behind them are one module per platform that provides the functions of
+:class:`LockPlatform`: :mod:`.locks_posix` (``fcntl``, ``mmap``) on Linux, macOS and the BSDs. That
+module is imported when the first lock is made, never when core is imported, so core imports (and
+reads stores) everywhere. Where there is no such module (Windows, today: it would be a
+``locks_nt`` module over ``msvcrt.locking`` or ``LockFileEx``, and one more line in
+:func:`lock_platform`), making a lock raises :class:`~sessionkeeper.core.errors.UnsupportedPlatformError`
+before any lock file is made, and :func:`is_held` says "not held": no writer can run there.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
-import mmap
 import os
-import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from sessionkeeper.core.errors import SessionLockedError
+from sessionkeeper.core.errors import SessionLockedError, UnsupportedPlatformError
 
 from .fs import filesystem
 
-__all__ = ["EpochLock", "FileLock", "is_held"]
+if TYPE_CHECKING:
+    import mmap
 
-_EPOCH = struct.Struct("=Q")  # native byte order: the file never leaves this machine
+__all__ = ["EpochLock", "FileLock", "LockPlatform", "is_held", "lock_platform"]
+
+_EPOCH_BYTES = 8  # one native u64: the file never leaves this machine
+
+
+class LockPlatform(Protocol):
+    """What a platform's lock module provides (as module-level functions; see :mod:`.locks_posix`).
+
+    Every lock is on a whole lock file open as ``fd``, belongs to that open file (not to the
+    process or thread), and is released by the system when the process dies.
+    """
+
+    def lock_shared(self, fd: int) -> None:
+        """Take the lock shared, waiting as long as a holder holds it exclusively."""
+
+    def lock_exclusive(self, fd: int) -> None:
+        """Take the lock exclusively, waiting as long as anyone else holds it."""
+
+    def try_exclusive(self, fd: int) -> bool:
+        """Take the lock exclusively if nobody else holds it; never waits."""
+
+    def unlock(self, fd: int) -> None:
+        """Release the lock this open file holds."""
+
+    def map_epoch(self, fd: int, size: int) -> mmap.mmap:
+        """A writable map of the first ``size`` bytes of the file, shared by every process."""
+
+    def probe_free(self, fd: int) -> bool:
+        """Whether nobody holds a lock on the file open *read-only* as ``fd``; takes none (or
+        takes and drops one at once)."""
+
+
+_platform: LockPlatform | None = None
+
+
+def lock_platform() -> LockPlatform:
+    """This platform's lock module, imported at the first call.
+
+    Raises :class:`~sessionkeeper.core.errors.UnsupportedPlatformError` if there is none (or it
+    cannot be imported: ``fcntl`` missing).
+    """
+    global _platform  # noqa: PLW0603 - imported once, at the first lock
+    if _platform is None:
+        try:
+            if os.name == "posix":
+                from . import locks_posix
+
+                _platform = locks_posix
+            else:
+                raise ImportError(f"no lock module for os.name {os.name!r}")
+        except ImportError as exc:
+            raise UnsupportedPlatformError(
+                os.name, f"no file locks (sessionkeeper.core.storage.locks: {exc})"
+            ) from exc
+    return _platform
 
 
 class FileLock:
-    """A ``flock`` on one lock file, shared or exclusive."""
+    """A lock on one lock file, shared or exclusive (``flock`` on POSIX)."""
 
     def __init__(self, path: Path) -> None:
+        self._platform = lock_platform()  # before the lock file is made: an unsupported platform makes none
         self.path = path
         self.fd = filesystem().open_lockfile(path)
 
@@ -43,21 +106,17 @@ class FileLock:
             self.fd = -1
 
     def acquire_shared(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_SH)
+        self._platform.lock_shared(self.fd)
 
     def release(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self._platform.unlock(self.fd)
 
     def try_exclusive(self) -> bool:
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
+        return self._platform.try_exclusive(self.fd)
 
     def acquire_exclusive(self, timeout: float | None = None) -> None:
         if timeout is None:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self._platform.lock_exclusive(self.fd)
             return
         deadline = time.monotonic() + timeout
         while not self.try_exclusive():
@@ -87,11 +146,11 @@ class EpochLock(FileLock):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        if os.fstat(self.fd).st_size < _EPOCH.size:
+        if os.fstat(self.fd).st_size < _EPOCH_BYTES:
             with self.exclusive():
-                if os.fstat(self.fd).st_size < _EPOCH.size:
-                    os.ftruncate(self.fd, _EPOCH.size)
-        self._map = mmap.mmap(self.fd, _EPOCH.size)
+                if os.fstat(self.fd).st_size < _EPOCH_BYTES:
+                    os.ftruncate(self.fd, _EPOCH_BYTES)
+        self._map = self._platform.map_epoch(self.fd, _EPOCH_BYTES)
         # The epoch is ``view[0]``: a native u64, one indexing per read on the append hot path.
         self.view = memoryview(self._map).cast("Q")
 
@@ -110,26 +169,32 @@ class EpochLock(FileLock):
         self.view[0] = epoch
 
 
-_PROBE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PROBE_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _PROBE_PAUSE = 0.001  # seconds before a second look, when the first met a lock
-_RECORD_LOCK = struct.Struct("hhqqi")  # struct flock: type, whence, start, len, pid (native alignment)
 
 
 def is_held(path: Path) -> bool:
     """True if some process holds a lock on the lock file ``path`` ("is this store live?").
 
     A reader's question: nothing is created, nothing is opened for writing, and it works on
-    read-only media. A missing lock file is held by nobody.
+    read-only media. A missing lock file is held by nobody, and so is every lock file on a
+    platform without a lock module (no writer can run there).
 
-    ``flock`` locks cannot be seen without trying to take one: ``F_GETLK``/``F_OFD_GETLK`` see only
-    byte-range locks, and ``/proc/locks`` hides the locks of processes in other PID namespaces
-    (another container sharing the data directory). So the probe asks for the lock exclusively
-    *without waiting*, on a read-only descriptor (``flock`` does not care how a file is open): held
-    by a writer, the request fails at once and nothing is taken; free, it is released on the next
-    line, so a writer that opens the store at that very moment waits a few microseconds for its
-    shared lock. Only probes take this lock exclusively, so one probe meeting another's lock looks
-    a second time a millisecond later before saying "held".
+    A lock cannot be seen without trying to take one (on POSIX: ``F_GETLK``/``F_OFD_GETLK`` see
+    only byte-range locks, and ``/proc/locks`` hides the locks of processes in other PID
+    namespaces, such as another container sharing the data directory). So the probe asks for the
+    lock exclusively *without waiting*, on a read-only descriptor (``flock`` does not care how a
+    file is open): held by a writer, the request fails at once and nothing is taken; free, it is
+    released at once, so a writer that opens the store at that very moment waits a few
+    microseconds for its shared lock. Only probes take this lock exclusively, so one probe meeting
+    another's lock looks a second time a millisecond later before saying "held".
     """
+    try:
+        platform = lock_platform()
+    except UnsupportedPlatformError:
+        return False
     try:
         fd = os.open(path, _PROBE_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
@@ -139,39 +204,13 @@ def is_held(path: Path) -> bool:
             return False  # a symlink: writers refuse to open one (O_NOFOLLOW), so nobody holds it
         raise
     try:
-        if _free(fd):
+        if platform.probe_free(fd):
             return False
         _pause()
-        return not _free(fd)
+        return not platform.probe_free(fd)
     finally:
         os.close(fd)
 
 
 def _pause() -> None:
     time.sleep(_PROBE_PAUSE)
-
-
-def _free(fd: int) -> bool:
-    """Whether no process holds a lock on the file open (read-only) as ``fd``; leaves no lock."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    except OSError as exc:
-        if exc.errno != errno.EBADF:
-            raise
-        # NFS (and CIFS) emulate flock with byte-range locks, and an exclusive one needs a file
-        # open for writing. There, byte-range locks are what writers hold, and they can be read.
-        return not _record_locked(fd)
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    return True
-
-
-def _record_locked(fd: int) -> bool:
-    """Whether any byte-range lock (of another process, or of any open file description) would
-    stop a write lock on the whole file; takes none."""
-    command = getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK)
-    query = _RECORD_LOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0) + bytes(16)  # + room for padding
-    answer = fcntl.fcntl(fd, command, query)
-    kind: int = _RECORD_LOCK.unpack_from(answer)[0]
-    return kind != fcntl.F_UNLCK
