@@ -45,7 +45,7 @@ def analyze(
     codec = codec if codec is not None else resolve_codec()
     sessions, skipped = list_session_files(data_dir)
     aggregator = Aggregator(period)
-    dedupe = Deduplicator(data_dir)
+    dedupe = Deduplicator()
     tick = None
     if progress is not None:
         progress.start(len(sessions))

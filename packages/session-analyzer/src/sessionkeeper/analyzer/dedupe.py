@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
-
-from sessionkeeper.core import sessions_dir
 
 from .report import SkippedFile
-from .sources import SessionData
+from .sources import SessionData, content_files
 
 __all__ = ["Deduplicator"]
 
@@ -33,19 +30,18 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 _MAX_HASHED = 64 << 20
 
 
-def _fingerprint(folder: Path, data: SessionData) -> str | None:
+def _fingerprint(data: SessionData) -> str | None:
     """Content hash of a session's files (snapshot or backup, then journals), or None if unreadable."""
+    files = content_files(data.found)
+    if files is None:
+        return None
     digest = hashlib.blake2b(digest_size=16)
+    main, *journals = files
     try:
-        main = folder / data.file
-        if main.is_dir():
-            main = folder / f"{data.session_id}.json.bak"
         with main.open("rb") as handle:
             digest.update(handle.read(_MAX_HASHED))
-        journals = folder / f"{data.session_id}.d"
-        if journals.is_dir():
-            for path in sorted(journals.glob("*.journal")):
-                digest.update(path.read_bytes()[:_MAX_HASHED])
+        for path in journals:
+            digest.update(path.read_bytes()[:_MAX_HASHED])
     except OSError:
         return None
     return digest.hexdigest()
@@ -58,8 +54,7 @@ def _rank(data: SessionData) -> tuple[datetime, int, bool]:
 class Deduplicator:
     """Feed every readable session to :meth:`offer`; :meth:`finish` settles the copies."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self._folder = sessions_dir(data_dir)
+    def __init__(self) -> None:
         self._authoritative: dict[str, str] = {}  # stored id -> file
         self._waiting: dict[str, list[SessionData]] = {}
 
@@ -88,7 +83,7 @@ class Deduplicator:
                 continue
             winner = max(group, key=_rank)  # max() keeps the first of equals: the first name
             kept.append(winner)
-            hashes = {d.file: _fingerprint(self._folder, d) for d in group} if len(group) > 1 else {}
+            hashes = {d.file: _fingerprint(d) for d in group} if len(group) > 1 else {}
             for data in group:
                 if data is winner:
                     continue

@@ -1,24 +1,20 @@
 """Finding the sessions of a data directory and reading each one, through core, into rows.
 
+The sessions are found with core's ``scan_session_files``: names, kinds and sizes from the
+directory alone (no liveness probe, no file opened), plus the files named like a session's whose
+name is not a session id, which the report names (``list_sessions`` leaves them out silently).
+Core is the one place that knows the file names; nothing here builds a path or matches a name.
+
 Every session is read with core's ``read_session`` (snapshot or backup, plus journals, no lock),
 compressed and encrypted ones with the codec the environment configures (resolved once per run:
 core would otherwise look up ``pyproject.toml`` again for every session).
 A file that cannot be counted honestly — unreadable, invalid JSON, wrong types, over the size
 limit, a malformed name or stored id — is skipped and named with its reason; nothing here is
 fatal.
-
-The sessions folder is listed here rather than with ``list_sessions``: the analyzer must also
-name the ``*.json`` files whose name is not a session id (``list_sessions`` leaves them out
-silently), and it needs only names and sizes, not the liveness probe and the journal
-bookkeeping ``list_sessions`` does for each session (about 75 µs each, most of the listing time on
-10,000 sessions).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import stat
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +25,11 @@ from sessionkeeper.core import (
     Codec,
     InvalidSessionIdError,
     KeyRequiredError,
+    ScannedSession,
     SessionkeeperError,
     SessionView,
     read_session,
+    scan_session_files,
     sessions_dir,
     validate_session_id,
 )
@@ -45,14 +43,13 @@ __all__ = [
     "DEFAULT_MAX_SESSION_BYTES",
     "SessionData",
     "SessionFiles",
+    "content_files",
     "list_session_files",
     "load_all",
     "load_session",
 ]
 
 DEFAULT_MAX_SESSION_BYTES = 64 << 20  # a session of a million events is ~250 MB; 64 MB is generous
-_SUFFIXES = (".json.bak", ".json", ".d")
-_ID_SHAPE = re.compile(r"session_\d{8}_\d{6}_[0-9a-f]{8}")
 _BAD_NAME = "the file name is not a session id (session_YYYYMMDD_HHMMSS_<8 hex>)"
 
 
@@ -63,6 +60,7 @@ class SessionFiles:
     session_id: str
     file: str  # what the report names: the snapshot's file name (or the backup's, or the journal folder)
     size: int
+    found: ScannedSession | None = None  # what core's scan found (see :func:`content_files`)
 
 
 @attrs.frozen
@@ -78,6 +76,7 @@ class SessionData:
     unknown_events: int  # events of a kind this version does not know, left out
     execution_stats_total: int | None  # old files: USER execution_stats.total_executions
     warnings: tuple[str, ...]  # what core dropped or restored while loading (damaged journal bytes...)
+    found: ScannedSession | None = None  # the session's files, as core's scan found them
 
     @property
     def canonical(self) -> bool:
@@ -85,63 +84,39 @@ class SessionData:
         return not self.legacy and self.stored_id == self.session_id
 
 
-def _size(path: Path) -> int:
-    try:
-        info = path.lstat()
-    except OSError:
-        return 0
-    return info.st_size if stat.S_ISREG(info.st_mode) else 0
-
-
-def _journal_bytes(folder: Path) -> int:
-    try:
-        with os.scandir(folder) as entries:
-            return sum(_size(Path(entry.path)) for entry in entries if entry.name.endswith(".journal"))
-    except OSError:
-        return 0
+def content_files(found: ScannedSession | None) -> tuple[Path, ...] | None:
+    """The files whose bytes identify a copy: the snapshot (the backup when the snapshot is not a
+    file), then the journals; None when neither is a regular file."""
+    if found is None:
+        return None
+    main = next(
+        (file for file in (found.snapshot, found.backup) if file is not None and file.kind != "directory"),
+        None,
+    )
+    if main is None or not main.regular:
+        return None
+    return (main.path, *(file.path for _, file in found.journals if file.regular))
 
 
 def list_session_files(data_dir: Path) -> tuple[list[SessionFiles], list[SkippedFile]]:
-    """The sessions of ``data_dir`` (by id, oldest first) and the ``*.json`` files that are not sessions.
+    """The sessions of ``data_dir`` (by id, oldest first) and the files named like a session's
+    snapshot that are not sessions.
 
     Raises :class:`DataDirError` if the sessions folder exists but cannot be listed.
     """
-    folder = sessions_dir(data_dir)
-    seen: dict[str, set[str]] = {}
-    skipped: list[SkippedFile] = []
     try:
-        with os.scandir(folder) as entries:
-            names = sorted(entry.name for entry in entries)
-    except FileNotFoundError:
-        return [], []
+        scan = scan_session_files(data_dir)
     except OSError as exc:  # a file where the folder should be, no permission...
+        folder = sessions_dir(data_dir)
         raise DataDirError(f"cannot list the sessions in {folder}: {exc.strerror or exc}") from None
-    for name in names:
-        if name.startswith("."):
-            continue  # core's temporary files during an atomic write
-        suffix = next((s for s in _SUFFIXES if name.endswith(s)), None)
-        if suffix is None:
-            continue  # "current", notes, anything that does not claim to be a session
-        stem = name[: -len(suffix)]
-        try:
-            seen.setdefault(validate_session_id(stem), set()).add(suffix)
-        except InvalidSessionIdError:
-            if suffix == ".json":
-                skipped.append(
-                    SkippedFile(
-                        name,
-                        "bad_name",
-                        "the file name is not a session id (session_YYYYMMDD_HHMMSS_<8 hex>)",
-                    )
-                )
+    skipped = [
+        SkippedFile(stray.name, "bad_name", stray.reason) for stray in scan.strays if stray.role == "snapshot"
+    ]
     found = []
-    for session_id in sorted(seen):
-        suffixes = seen[session_id]
-        snapshot = folder / f"{session_id}.json"
-        shown = session_id + next(s for s in (".json", ".json.bak", ".d") if s in suffixes)
-        main = _size(snapshot) if ".json" in suffixes else _size(folder / f"{session_id}.json.bak")
-        journals = _journal_bytes(folder / f"{session_id}.d") if ".d" in suffixes else 0
-        found.append(SessionFiles(session_id, shown, main + journals))
+    for session in scan.sessions:
+        main = session.snapshot or session.backup
+        size = (main.size if main is not None else 0) + session.journal_bytes
+        found.append(SessionFiles(session.session_id, session.first_file.name, size, session))
     return found, skipped
 
 
@@ -200,6 +175,7 @@ def load_session(
         unknown_events=unknown,
         execution_stats_total=stats_total,
         warnings=tuple(f"{name}: {warning}" for warning in warnings),
+        found=files.found,
     )
 
 

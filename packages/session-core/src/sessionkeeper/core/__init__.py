@@ -59,7 +59,14 @@ if TYPE_CHECKING:
         user_store_paths,
         write_current,
     )
-    from .storage.layout import StorePaths
+    from .storage.layout import (
+        FoundFile,
+        ScannedSession,
+        SessionScan,
+        StorePaths,
+        StrayFile,
+        scan_session_files,
+    )
     from .storage.loader import LoadReport
     from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
     from .tools.maintenance import (
@@ -111,6 +118,10 @@ _TOOLS = {
     **dict.fromkeys(
         ("BackupTarget", "LocalDirectoryTarget", "ObjectInfo", "TargetObject"), "storage.targets"
     ),
+    # the cheap listing of a sessions folder (names, kinds, sizes), for tools reading stored sessions
+    **dict.fromkeys(
+        ("FoundFile", "ScannedSession", "SessionScan", "StrayFile", "scan_session_files"), "storage.layout"
+    ),
 }
 
 
@@ -134,6 +145,7 @@ __all__ = [
     "DecryptionError",
     "EnvelopeInfo",
     "Event",
+    "FoundFile",
     "FsyncPolicy",
     "IntegrityError",
     "InvalidKeyError",
@@ -153,6 +165,7 @@ __all__ = [
     "NoActiveSessionError",
     "ObjectInfo",
     "SaveError",
+    "ScannedSession",
     "ScopeView",
     "SealedFile",
     "SessionEntry",
@@ -160,6 +173,7 @@ __all__ = [
     "SessionLockedError",
     "SessionManager",
     "SessionNotFoundError",
+    "SessionScan",
     "SessionView",
     "SessionkeeperError",
     "SnapshotFormatError",
@@ -168,6 +182,7 @@ __all__ = [
     "StorageError",
     "StoreCheck",
     "StorePaths",
+    "StrayFile",
     "TargetConflictError",
     "TargetError",
     "TargetNotFoundError",
@@ -198,6 +213,7 @@ __all__ = [
     "resolve_key_file",
     "resolve_user_dir",
     "rotate_keys",
+    "scan_session_files",
     "session_paths",
     "sessions_dir",
     "unstructure",

@@ -11,10 +11,17 @@ import attrs
 
 from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
 from sessionkeeper.core.errors import InvalidSessionIdError, SessionkeeperError
-from sessionkeeper.core.model.ids import validate_session_id
+from sessionkeeper.core.model.ids import new_session_id, validate_session_id
 
 from .fs import filesystem
-from .layout import StorePaths, snapshot_context
+from .layout import (
+    ScannedSession,
+    StorePaths,
+    current_pointer,
+    scan_session_files,
+    sessions_dir,
+    snapshot_context,
+)
 from .loader import MAX_SNAPSHOT_BYTES
 from .locks import is_held
 
@@ -22,6 +29,7 @@ __all__ = [
     "SessionEntry",
     "app_store_paths",
     "file_size",
+    "fresh_session_id",
     "is_legacy_file",
     "list_sessions",
     "prune_sessions",
@@ -34,12 +42,7 @@ __all__ = [
     "write_current",
 ]
 
-_CURRENT = "current"
 _MAX_POINTER_BYTES = 256
-
-
-def sessions_dir(data_dir: Path) -> Path:
-    return data_dir / "sessions"
 
 
 def app_store_paths(data_dir: Path) -> StorePaths:
@@ -55,6 +58,14 @@ def user_store_paths(user_dir: Path) -> StorePaths:
 def session_paths(data_dir: Path, session_id: str) -> StorePaths:
     """The files of a session; raises :class:`InvalidSessionIdError` for a malformed id."""
     return StorePaths(sessions_dir(data_dir), validate_session_id(session_id))
+
+
+def fresh_session_id(data_dir: Path) -> str:
+    """A new session id that no session of ``data_dir`` has (ids are random: a clash is rare)."""
+    while True:
+        session_id = new_session_id()
+        if not session_paths(data_dir, session_id).exists():
+            return session_id
 
 
 @attrs.frozen
@@ -142,38 +153,41 @@ def _start_order(directory: Path, ids: set[str]) -> list[str]:
     return ordered
 
 
+def _entry(found: ScannedSession) -> SessionEntry | None:
+    """The entry of a scanned session, None for a ghost (files a crash left before anything
+    durable was written, that no process holds)."""
+    paths, folder = found.paths, found.folder
+    # The live lock is in the session's folder: without one (or with a symlink there) nobody holds it.
+    live = folder is not None and folder.kind == "directory" and is_held(paths.live)
+    if not found.stored and not live:
+        return None
+    snapshot, backup = found.snapshot, found.backup
+    size = (snapshot.size if snapshot else 0) + (backup.size if backup else 0) + found.journal_bytes
+    # Only a regular file is opened to tell the old tool's files (never a FIFO, never through a symlink).
+    legacy = folder is None and snapshot is not None and snapshot.regular and is_legacy_file(paths.snapshot)
+    return SessionEntry(
+        session_id=found.session_id,
+        paths=paths,
+        has_snapshot=snapshot is not None,
+        has_backup=backup is not None,
+        size=size,
+        live=live,
+        legacy=legacy,
+    )
+
+
 def list_sessions(data_dir: Path) -> list[SessionEntry]:
     """Every session in ``data_dir``, oldest first."""
-    directory = sessions_dir(data_dir)
-    ids: set[str] = set()
-    for name in filesystem().listdir(directory):
-        stem = name.removesuffix(".json.bak").removesuffix(".json").removesuffix(".d")
-        with contextlib.suppress(InvalidSessionIdError):
-            ids.add(validate_session_id(stem))
-    entries = []
-    for session_id in _start_order(directory, ids):
-        paths = StorePaths(directory, session_id)
-        if not paths.exists() and not is_held(paths.live):
-            continue  # a ghost: files a crash left before anything durable was written
-        journals = sum(file_size(paths.journal(e)) for e in paths.journal_epochs())
-        entries.append(
-            SessionEntry(
-                session_id=session_id,
-                paths=paths,
-                has_snapshot=paths.snapshot.exists(),
-                has_backup=paths.backup.exists(),
-                size=file_size(paths.snapshot) + file_size(paths.backup) + journals,
-                live=is_held(paths.live),
-                legacy=is_legacy_file(paths.snapshot) and not paths.aux.exists(),
-            )
-        )
-    return entries
+    scan = scan_session_files(data_dir)
+    by_id = {found.session_id: found for found in scan.sessions}
+    entries = (_entry(by_id[session_id]) for session_id in _start_order(scan.directory, set(by_id)))
+    return [entry for entry in entries if entry is not None]
 
 
 def read_current(data_dir: Path) -> str | None:
     """The id of the data directory's current session, or None (missing or malformed pointer)."""
     try:
-        raw = filesystem().read_bytes(sessions_dir(data_dir) / _CURRENT, _MAX_POINTER_BYTES)
+        raw = filesystem().read_bytes(current_pointer(data_dir), _MAX_POINTER_BYTES)
     except OSError:
         return None
     try:
@@ -183,9 +197,8 @@ def read_current(data_dir: Path) -> str | None:
 
 
 def write_current(data_dir: Path, session_id: str) -> None:
-    directory = sessions_dir(data_dir)
-    filesystem().make_private_dir(directory)
-    filesystem().write_atomic(directory / _CURRENT, f"{validate_session_id(session_id)}\n".encode())
+    filesystem().make_private_dir(sessions_dir(data_dir))
+    filesystem().write_atomic(current_pointer(data_dir), f"{validate_session_id(session_id)}\n".encode())
 
 
 def remove_session(paths: StorePaths) -> None:
@@ -200,17 +213,13 @@ def remove_session(paths: StorePaths) -> None:
 def remove_ghosts(data_dir: Path) -> list[str]:
     """Remove what a crash during ``start()`` can leave: a session folder with no snapshot, no
     backup and no journal, that no process holds."""
-    directory = sessions_dir(data_dir)
     removed = []
-    for name in filesystem().listdir(directory):
-        stem = name.removesuffix(".d")
-        if stem == name:
-            continue
-        with contextlib.suppress(InvalidSessionIdError):
-            paths = StorePaths(directory, validate_session_id(stem))
-            if not paths.exists() and not is_held(paths.live):
-                filesystem().remove_tree(paths.aux)
-                removed.append(stem)
+    for found in scan_session_files(data_dir).sessions:
+        paths = found.paths
+        # Looked at again now, as before the scan: a session starting writes or locks in between.
+        if found.folder is not None and not found.stored and not paths.exists() and not is_held(paths.live):
+            filesystem().remove_tree(paths.aux)
+            removed.append(found.session_id)
     return removed
 
 
