@@ -204,7 +204,7 @@ def test_a_damaged_last_journal_record_is_damage_not_a_torn_tail(data_dir: Path,
     manager.set("last", "acknowledged")
     paths = session_paths(data_dir, session_id)
     journal = paths.journal(paths.journal_epochs()[-1])
-    manager._forget_after_fork()  # the process dies: nothing more is written
+    manager.abandon()  # the process dies: nothing more is written
     data = bytearray(journal.read_bytes())
     data[-3] ^= 0x01  # inside the last record's payload: a whole frame whose checksum fails
     journal.write_bytes(bytes(data))

@@ -44,7 +44,7 @@ def _project(root: Path, value: str) -> tuple[Path, Path]:
             manager.set(key, f"{value}-{number}", scope)
         if key != "third":
             manager.checkpoint()
-    manager._forget_after_fork()  # dies: the last values are in journals only
+    manager.abandon()  # dies: the last values are in journals only
     return data_dir, user_dir
 
 
@@ -122,7 +122,7 @@ def test_records_spliced_in_from_another_sessions_journal_are_damage(tmp_path: P
         ids.append(manager.start())
         manager.set("count", f"{value}-1")
         manager.set("note", f"{value}-2")
-        manager._forget_after_fork()
+        manager.abandon()
     mine, theirs = (_last_journal(session_paths(data_dir, sid)).read_bytes() for sid in ids)
     cut = len(journal.frame(orjson.dumps(journal.scan(mine).header)))  # just past our header
     _last_journal(session_paths(data_dir, ids[0])).write_bytes(mine[:cut] + theirs[cut:])
@@ -145,6 +145,7 @@ def test_a_swapped_identity_file_is_outvoted_by_the_stores_own_files_and_repaire
     manager = SessionManager(data_dir=root / "RUNS", user_dir=root / "user", handle_signals=False)
     manager.start()
     assert manager.get("third", _SCOPES[scope]) == "mine-3"
+    manager.set("fourth", "mine-4", _SCOPES[scope])  # the next writer repairs it (reading never does)
     manager.stop()
     assert store_identity(mine) == my_id
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope
 from sessionkeeper.core.errors import SnapshotFormatError
-from sessionkeeper.core.runtime import lifecycle
 from sessionkeeper.core.storage.documents import parse_scope_document, parse_session_document
 from sessionkeeper.core.storage.fs import FileSystem, use_filesystem
 from tests.conftest import open_stored
@@ -55,11 +54,7 @@ def abandon_all() -> None:
 
 def pull_the_plug(manager: SessionManager) -> None:
     """The process dies: its thread stops, its descriptors and locks go, nothing more is written."""
-    background = manager._background
-    if background is not None:
-        background.stop()
-    manager._forget_after_fork()
-    lifecycle.unregister(manager)
+    manager.abandon()
 
 
 @contextmanager

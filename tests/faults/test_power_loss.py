@@ -42,12 +42,6 @@ class Trace:
 Workload = Callable[[Path, Trace], None]
 
 
-def _stop_sync_thread(manager: SessionManager) -> None:
-    """Syncs then happen only when the test calls them (the thread's first one is 1 s away)."""
-    assert manager._background is not None
-    manager._background.stop()
-
-
 def always_workload(root: Path, trace: Trace) -> None:
     """fsync="always": sets in all three scopes, overwrites, three checkpoints, stop()."""
     ledger = trace.ledger
@@ -72,9 +66,8 @@ def always_workload(root: Path, trace: Trace) -> None:
 def interval_workload(root: Path, trace: Trace) -> None:
     """fsync="interval" with the syncs called by hand: what a completed sync covers must survive."""
     ledger = trace.ledger
-    manager = trace.manager = make_manager(root, fsync="interval")
+    manager = trace.manager = make_manager(root, fsync="interval", background=False)
     trace.session_id = manager.start()
-    _stop_sync_thread(manager)
     ledger.set(manager, "k1", "v1")
     ledger.set(manager, "theme", "dark", USER)
     manager.sync()
@@ -318,9 +311,8 @@ def test_interval_sync_after_a_failed_checkpoint_makes_the_earlier_writes_durabl
     fs = FaultyFileSystem(tmp_path, mkdir_is_durable=True)
     ledger = Ledger(durable_when_acknowledged=False)
     with installed(fs):
-        manager = make_manager(tmp_path, fsync="interval")
+        manager = make_manager(tmp_path, fsync="interval", background=False)
         session_id = manager.start()
-        _stop_sync_thread(manager)
         ledger.set(manager, "before_failed_checkpoint", "v")
         fs.fail_kind("create_exclusive", errno.ENOSPC)  # no snapshot temp file can be made
         assert manager.checkpoint() is False
@@ -343,9 +335,8 @@ def test_interval_sync_after_a_checkpoint_whose_journal_switch_failed_keeps_earl
     fs = FaultyFileSystem(tmp_path, mkdir_is_durable=True)
     ledger = Ledger(durable_when_acknowledged=False)
     with installed(fs):
-        manager = make_manager(tmp_path, fsync="interval")
+        manager = make_manager(tmp_path, fsync="interval", background=False)
         session_id = manager.start()
-        _stop_sync_thread(manager)
         ledger.set(manager, "before_failed_checkpoint", "v")
         fs.fail_kind("append", errno.ENOSPC)  # the new journal's header cannot be written
         assert manager.checkpoint() is False

@@ -18,7 +18,7 @@ from . import console
 from .errors import CliError
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import SessionManager, StateScope
+    from sessionkeeper.core import SessionManager
 
 __all__ = ["Places", "Settings"]
 
@@ -70,7 +70,8 @@ class Settings:
 
     @contextmanager
     def manager(self) -> Iterator[SessionManager]:
-        """A manager on this run's directories, stopped (saving what changed) at the end."""
+        """A manager on this run's directories, stopped (saving what changed) at the end. It opens
+        a store only when a command changes it: a USER value never touches APP, and back."""
         from sessionkeeper.core import SessionManager
 
         console.route_core_warnings()
@@ -83,31 +84,3 @@ class Settings:
             yield session
         finally:
             session.stop()
-
-    @contextmanager
-    def scope_manager(self, scope: StateScope) -> Iterator[SessionManager]:
-        """A manager for the USER or APP scope alone.
-
-        A manager opens the USER and APP stores together, and opening a store starts a new journal
-        in it. The store not asked for is therefore pointed at a throwaway directory, so that using
-        one scope never touches the other's files.
-        """
-        import shutil
-        import tempfile
-
-        from sessionkeeper.core import SessionManager, StateScope
-
-        console.route_core_warnings()
-        places = self.places
-        scratch = Path(tempfile.mkdtemp(prefix="sessionkeeper-cli-"))
-        try:
-            if scope is StateScope.USER:
-                session = SessionManager(data_dir=scratch, user_dir=places.user_dir, handle_signals=False)
-            else:
-                session = SessionManager(data_dir=places.data_dir, user_dir=scratch, handle_signals=False)
-            try:
-                yield session
-            finally:
-                session.stop()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)

@@ -159,7 +159,7 @@ def _writer(settings: Settings, scope_name: str) -> Iterator[tuple[SessionManage
         return
     if scope is StateScope.APP:
         settings.existing_data_dir()  # only `start` and `import` create a data directory
-    with settings.scope_manager(scope) as session:
+    with settings.manager() as session:
         yield session, scope
 
 

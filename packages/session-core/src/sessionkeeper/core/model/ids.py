@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sessionkeeper.core.errors import InvalidSessionIdError
 
-__all__ = ["new_session_id", "validate_session_id"]
+__all__ = ["id_local_time", "id_stamp", "new_session_id", "validate_session_id"]
 
 _ID_PATTERN = re.compile(r"session_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}")  # ASCII only: an id is a file name
 
@@ -39,3 +39,13 @@ def validate_session_id(session_id: object) -> str:
     except ValueError:
         raise InvalidSessionIdError(session_id) from None
     return session_id
+
+
+def id_stamp(session_id: str) -> str:
+    """The ``YYYYMMDD_HHMMSS`` local start time written into a valid id (it sorts as time does)."""
+    return session_id[8:23]
+
+
+def id_local_time(session_id: str) -> datetime:
+    """The local start time a valid id names, to the second (naive, as the old tool wrote it)."""
+    return datetime.strptime(id_stamp(session_id), "%Y%m%d_%H%M%S")

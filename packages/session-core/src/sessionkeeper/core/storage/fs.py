@@ -51,7 +51,7 @@ def _open_dir(directory: Path) -> int:
 
 
 def _symlink(path: Path) -> OSError:
-    message = "is a symbolic link; Sessionkeeper never follows one where it writes (remove it)"
+    message = "is a symbolic link; Sessionkeeper never follows one inside its stores (remove it)"
     return OSError(errno.ELOOP, message, str(path))
 
 
@@ -98,6 +98,10 @@ class FileSystem:
             os.close(fd)
 
     def listdir(self, path: Path) -> list[str]:
+        """The names in ``path`` ([] if it is missing); a symlink where core owns the directory is
+        refused, for reading as for writing (what it points to is not ours)."""
+        if owned_directory(path) and path.is_symlink():
+            raise _symlink(path)
         try:
             return os.listdir(path)
         except FileNotFoundError:

@@ -26,6 +26,7 @@ from sessionkeeper.core.errors import (
     KeyRequiredError,
     SessionkeeperError,
     SnapshotFormatError,
+    storage_errors,
 )
 from sessionkeeper.core.limits import DEFAULT_LIMITS, STORE_ENV, Budget, Limits
 
@@ -118,10 +119,13 @@ def load_store(
     raises :class:`KeyRequiredError` / :class:`DecryptionError` instead of falling back. A store
     that needs more than ``limits`` allow raises :class:`LimitExceededError`.
     """
-    for _ in range(_LOAD_ATTEMPTS):
-        with contextlib.suppress(_Retry):
-            return _load_once(paths, parse, initial, salvage, codec, limits)
-    return _load_once(paths, parse, initial, salvage, codec, limits)
+    # A file that cannot be read is damage (reported); a folder that cannot be listed (a planted
+    # symlink, no permission) is a StorageError.
+    with storage_errors(f"cannot read {paths.name} in {paths.directory}"):
+        for _ in range(_LOAD_ATTEMPTS):
+            with contextlib.suppress(_Retry):
+                return _load_once(paths, parse, initial, salvage, codec, limits)
+        return _load_once(paths, parse, initial, salvage, codec, limits)
 
 
 def _unreadable(exc: OSError) -> str:
@@ -235,7 +239,11 @@ def _pick_document(
                 raise key_errors[0]
             # Plain files written before encryption: their journals are plain too, and refused the
             # same way (a damaged encrypted store still has sealed journals to rebuild from).
-            plaintext = codec.requires_encryption and not _sealed_journal(paths.journal(1))
+            # Decided by the oldest journal there is: journal 1 goes once a checkpoint compacts it.
+            epochs = paths.journal_epochs()
+            plaintext = codec.requires_encryption and not (
+                epochs and _sealed_journal(paths.journal(epochs[0]))
+            )
             if paths.journal(1).exists() and not plaintext:  # they hold every change since the start
                 warnings.append(f"no readable snapshot ({reason}); rebuilt from the journals")
             elif salvage and not plaintext:

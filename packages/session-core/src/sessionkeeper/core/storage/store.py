@@ -29,7 +29,7 @@ from .identity import establish_identity
 from .journal_writer import JournalWriter
 from .layout import StorePaths, snapshot_context
 from .loader import Doc, Loaded, load_store
-from .locks import EpochLock, FileLock
+from .locks import EpochLock, FileLock, lock_platform
 
 __all__ = ["StoreWriter"]
 
@@ -69,6 +69,7 @@ class StoreWriter(Generic[Doc, Image]):
         self._snapshot_readable = True
         self._seen: tuple[int, int | None] | None = None  # the current journal when open() read
         self._stale = False  # memory may lack records: the next checkpoint reads the store
+        lock_platform()  # a platform without file locks is refused before any folder is made
         self._fs.make_private_dir(paths.directory)
         self._fs.make_private_dir(paths.aux)
         opened: list[FileLock] = []

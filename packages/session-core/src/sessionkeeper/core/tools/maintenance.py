@@ -32,9 +32,8 @@ from sessionkeeper.core.errors import (
     storage_errors,
 )
 from sessionkeeper.core.limits import STORE_ENV, Limits, resolve_limits
-from sessionkeeper.core.model.ids import new_session_id
 from sessionkeeper.core.storage import journal
-from sessionkeeper.core.storage.catalog import session_paths, sessions_dir
+from sessionkeeper.core.storage.catalog import fresh_session_id, session_paths, sessions_dir
 from sessionkeeper.core.storage.documents import (
     SessionDocument,
     parse_scope_document,
@@ -354,11 +353,8 @@ def import_session(
         raise CorruptSessionError("import file", str(exc)) from None
     fs = filesystem()
     fs.make_private_dir(sessions_dir(data_dir))
-    while True:
-        session_id = new_session_id()
-        paths = session_paths(data_dir, session_id)
-        if not paths.exists():
-            break
+    session_id = fresh_session_id(data_dir)
+    paths = session_paths(data_dir, session_id)
     rendered = render_session_document(
         session_id=session_id,
         started_at=doc.started_at,

@@ -6,30 +6,89 @@ program had installed before (chained, never silently replaced) or to the defaul
 (``KeyboardInterrupt`` for SIGINT; death by SIGTERM, exit status 143, for SIGTERM). From another
 thread nothing is installed and nothing fails. One atexit callback stops every manager still
 running (saving once). After ``fork()`` the child forgets the parent's managers' files and locks.
+
+A handler runs in the main thread between two bytecodes, so it may interrupt that very thread in
+the middle of a write or a checkpoint. Each manager's :class:`Guard` knows which threads are inside
+such a critical section; saving then waits until the section ends (:func:`deliver_pending`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, Protocol
 
 from sessionkeeper.core.log import log
 
-__all__ = ["Saver", "deliver_pending", "pending", "register", "unregister"]
+__all__ = ["Guard", "Saver", "deliver_pending", "pending", "register", "unregister"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_SIGNAL_LOCK_WAIT = 2.0
+_get_ident = threading.get_ident
 
 
 class Saver(Protocol):
     def _save_for_signal(self) -> bool: ...
     def stop(self) -> None: ...
     def _forget_after_fork(self) -> None: ...
+
+
+class Guard:
+    """One manager's locks, and which of its threads are inside a critical section.
+
+    ``lock`` guards the manager's values and journal appends (never re-entered); ``lifecycle``
+    serialises start/stop/resume/checkpoint. A thread is marked (in ``writing`` for a write, in
+    ``depth`` for lifecycle work) *before* it takes a lock: a signal landing between taking the
+    lock and marking would otherwise wait for a lock its own thread holds.
+    """
+
+    __slots__ = ("depth", "lifecycle", "lock", "writing")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lifecycle = threading.RLock()
+        self.writing: dict[int, bool] = {}  # thread id -> inside a write (the hot path marks it)
+        self.depth: dict[int, int] = {}  # thread id -> nesting of exclusive()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The lifecycle lock, marked with its thread; pending signals are handled on leaving."""
+        me = _get_ident()
+        depth = self.depth
+        depth[me] = depth.get(me, 0) + 1
+        try:
+            with self.lifecycle:
+                yield
+        finally:
+            depth[me] -= 1
+            outermost = depth[me] == 0
+            if outermost:
+                del depth[me]
+        if outermost and pending:
+            deliver_pending()
+
+    def save_for_signal(self, save: Callable[[], object]) -> bool:
+        """Run ``save`` for a signal handler; False means "not now": this thread is inside a
+        critical section, and the signal is delivered again when it leaves it."""
+        me = _get_ident()
+        if me in self.writing or me in self.depth:
+            return False
+        # Another thread may hold the locks for a moment (a background checkpoint): wait a little.
+        if not self.lock.acquire(timeout=_SIGNAL_LOCK_WAIT):
+            return True  # the journal already holds every acknowledged write
+        self.lock.release()
+        if self.lifecycle.acquire(timeout=_SIGNAL_LOCK_WAIT):
+            try:
+                save()
+            finally:
+                self.lifecycle.release()
+        return True
 
 
 _managers: weakref.WeakSet[Any] = weakref.WeakSet()
