@@ -135,13 +135,7 @@ class ScopeStore(Generic[Doc, Image]):
         except orjson.JSONEncodeError:  # lone surrogates: not Unicode text, cannot be stored as JSON
             raise _not_text(key) from None
         size = len(payload)
-        budget = self._budget
-        if (
-            size > budget.max_value_bytes
-            or budget.pending_bytes + size > budget.room_bytes
-            or budget.room_records <= 0
-        ):
-            budget.admit(size, f"store {key[:80]!r}", self._context.make_room)
+        self._charge(size, "store {!r}", key[:80])
         appender = self.writer.journal
         self._write(appender.frame(payload), flush, "set a value", key, tree, size)
         if appender.appended > self._context.journal_limit:
@@ -157,6 +151,17 @@ class ScopeStore(Generic[Doc, Image]):
         record = self.writer.journal.frame(payload)
         self._write(record, flush, "delete a value", key, _DELETED, 0)
         return True
+
+    def _charge(self, size: int, what: str, subject: str) -> None:
+        """Make sure a payload of ``size`` bytes fits the load budget; only when it runs low does
+        the budget's slow path run (``what`` names the change for its error)."""
+        budget = self._budget
+        if (
+            size > budget.max_value_bytes
+            or budget.pending_bytes + size > budget.room_bytes
+            or budget.room_records <= 0
+        ):
+            budget.admit(size, what.format(subject), self._context.make_room)
 
     def _write(self, record: bytes, flush: bool, what: str, key: str | None, tree: Any, size: int) -> None:
         """THE write path of every persistent change: journal ``record`` (durably if ``flush`` or
@@ -257,13 +262,7 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
         data = encode_event(event)
         payload = journal.event_payload(data)
         size = len(payload)
-        budget = self._budget
-        if (
-            size > budget.max_value_bytes
-            or budget.pending_bytes + size > budget.room_bytes
-            or budget.room_records <= 0
-        ):
-            budget.admit(size, f"record a {type(event).__name__} event", self._context.make_room)
+        self._charge(size, "record a {} event", type(event).__name__)
         record = self.writer.journal.frame(payload)
         self._write(record, flush, "record an event", None, orjson.loads(data), size)
 
