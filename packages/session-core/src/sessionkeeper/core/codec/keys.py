@@ -9,8 +9,6 @@ its *key id*: the first 8 bytes of SHA-256 over a label and the key, written in 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import stat
 import threading
@@ -74,6 +72,9 @@ def decode_key(text: str, where: str) -> Key:
     parts = text.split()
     if not 1 <= len(parts) <= 2:
         raise KeyConfigurationError(f"{where} is not a key (base64, then optionally its key id)")
+    import base64  # with binascii: only reading a key needs them
+    import binascii
+
     try:
         material = base64.b64decode(parts[0], validate=True)
     except (binascii.Error, ValueError):
@@ -119,6 +120,8 @@ def write_key_file(path: Path, keys: list[Key]) -> None:
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
+        import base64
+
         with os.fdopen(fd, "w", encoding="ascii") as file:
             for key in keys:
                 file.write(f"{base64.b64encode(key.material).decode('ascii')} {key.hex_id}\n")

@@ -14,10 +14,8 @@ such a critical section; saving then waits until the section ends (:func:`delive
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import signal
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -28,7 +26,6 @@ from sessionkeeper.core.log import log
 
 __all__ = ["Guard", "Saver", "deliver_pending", "pending", "register", "unregister"]
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _SIGNAL_LOCK_WAIT = 2.0
 _get_ident = threading.get_ident
 
@@ -104,8 +101,11 @@ def register(manager: Saver, *, handle_signals: bool) -> None:
     with _guard:
         _managers.add(manager)
         if not _process_hooks_installed:
+            import atexit  # imported with the first manager that opens a store
+
             atexit.register(_at_exit)
-            os.register_at_fork(after_in_child=_after_fork_in_child)
+            if hasattr(os, "register_at_fork"):  # POSIX only
+                os.register_at_fork(after_in_child=_after_fork_in_child)
             _process_hooks_installed = True
     if handle_signals and threading.current_thread() is threading.main_thread():
         _install_signal_handlers()
@@ -117,7 +117,9 @@ def unregister(manager: Saver) -> None:
 
 
 def _install_signal_handlers() -> None:
-    for signum in _SIGNALS:
+    import signal  # imported with the first start() from the main thread
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
         current = signal.getsignal(signum)
         if current is _handle:
             continue
@@ -132,6 +134,7 @@ _saving = False  # a save for a signal is running: a signal arriving meanwhile w
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
+    import signal  # already imported by _install_signal_handlers: a lookup
     global _saving  # noqa: PLW0603 - signal handlers share process-wide state by nature
     if _saving:
         if signum not in pending:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -108,6 +107,8 @@ class FileSystem:
             return []
 
     def remove_tree(self, path: Path) -> None:
+        import shutil  # with bz2 and lzma: ~2 ms of import that only removal needs
+
         shutil.rmtree(path, ignore_errors=True)
 
     # -- whole files --------------------------------------------------------------------------------
@@ -161,6 +162,8 @@ class FileSystem:
                             tmp.name, "wb", opener=_opener(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
                         ) as new,
                     ):
+                        import shutil
+
                         shutil.copyfileobj(old, new)
             self.replace(tmp, backup)
         except BaseException:
