@@ -5,14 +5,16 @@ from a benchmark runner).
 
 **Data set**, generated once and cached under the temp directory (``--regenerate`` rebuilds it):
 10,000 sessions x 100 events (25 task runs of TaskStarted, two CommandExecuted, TaskCompleted),
-spread over 30 days, ~15 % failed tasks with varied error messages. The events are core's own
-models (``TaskStarted``...), unstructured by core's converter into core's snapshot layout
-(``format_version`` 2) and written with orjson as core renders snapshots. Measured ways to make
-them, per session of 100 events: ``SessionManager`` + ``record`` ~43 ms (7 minutes for 10k),
-``import_session`` ~1.5-6 ms (an fsync per file), rendering the layout directly ~0.3 ms. The
-direct way is kept honest by two checks: a sample of the files must equal, field for field,
-what core's ``export_session`` renders for them (only ``last_checkpoint``, the export's time,
-differs), and every run of the analyzer must report exactly the totals the generator recorded.
+spread over 30 days, ~15 % failed tasks with varied error messages. The events are core's own models
+(``TaskStarted``...), unstructured by core's converter into core's snapshot layout (core's current
+``format_version``, ending with its CRC-32 ``checksum`` field) and written with orjson as core
+renders snapshots. Measured ways to make them, per session of 100 events: ``SessionManager`` +
+``record`` ~43 ms (7 minutes for 10k), ``import_session`` ~1.5-6 ms (an fsync per file), rendering
+the layout directly ~0.3 ms. The direct way is kept honest by three checks: a sample of the files
+must equal, field for field, what core's ``export_session`` renders for them (only
+``last_checkpoint``, the export's time, and so the checksum over it, differ), core's parser must
+accept every sampled file's checksum, and every run of the analyzer must report exactly the totals
+the generator recorded.
 
 **Measurement**: each repetition runs, in a fresh measuring process, the installed
 ``session-analyze --quiet --output report.json`` over the whole data set as a child process,
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +50,7 @@ import orjson
 
 from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, export_session, unstructure
+from sessionkeeper.core.storage.documents import FORMAT_VERSION, parse_session_document
 
 __all__ = ["run"]
 
@@ -54,7 +58,7 @@ SESSIONS, EVENTS_PER_SESSION = 10_000, 100
 TARGET_SECONDS, TARGET_BYTES = 5.0, 1 << 30
 NOW = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
 SINCE = "2025-09-15"  # every generated event falls after it
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: core's current format_version and its checksum (1 wrote format 2)
 ANALYZER = Path(sys.executable).with_name("session-analyze")
 TASKS = [f"{kind}-{n:03d}" for kind in ("FIX", "TEST", "FEAT", "BUILD", "DOCS", "PERF") for n in range(50)]
 COMMANDS = [
@@ -116,30 +120,44 @@ def _session_events(rnd: random.Random, start: datetime, totals: Counter[str]) -
 
 
 def _render(session_id: str, started: datetime, events: list[Event]) -> bytes:
-    """Core's snapshot layout (snapshot.py's render_session_document), from core's converter."""
+    """Core's snapshot layout (storage/documents.py's render_session_document), from core's converter."""
     session_json = b"{}"
     document = {
+        "format_version": FORMAT_VERSION,  # first, as core writes it
         "session_id": session_id,
         "started_at": started,
         "last_checkpoint": events[-1].at,
         "context_hash": hashlib.blake2b(session_json, digest_size=8).hexdigest(),
         "state_data": {},
         "scope_data": {"session": {}, "user": {}, "app": {}, "temp": {}},
-        "format_version": 2,
         "journal_epoch": 0,
         "resumed_from": None,
         "events": [unstructure(event, Event) for event in events],
     }
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    return _with_checksum(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+def _with_checksum(body: bytes) -> bytes:
+    """``body`` ending with ``"checksum": "crc32:<8 hex>"``, the CRC-32 of every byte before that field,
+    as core's snapshot writer ends every document since format 3 (checked in ``_check_against_core``)."""
+    end = body.rindex(b"}")
+    while body[end - 1] in b" \n":
+        end -= 1
+    head = body[:end]
+    return head + b',\n  "checksum": "crc32:%08x"\n}\n' % zlib.crc32(head)
 
 
 def _check_against_core(data_dir: Path, session_ids: list[str]) -> None:
     """Our files must be what core itself renders for the same sessions."""
     for session_id in session_ids:
-        ours = orjson.loads((data_dir / "sessions" / f"{session_id}.json").read_bytes())
+        data = (data_dir / "sessions" / f"{session_id}.json").read_bytes()
+        if not parse_session_document(data).checked:  # raises if the checksum does not match
+            raise RuntimeError(f"generated {session_id} carries no checksum core accepts")
+        ours = orjson.loads(data)
         cores = orjson.loads(export_session(data_dir, session_id))
-        ours.pop("last_checkpoint")
-        cores.pop("last_checkpoint")
+        for varying in ("last_checkpoint", "checksum"):  # the export's own time, and the CRC over it
+            ours.pop(varying)
+            cores.pop(varying)
         if ours != cores:
             raise RuntimeError(f"generated {session_id} differs from core's rendering of it")
 
