@@ -161,7 +161,9 @@ class Store:
         snapshot, newest = self.snapshot_epoch(), self.newest_epoch()
         sealed = opened is not None and newest > opened and snapshot < newest - 1
         prefix = f".{self.paths.snapshot.name}"
-        temp = {p.name for p in self.paths.directory.iterdir() if p.name.startswith(prefix)}
+        directory = self.paths.directory  # absent until the store's first write (USER opens lazily)
+        names = [p.name for p in directory.iterdir()] if directory.exists() else []
+        temp = {name for name in names if name.startswith(prefix)}
         fresh_temp = bool(temp - self.seen_temp_files)
         self.seen_temp_files = temp
         return sealed, fresh_temp

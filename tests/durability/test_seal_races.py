@@ -68,7 +68,7 @@ def _epochs(data_dir: Path, session_id: str) -> list[int]:
 
 def _values_after_a_crash(reopen: Factory, writer: SessionManager, session_id: str) -> dict[str, object]:
     """The writer dies without saving; what does a new process load?"""
-    writer._forget_after_fork()  # drops descriptors and locks, writes nothing: a kill -9
+    writer.abandon()  # drops descriptors and locks, writes nothing: a kill -9
     fresh = reopen()
     summary = fresh.recover(session_id)
     assert summary.dropped == ()
@@ -144,7 +144,7 @@ def test_a_write_landing_while_another_process_seals_is_in_its_snapshot(
     hooks.on_new_journal = lambda: writer.set("between", 3)
     assert other.checkpoint() is True
     assert hooks.ran == ["on_new_journal"]
-    other._forget_after_fork()
+    other.abandon()
     expected = {"early": 0, "follows": 1, "other": 1, "owned": 2, "between": 3}
     view = read_session(data_dir, session_id)
     names = view.keys()

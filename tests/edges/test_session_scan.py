@@ -25,7 +25,8 @@ from sessionkeeper.core import (
     session_paths,
     sessions_dir,
 )
-from sessionkeeper.core.storage import catalog, layout
+from sessionkeeper.core.storage import catalog
+from sessionkeeper.core.storage import scan as scan_module
 from sessionkeeper.core.storage.layout import journal_epoch
 
 ONE = "session_20250101_000000_0000000a"
@@ -64,7 +65,7 @@ def test_no_sessions_folder_is_an_empty_scan(data_dir: Path) -> None:
 def test_the_scan_is_public_and_lazy() -> None:
     for name in ("FoundFile", "ScannedSession", "SessionScan", "StrayFile", "scan_session_files"):
         assert name in sessionkeeper.core.__all__
-        assert getattr(sessionkeeper.core, name) is getattr(layout, name)
+        assert getattr(sessionkeeper.core, name) is getattr(scan_module, name)
 
 
 def test_files_journals_and_sizes(data_dir: Path) -> None:
@@ -262,8 +263,8 @@ def test_an_entry_that_cannot_be_looked_at_is_unknown(tmp_path: Path) -> None:
         def is_dir(self, *, follow_symlinks: bool = True) -> bool:
             raise FileNotFoundError(2, "No such file or directory")
 
-    assert layout._found(Refusing(), tmp_path) == _file(tmp_path / "x", "unknown", 0)  # type: ignore[arg-type]
-    assert layout._found(Vanished(), tmp_path) is None  # type: ignore[arg-type]
+    assert scan_module._found(Refusing(), tmp_path) == _file(tmp_path / "x", "unknown", 0)  # type: ignore[arg-type]
+    assert scan_module._found(Vanished(), tmp_path) is None  # type: ignore[arg-type]
 
 
 def test_a_sessions_folder_that_cannot_be_listed_raises(data_dir: Path) -> None:

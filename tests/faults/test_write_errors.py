@@ -11,13 +11,21 @@ fault clears, and a fresh manager resumes every acknowledged value.
 from __future__ import annotations
 
 import errno
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sessionkeeper.core import SessionkeeperError, SessionManager, StateScope, list_sessions, read_session
+from sessionkeeper.core import (
+    SessionkeeperError,
+    SessionManager,
+    StateScope,
+    list_sessions,
+    read_session,
+    session_paths,
+)
 from tests.faults.faultfs import ERRNOS, FaultyFileSystem, WritePoint
 from tests.faults.support import (
     Ledger,
@@ -360,6 +368,29 @@ def test_a_disk_that_stays_full_fails_checkpoints_but_loses_nothing(tmp_path: Pa
         pull_the_plug(run.actor)
     assert damaged_files(tmp_path) == []
     assert _final_resume(run) == []
+
+
+def test_a_disk_that_keeps_refusing_gets_checkpoints_that_back_off(tmp_path: Path) -> None:
+    """After a failed fsync the background thread checkpoints at once; if that keeps failing it
+    waits longer each time instead of retrying (and starting a journal) every few milliseconds."""
+    fs = FaultyFileSystem(tmp_path)
+    with installed(fs):
+        manager = make_manager(tmp_path, fsync="interval", fsync_interval=0.05)
+        session_id = manager.start()
+        manager.set("acknowledged", 1)
+        for kind in ("fsync", "create_exclusive"):  # journals cannot be synced, snapshots not made
+            fs.fail_kind(kind, errno.EIO)
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        paths = session_paths(tmp_path / "RUNS", session_id)
+        attempts = len(paths.journal_epochs())
+        assert 1 <= attempts <= 6  # about 1 + 1 s + 2 s: without backing off, hundreds
+        assert manager.last_save_error is not None
+        fs.clear_faults()
+        assert manager.checkpoint() is True
+        pull_the_plug(manager)
+    assert read_session(tmp_path / "RUNS", session_id).get("acknowledged") == 1
 
 
 # -- set ----------------------------------------------------------------------------------------------

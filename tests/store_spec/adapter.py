@@ -200,7 +200,7 @@ class SpecStore:
             self.writer.sync()
 
     def checkpoint(self) -> None:
-        self.writer.checkpoint(self._capture, self._adopt, self._render, lock_timeout=10)
+        self.writer.checkpoint(self, lock_timeout=10)
 
     def content(self) -> Content:
         with self.lock:
@@ -214,14 +214,14 @@ class SpecStore:
         self.writer.abandon()
 
     # -- what the writer calls back ------------------------------------------------------------------
-    def _capture(self) -> Image:  # under the lock
+    def capture(self) -> Image:  # under the lock
         return Image(dict(self.values), list(self.events))
 
-    def _adopt(self, loaded: Loaded[Any]) -> Image:  # under the lock: another writer wrote too
+    def adopt(self, loaded: Loaded[Any]) -> Image:  # under the lock: another writer wrote too
         self.values, self.events = content(loaded)
-        return self._capture()
+        return self.capture()
 
-    def _render(self, image: Image, epoch: int) -> bytes:
+    def render(self, image: Image, epoch: int) -> bytes:
         return self.kind.render(image, epoch, self.writer.bound_id)
 
 

@@ -59,15 +59,9 @@ if TYPE_CHECKING:
         user_store_paths,
         write_current,
     )
-    from .storage.layout import (
-        FoundFile,
-        ScannedSession,
-        SessionScan,
-        StorePaths,
-        StrayFile,
-        scan_session_files,
-    )
+    from .storage.layout import StorePaths
     from .storage.loader import LoadReport
+    from .storage.scan import FoundFile, ScannedSession, SessionScan, StrayFile, scan_session_files
     from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
     from .tools.maintenance import (
         StoreCheck,
@@ -120,7 +114,7 @@ _TOOLS = {
     ),
     # the cheap listing of a sessions folder (names, kinds, sizes), for tools reading stored sessions
     **dict.fromkeys(
-        ("FoundFile", "ScannedSession", "SessionScan", "StrayFile", "scan_session_files"), "storage.layout"
+        ("FoundFile", "ScannedSession", "SessionScan", "StrayFile", "scan_session_files"), "storage.scan"
     ),
 }
 

@@ -45,6 +45,7 @@ _USER, _APP, _SESSION, _TEMP = StateScope.USER, StateScope.APP, StateScope.SESSI
 # A writer killed before its checkpoint leaves its journal until a checkpoint makes it old. Past
 # this many, stop() checkpoints the store anyway, so files per store stay bounded.
 _MAX_IDLE_JOURNALS = 4
+_MAX_RETRY_WAIT = 60.0  # seconds between urgent checkpoints that keep failing, at the most
 
 
 def _now() -> str:
@@ -77,6 +78,8 @@ class ScopeSet:
         self.last_save_error: str | None = None
         self.last_checkpoint_at: datetime | None = None
         self.last_checkpoint_clock = time.monotonic()
+        self._failed_saves = 0  # in a row: an urgent checkpoint that keeps failing backs off
+        self._retry_at = 0.0
         self.clear()
 
     def clear(self) -> None:
@@ -275,7 +278,10 @@ class ScopeSet:
         except (OSError, SessionkeeperError) as exc:
             self.last_save_error = f"{_now()}: {exc}"
             log().error("sessionkeeper: checkpoint of %s failed: %s", store.writer.paths.name, exc)
+            self._failed_saves += 1
+            self._retry_at = time.monotonic() + min(_MAX_RETRY_WAIT, 0.5 * 2 ** min(self._failed_saves, 10))
             return False
+        self._failed_saves = 0
         if store is self.session:
             self.last_checkpoint_at = datetime.now(UTC)
             self.last_checkpoint_clock = time.monotonic()
@@ -305,5 +311,6 @@ class ScopeSet:
         past ``journal_limit``."""
         writers = [store.writer for store in list(self.stores.values())]
         if any(w.sync_failed or w.bytes_since_checkpoint > journal_limit for w in writers):
-            return 0.0
+            # Now, unless checkpoints keep failing (a full or failing disk): then 1 s, 2 s, … 60 s.
+            return max(0.0, self._retry_at - time.monotonic()) if self._failed_saves else 0.0
         return interval - (time.monotonic() - self.last_checkpoint_clock)

@@ -135,7 +135,9 @@ class ScopeStore(Generic[Doc, Image]):
         except orjson.JSONEncodeError:  # lone surrogates: not Unicode text, cannot be stored as JSON
             raise _not_text(key) from None
         size = len(payload)
-        self._charge(size, "store {!r}", key[:80])
+        b = self._budget  # the fast path inline; the slow one only when the budget runs low
+        if b.pending_bytes + size > b.room_bytes or size > b.max_value_bytes or b.room_records <= 0:
+            self._over_budget(size, "store {!r}", key[:80])
         appender = self.writer.journal
         self._write(appender.frame(payload), flush, "set a value", key, tree, size)
         if appender.appended > self._context.journal_limit:
@@ -152,16 +154,9 @@ class ScopeStore(Generic[Doc, Image]):
         self._write(record, flush, "delete a value", key, _DELETED, 0)
         return True
 
-    def _charge(self, size: int, what: str, subject: str) -> None:
-        """Make sure a payload of ``size`` bytes fits the load budget; only when it runs low does
-        the budget's slow path run (``what`` names the change for its error)."""
-        budget = self._budget
-        if (
-            size > budget.max_value_bytes
-            or budget.pending_bytes + size > budget.room_bytes
-            or budget.room_records <= 0
-        ):
-            budget.admit(size, what.format(subject), self._context.make_room)
+    def _over_budget(self, size: int, what: str, subject: str) -> None:
+        """The budget's slow path (see :meth:`Budget.admit`); ``what`` names the change for its error."""
+        self._budget.admit(size, what.format(subject), self._context.make_room)
 
     def _write(self, record: bytes, flush: bool, what: str, key: str | None, tree: Any, size: int) -> None:
         """THE write path of every persistent change: journal ``record`` (durably if ``flush`` or
@@ -202,15 +197,15 @@ class ScopeStore(Generic[Doc, Image]):
     # -- checkpoints -----------------------------------------------------------------------------
     def checkpoint(self) -> None:
         """Seal the journal and write a snapshot of this scope (see :meth:`StoreWriter.checkpoint`)."""
-        self.writer.checkpoint(self._capture, self._adopt, self._render)
+        self.writer.checkpoint(self)
 
-    def _capture(self) -> Image:
+    def capture(self) -> Image:
         raise NotImplementedError
 
-    def _adopt(self, loaded: Loaded[Doc]) -> Image:
+    def adopt(self, loaded: Loaded[Doc]) -> Image:
         raise NotImplementedError
 
-    def _render(self, image: Image, epoch: int) -> bytes:
+    def render(self, image: Image, epoch: int) -> bytes:
         raise NotImplementedError
 
     # -- closing ---------------------------------------------------------------------------------
@@ -228,15 +223,15 @@ class ScopeStore(Generic[Doc, Image]):
 class SharedScopeStore(ScopeStore[ScopeDocument, dict[str, Any]]):
     """USER or APP: a store shared by every session (of the user, of the project)."""
 
-    def _capture(self) -> dict[str, Any]:
+    def capture(self) -> dict[str, Any]:
         return self.values.current.copy()
 
-    def _adopt(self, loaded: Loaded[ScopeDocument]) -> dict[str, Any]:
+    def adopt(self, loaded: Loaded[ScopeDocument]) -> dict[str, Any]:
         """Another process wrote this store too: take the on-disk state (it has all our writes)."""
         self.values = ScopeValues(loaded.values)
         return self.values.current.copy()
 
-    def _render(self, image: dict[str, Any], epoch: int) -> bytes:
+    def render(self, image: dict[str, Any], epoch: int) -> bytes:
         return render_scope_document(self.scope.value, image, epoch, self.writer.bound_id)
 
 
@@ -262,24 +257,26 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
         data = encode_event(event)
         payload = journal.event_payload(data)
         size = len(payload)
-        self._charge(size, "record a {} event", type(event).__name__)
+        b = self._budget
+        if b.pending_bytes + size > b.room_bytes or size > b.max_value_bytes or b.room_records <= 0:
+            self._over_budget(size, "record a {} event", type(event).__name__)
         record = self.writer.journal.frame(payload)
         self._write(record, flush, "record an event", None, orjson.loads(data), size)
 
     def _append_event(self, tree: Any) -> None:
         self.events = self.events.appended(tree)
 
-    def _capture(self) -> SessionImage:
+    def capture(self) -> SessionImage:
         user, app = self._shared_values()
         return SessionImage(self.meta, self.values.current.copy(), self.events.view(), user, app)
 
-    def _adopt(self, loaded: Loaded[SessionDocument]) -> SessionImage:
+    def adopt(self, loaded: Loaded[SessionDocument]) -> SessionImage:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""
         self.values = ScopeValues(loaded.values)
         self.events = EventLog(list(loaded.events), len(loaded.events))
-        return self._capture()
+        return self.capture()
 
-    def _render(self, image: SessionImage, epoch: int) -> bytes:
+    def render(self, image: SessionImage, epoch: int) -> bytes:
         return image.render(epoch)
 
 

@@ -1,6 +1,7 @@
 """Saving on SIGINT, SIGTERM and at exit, for every running manager of the process.
 
-Nothing is installed at import. The first ``start()`` from the main thread installs one handler
+Nothing is installed at import. The first store a manager opens for writing (``start()``, a first
+change to USER or APP), from the main thread, installs one handler
 per signal, which saves every running manager and then hands the signal on: to the handler the
 program had installed before (chained, never silently replaced) or to the default behaviour
 (``KeyboardInterrupt`` for SIGINT; death by SIGTERM, exit status 143, for SIGTERM). From another

@@ -128,7 +128,7 @@ class Binding:
 Binder = Callable[[list[Any] | None], Binding]
 
 
-_ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec.py
+_ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec/envelope.py
 
 
 def _whole_frame(data: bytes, pos: int, end: int) -> bool:

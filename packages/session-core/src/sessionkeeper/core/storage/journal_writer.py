@@ -23,6 +23,9 @@ from .identity import seal_record
 from .layout import StorePaths, journal_context
 from .locks import EpochLock
 
+_NOT_STORED = "the change was not stored"
+_NOT_APPLIED = "the change was not applied (a checkpoint rewrites the state without it)"
+
 __all__ = ["JournalWriter"]
 
 
@@ -187,12 +190,11 @@ class JournalWriter:
         self._cut_partial_record(record)
         return self.error(exc, "could not write to")
 
-    def error(self, exc: OSError, what: str) -> JournalWriteError:
+    def error(self, exc: OSError, what: str, outcome: str = _NOT_STORED) -> JournalWriteError:
         """The error to raise when the journal could not be made, written or synced."""
         path = self.paths.journal(self.epoch)
-        return JournalWriteError(
-            exc.errno or 0, f"{what} the journal {path}: {exc.strerror or exc}; the change was not stored"
-        )
+        message = f"{what} the journal {path}: {exc.strerror or exc}; {outcome}"
+        return JournalWriteError(exc.errno or 0, message)
 
     def _cut_partial_record(self, record: bytes) -> None:
         """After a failed append, remove the bytes it left, if they are provably ours alone.
@@ -230,7 +232,9 @@ class JournalWriter:
                 # Never retry an fsync (the kernel may have dropped the pages): the next
                 # checkpoint rewrites everything from memory instead.
                 self.sync_failed = True
-                raise self.error(exc, "could not make durable") from exc
+                # The record is written but not known durable: the change is not made in memory,
+                # and the next checkpoint (from memory) leaves it out for good.
+                raise self.error(exc, "could not make durable", _NOT_APPLIED) from exc
             self.dirty = self._entry_unsynced = False
 
     def sync_in_background(self) -> None:

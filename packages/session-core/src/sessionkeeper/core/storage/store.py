@@ -15,7 +15,7 @@ import errno
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import immutables
 import orjson
@@ -31,11 +31,28 @@ from .layout import StorePaths, snapshot_context
 from .loader import Doc, Loaded, load_store
 from .locks import EpochLock, FileLock, lock_platform
 
-__all__ = ["StoreWriter"]
+__all__ = ["ImageSource", "StoreWriter"]
 
 _EFBIG = errno.EFBIG
 
 Image = TypeVar("Image")
+
+
+class ImageSource(Protocol[Doc, Image]):
+    """The owner of a store's state in memory, as a checkpoint sees it (called under its lock)."""
+
+    def capture(self) -> Image:
+        """A private copy of the state, which holds every record this process appended."""
+        ...
+
+    def adopt(self, loaded: Loaded[Doc]) -> Image:
+        """Another process wrote too: make ``loaded`` (the store as on disk, which holds all of
+        our records as well) the state in memory, and return its image."""
+        ...
+
+    def render(self, image: Image, epoch: int) -> bytes:
+        """The snapshot document of ``image``, covering journals up to ``epoch``."""
+        ...
 
 
 class StoreWriter(Generic[Doc, Image]):
@@ -245,31 +262,25 @@ class StoreWriter(Generic[Doc, Image]):
         return self.journal.sync_failed
 
     # -- checkpoints -----------------------------------------------------------------------------
-    def checkpoint(
-        self,
-        capture: Callable[[], Image],
-        adopt: Callable[[Loaded[Doc]], Image],
-        render: Callable[[Image, int], bytes],
-        lock_timeout: float | None = None,
-    ) -> None:
+    def checkpoint(self, source: ImageSource[Doc, Image], lock_timeout: float | None = None) -> None:
         """Write a snapshot containing every record journaled so far, by any process.
 
-        ``capture`` returns the owner's current state (called under the owner's lock when no other
-        process wrote since the last checkpoint); otherwise the store is re-read from disk and
-        ``adopt`` makes it the owner's state. Raises :class:`SaveError` if the snapshot cannot be
-        written; the journals then still hold everything.
+        ``source.capture()`` gives the owner's current state (under the owner's lock) when no other
+        process wrote since the last checkpoint; otherwise the store is re-read from disk and
+        ``source.adopt()`` makes it the owner's state. Raises :class:`SaveError` if the snapshot
+        cannot be written; the journals then still hold everything.
         """
         self._compact.acquire_exclusive(lock_timeout)
         try:
             try:
-                image, covered = self._seal(capture, adopt)
+                image, covered = self._seal(source)
             except OSError as exc:
                 raise SaveError(
                     exc.errno or 0,
                     f"checkpoint of {self.paths.snapshot} failed: {exc.strerror or exc}; nothing was changed",
                 ) from exc
             try:
-                rendered = render(image, covered)
+                rendered = source.render(image, covered)
                 if len(rendered) > self.limits.max_store_bytes:
                     raise SaveError(
                         _EFBIG,
@@ -292,7 +303,7 @@ class StoreWriter(Generic[Doc, Image]):
         finally:
             self._compact.release()
 
-    def _seal(self, capture: Callable[[], Image], adopt: Callable[[Loaded[Doc]], Image]) -> tuple[Image, int]:
+    def _seal(self, source: ImageSource[Doc, Image]) -> tuple[Image, int]:
         with self._lock, self._journal_lock.exclusive():
             epoch = self._journal_lock.epoch
             if (
@@ -310,9 +321,9 @@ class StoreWriter(Generic[Doc, Image]):
                     loaded, published = self._load_and_publish()
                     epoch = published - 1
             if alone:
-                image = capture()
+                image = source.capture()
             else:
-                image = adopt(loaded)
+                image = source.adopt(loaded)
                 self._stale = False
             self.journal.changed = False
             self.journal.appended = 0

@@ -101,19 +101,29 @@ def checkpoint_session(
         )
     try:
         with storage_errors(f"cannot open session {session_id} in {paths.directory}"):
-            current = writer.open()
-
-        def adopt(loaded: Loaded[SessionDocument]) -> Loaded[SessionDocument]:
-            nonlocal current
-            current = loaded
-            return loaded
-
-        writer.checkpoint(
-            lambda: current, adopt, lambda loaded, epoch: _render(loaded, session_id, epoch), lock_timeout
-        )
-        return current
+            source = _OnDisk(writer.open(), session_id)
+        writer.checkpoint(source, lock_timeout)
+        return source.current
     finally:
         writer.close()
+
+
+class _OnDisk:
+    """The image a maintenance checkpoint writes: the store as read, nothing else in memory."""
+
+    def __init__(self, current: Loaded[SessionDocument], session_id: str) -> None:
+        self.current = current
+        self._session_id = session_id
+
+    def capture(self) -> Loaded[SessionDocument]:
+        return self.current
+
+    def adopt(self, loaded: Loaded[SessionDocument]) -> Loaded[SessionDocument]:
+        self.current = loaded
+        return loaded
+
+    def render(self, image: Loaded[SessionDocument], epoch: int) -> bytes:
+        return _render(image, self._session_id, epoch)
 
 
 @attrs.frozen
