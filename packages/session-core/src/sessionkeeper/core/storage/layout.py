@@ -77,6 +77,15 @@ class StorePaths:
         return self.directory / f"{self.name}{_SNAPSHOT}"
 
     @property
+    def corrupt(self) -> Path:
+        """Where an unreadable snapshot is kept for inspection when a checkpoint replaces it."""
+        return self.directory / f"{self.name}{_SNAPSHOT}.corrupt"
+
+    def is_snapshot_temp(self, name: str) -> bool:
+        """Whether ``name`` (in :attr:`directory`) is a temp file of this store's atomic writes."""
+        return name.startswith(f".{self.name}{_SNAPSHOT}") and name.endswith(".tmp")
+
+    @property
     def backup(self) -> Path:
         return self.directory / f"{self.name}{_BACKUP}"
 

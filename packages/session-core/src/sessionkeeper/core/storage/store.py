@@ -4,36 +4,32 @@ A checkpoint *seals* the current journal (epoch ``e``) by publishing epoch ``e+1
 exclusive journal lock, then writes a snapshot that contains everything up to ``e``. The process
 that created a journal appends to it without the lock and re-checks the epoch after each write;
 every other appender holds the lock shared (see :meth:`StoreWriter.append`). Journals are
-deleted only once the *backup* contains them too, so falling back to the backup loses nothing.
-The files of a store are listed in :mod:`.layout`, and how each names its store in :mod:`.identity`.
+deleted only once the *backup* contains them too (see :mod:`.snapshot_writer`). The files of a
+store are listed in :mod:`.layout`, and how each names its store in :mod:`.identity`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import immutables
-import orjson
 
 from sessionkeeper.core.codec.envelope import PLAIN, Codec
 from sessionkeeper.core.errors import SaveError
-from sessionkeeper.core.limits import DEFAULT_LIMITS, STORE_ENV, Limits
+from sessionkeeper.core.limits import DEFAULT_LIMITS, Limits
 
 from .fs import filesystem
 from .identity import establish_identity
 from .journal_writer import JournalWriter
-from .layout import StorePaths, snapshot_context
+from .layout import StorePaths
 from .loader import Doc, Loaded, load_store
 from .locks import EpochLock, FileLock, lock_platform
+from .snapshot_writer import SnapshotWriter
 
 __all__ = ["ImageSource", "StoreWriter"]
-
-_EFBIG = errno.EFBIG
 
 Image = TypeVar("Image")
 
@@ -81,9 +77,7 @@ class StoreWriter(Generic[Doc, Image]):
         # as last written (or everything read at open). The owner adds what it appends.
         self.base_bytes = 0
         self._fs = filesystem()
-        self._backup_covered = 0  # epoch contained in the backup (journals up to it may go)
-        self._snapshot_covered = 0
-        self._snapshot_readable = True
+        self._snapshots = SnapshotWriter(paths, codec, limits)
         self._seen: tuple[int, int | None] | None = None  # the current journal when open() read
         self._stale = False  # memory may lack records: the next checkpoint reads the store
         lock_platform()  # a platform without file locks is refused before any folder is made
@@ -193,7 +187,7 @@ class StoreWriter(Generic[Doc, Image]):
         """A new epoch past every journal file there is (a creator that died before publishing
         may have left one)."""
         epochs = self.paths.journal_epochs()
-        return max(sealed, epochs[-1] if epochs else 0, self._snapshot_covered) + 1
+        return max(sealed, epochs[-1] if epochs else 0, self._snapshots.covered) + 1
 
     def _load(self, salvage: bool) -> Loaded[Doc]:
         return load_store(
@@ -205,17 +199,9 @@ class StoreWriter(Generic[Doc, Image]):
         if not self._compact.try_exclusive():
             return
         try:
-            self._unlink_temps()
+            self._snapshots.unlink_temps()
         finally:
             self._compact.release()
-
-    def _unlink_temps(self) -> None:
-        # Call with the compaction lock held: every snapshot/backup temp file is made under it, so
-        # any that exists now belongs to a checkpoint that died.
-        prefix = f".{self.paths.name}.json"
-        for name in self._fs.listdir(self.paths.directory):
-            if name.startswith(prefix) and name.endswith(".tmp"):
-                self._fs.unlink(self.paths.directory / name)
 
     def _journal_size(self, epoch: int) -> int | None:
         """The size of journal ``epoch`` (``None``: there is none)."""
@@ -223,11 +209,7 @@ class StoreWriter(Generic[Doc, Image]):
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
         self.base_bytes = loaded.loaded_bytes
-        self._snapshot_covered = loaded.covered_epoch
-        self._snapshot_readable = loaded.current_snapshot_readable
-        # What the backup contains is only known when it was the file we read; otherwise keep
-        # every journal it may need until the next checkpoint makes the snapshot the backup.
-        self._backup_covered = loaded.covered_epoch if loaded.report.source == "backup" else 0
+        self._snapshots.note_loaded(loaded)
 
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
@@ -281,25 +263,13 @@ class StoreWriter(Generic[Doc, Image]):
                 ) from exc
             try:
                 rendered = source.render(image, covered)
-                if len(rendered) > self.limits.max_store_bytes:
-                    raise SaveError(
-                        _EFBIG,
-                        f"checkpoint of {self.paths.snapshot} refused: {len(rendered)} bytes could not be "
-                        f"loaded again (over max_store_bytes, {STORE_ENV}={self.limits.max_store_bytes}); "
-                        "the journals still hold everything",
-                    )
-                self._write_snapshot(rendered, covered)
-                self.base_bytes = len(rendered)
+                self._snapshots.write(rendered, covered)
             except BaseException as exc:
                 self.journal.changed = True
-                self._sync_sealed(covered)  # the journal it sealed must now carry its records alone
-                self._note_save_error(exc)
+                self._snapshots.failed(exc, covered)
                 raise
-            if self.paths.last_save_error.exists():  # a good save ends the error's story
-                with contextlib.suppress(OSError):
-                    self._fs.unlink(self.paths.last_save_error)
-            with contextlib.suppress(OSError):  # tidying up; the snapshot itself is written
-                self._unlink_temps()
+            self.base_bytes = len(rendered)
+            self.journal.sync_failed = False  # what the failed fsync held is in the snapshot now
         finally:
             self._compact.release()
 
@@ -328,44 +298,6 @@ class StoreWriter(Generic[Doc, Image]):
             self.journal.changed = False
             self.journal.appended = 0
             return image, epoch
-
-    def _write_snapshot(self, data: bytes, covered: int) -> None:
-        paths = self.paths
-        # An unreadable snapshot must not become the backup: the backup is what we still trust.
-        keep = paths.backup if self._snapshot_readable else None
-        if keep is None and paths.snapshot.exists():
-            with contextlib.suppress(OSError):  # keep the damaged file for inspection, never destroy it
-                self._fs.keep_backup(paths.snapshot, paths.directory / f"{paths.name}.json.corrupt")
-        try:
-            sealed = self._codec.seal(data, snapshot_context(paths.name))
-            self._fs.write_atomic(paths.snapshot, sealed, backup=keep)
-        except OSError as exc:
-            raise SaveError(
-                exc.errno or 0,
-                f"could not write {paths.snapshot.name}: {exc.strerror or exc}; the previous snapshot and "
-                "the journal are intact and will be used",
-            ) from exc
-        if keep is not None:
-            self._backup_covered = self._snapshot_covered
-        self._snapshot_covered = covered
-        self._snapshot_readable = True
-        self.journal.sync_failed = False
-        for epoch in self.paths.journal_epochs():
-            if epoch <= self._backup_covered:
-                self._fs.unlink(self.paths.journal(epoch))
-
-    def _note_save_error(self, exc: BaseException) -> None:
-        """Leave the reason beside the journals for other processes (``session info``); best effort:
-        the disk that refused the snapshot may refuse this too."""
-        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "error": str(exc)}
-        with contextlib.suppress(OSError):
-            self._fs.write_atomic(self.paths.last_save_error, orjson.dumps(record))
-
-    def _sync_sealed(self, epoch: int) -> None:
-        """The snapshot that was to contain journal ``epoch`` failed: make that journal durable."""
-        with contextlib.suppress(OSError):
-            self._fs.sync_file(self.paths.journal(epoch))
-            self._fs.fsync_dir(self.paths.aux)
 
     # -- closing ---------------------------------------------------------------------------------
     def close(self) -> None:
