@@ -40,6 +40,8 @@ __all__ = [
     "pick_scratch_root",
     "render_table",
     "scratch_dir",
+    "skip",
+    "skipped",
     "write_json",
 ]
 
@@ -144,6 +146,19 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+_SKIPPED: list[str] = []
+
+
+def skip(message: str) -> None:
+    """Note something not measured in this run (a peer not installed): printed under the table."""
+    _SKIPPED.append(message)
+    log(f"  skipped: {message}")
+
+
+def skipped() -> list[str]:
+    return list(_SKIPPED)
+
+
 def interleaved(reps: int, samples: Mapping[str, Sample], unit: Kind) -> dict[str, list[float]]:
     """Run each sample function ``reps`` times, rotating their order every repetition.
 
@@ -211,12 +226,16 @@ def manager(directory: Path, fsync: FsyncPolicy = FsyncPolicy.INTERVAL) -> Itera
 # -- output ----------------------------------------------------------------------------------------
 def _number(value: float, unit: str) -> str:
     if unit == "s":
+        if value < 1e-6:
+            return f"{value * 1e6:.2f} µs"
+        if value < 1e-4:
+            return f"{value * 1e6:.1f} µs"
         if value < 1e-3:
             return f"{value * 1e6:,.0f} µs"
         if value < 1:
             return f"{value * 1e3:,.1f} ms"
         return f"{value:,.2f} s"
-    if value >= 100:
+    if value >= 100 or float(value).is_integer():
         return f"{value:,.0f} {unit}"
     return f"{value:,.2f} {unit}"
 

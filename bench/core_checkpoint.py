@@ -1,10 +1,10 @@
 """B. ``SessionManager.checkpoint()`` of a session holding N keys, right after N ``set()`` calls.
 
 Before every timed checkpoint, N untimed ``set()`` calls update random keys, so each checkpoint
-seals and compacts a journal of N records, as in use. The baseline is the least any snapshot
-writer can do with the same data: ``orjson.dumps`` of the same plain dict, then an atomic write of
-those bytes (temp file, write, fsync, ``os.replace``, fsync of the directory) on the same file
-system.
+seals and compacts a journal of N records, as in use. Values are realistic (``_values.py``).
+The baseline is the least any snapshot writer can do with the same data: ``orjson.dumps`` of the
+same plain dict, then an atomic write of those bytes (temp file, write, fsync, ``os.replace``,
+fsync of the directory) on the same file system.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
+from bench._values import describe, values
 from bench.core_set import count, key_names
 
 __all__ = ["atomic_write", "run"]
@@ -52,20 +54,20 @@ def run(cfg: Config) -> list[Figure]:
         raw_dir = directory / "raw"
         raw_dir.mkdir()
         raw_file = raw_dir / "session.json"
-        plain: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            session.set(key, i)
-            plain[key] = i
-        counter = n_keys
+        plain: dict[str, Any] = {}
+        for key, value in zip(keys, values(n_keys, 1), strict=True):
+            session.set(key, value)
+            plain[key] = value
+        rounds = 0
         sizes: dict[str, int] = {}
 
         def sample_checkpoint() -> tuple[float, int]:
-            nonlocal counter
-            for _ in range(n_keys):  # untimed: the N sets the checkpoint compacts
+            nonlocal rounds
+            rounds += 1
+            for value in values(n_keys, 100 + rounds):  # untimed: the N sets the checkpoint compacts
                 key = keys[rng.randrange(n_keys)]
-                session.set(key, counter)
-                plain[key] = counter
-                counter += 1
+                session.set(key, value)
+                plain[key] = value
             start = time.perf_counter()
             saved = session.checkpoint()
             elapsed = time.perf_counter() - start
@@ -97,7 +99,8 @@ def run(cfg: Config) -> list[Figure]:
             target=Target.max_ratio(TARGET_VS_RAW),
             note=(
                 f"snapshot file {sizes['snapshot']:,} B vs {sizes['raw']:,} B of plain JSON; "
-                f"each checkpoint follows {n_keys:,} untimed set() calls"
+                f"each checkpoint follows {n_keys:,} untimed set() calls; "
+                + describe(list(plain.values())[:1000])
             ),
         )
     ]

@@ -1,6 +1,7 @@
 """D. ``set()`` throughput under each fsync policy, against the physical limit of the same disk.
 
-For every policy the SESSION scope is prefilled, then ``set()`` is timed on random existing keys.
+For every policy the SESSION scope is prefilled, then ``set()`` is timed on random existing keys,
+with realistic values (``_values.py``: small dicts, strings, lists; seeded).
 The baseline writes the very same journal records (same bytes, encoded in advance) with raw
 ``os.write`` on an ``O_APPEND`` descriptor in the same directory, plus ``os.fdatasync`` after
 each record for "always" (what that policy promises). "always" runs far fewer iterations: each
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
+from bench._values import values as realistic
 from bench.core_set import count, key_names
 from sessionkeeper.core import FsyncPolicy, SessionManager
 from sessionkeeper.core.model.values import encode_value
@@ -47,7 +49,7 @@ def _policy(cfg: Config, policy: FsyncPolicy, n_keys: int, ops: int, bench: str)
     rng = random.Random(4)
     keys = key_names(n_keys)
     picks = [keys[rng.randrange(n_keys)] for _ in range(ops)]
-    values = list(range(n_keys, n_keys + ops))
+    values = realistic(ops, 4)
     records = [
         frame(set_payload(key, encode_value(key, value)[1])) for key, value in zip(picks, values, strict=True)
     ]
@@ -56,8 +58,8 @@ def _policy(cfg: Config, policy: FsyncPolicy, n_keys: int, ops: int, bench: str)
         # Prefill without fsync (10k synced writes would only cost time), then resume the
         # session under the policy being measured: its journal starts empty, as after a restart.
         with manager(directory, FsyncPolicy.NEVER) as prefill:
-            for i, key in enumerate(keys):
-                prefill.set(key, i)
+            for key, value in zip(keys, realistic(n_keys, 1), strict=True):
+                prefill.set(key, value)
             session_id = prefill.session_id
         assert session_id is not None
         raw_file = directory / "raw.journal"

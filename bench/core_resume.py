@@ -1,6 +1,7 @@
 """C. ``SessionManager(...).resume(id)`` of a session with N keys in its snapshot and N journal records.
 
-A child process (``_build_resume.py``) sets N keys, checkpoints, sets N more updates and exits
+A child process (``_build_resume.py``) sets N keys to realistic values (``_values.py``), checkpoints,
+sets N more updates and exits
 with ``os._exit(0)``, so nothing is compacted. Each repetition then times ``resume(id)`` in a
 fresh manager (constructor included) and stops it untimed; resuming changes nothing on disk, so
 every repetition reads the same files. The baseline is how the old tool loaded a session: read

@@ -1,7 +1,9 @@
 """A. ``set()`` throughput on a large SESSION scope, with the default fsync policy ("interval").
 
-The scope is prefilled to N keys, then ``set()`` is called with int values on keys drawn at
-random from the existing ones. Baselines, measured in the same run and interleaved with it:
+The scope is prefilled to N keys, then ``set()`` is called with realistic values
+(``_values.py``: small dicts of ~60 bytes of JSON, strings, lists; seeded) on keys drawn at
+random from the existing ones. A5 keeps the old int-valued case at the large size. Baselines,
+measured in the same run and interleaved with it:
 
 * the old tool's way of updating: copy the whole dict on every update (``d = dict(d); d[k] = v``),
   timed over fewer iterations at large N and compared per operation;
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
+from bench._values import describe, ints
+from bench._values import values as realistic
 
 __all__ = ["run"]
 
@@ -34,7 +38,7 @@ def key_names(n: int) -> list[str]:
 
 
 def _loop_set(
-    session_set: Callable[[str, int], None], keys: list[str], values: list[int]
+    session_set: Callable[[str, Any], None], keys: list[str], values: list[Any]
 ) -> tuple[float, int]:
     start = time.perf_counter()
     for key, value in zip(keys, values, strict=True):
@@ -42,19 +46,22 @@ def _loop_set(
     return time.perf_counter() - start, len(keys)
 
 
-def _at_size(cfg: Config, n_keys: int, ops: int, first_id: int, judge_copy: bool) -> list[Figure]:
+def _at_size(
+    cfg: Config, n_keys: int, ops: int, first_id: int, judge_copy: bool, as_ints: bool = False
+) -> list[Figure]:
     rng = random.Random(n_keys)
     keys = key_names(n_keys)
     picks = [keys[rng.randrange(n_keys)] for _ in range(ops)]
-    values = list(range(ops))
+    values: list[Any] = ints(ops) if as_ints else realistic(ops, n_keys)
+    initial: list[Any] = ints(n_keys) if as_ints else realistic(n_keys, 1)
     copy_ops = max(100, min(ops, COPY_BUDGET // n_keys))
     copy_picks, copy_values = picks[:copy_ops], values[:copy_ops]
 
     with scratch_dir(cfg, f"set-{count(n_keys)}") as directory, manager(directory) as session:
-        for i, key in enumerate(keys):
-            session.set(key, i)
-        copying: dict[str, int] = dict(zip(keys, range(n_keys), strict=True))
-        bare: dict[str, int] = dict(copying)
+        for key, value in zip(keys, initial, strict=True):
+            session.set(key, value)
+        copying: dict[str, Any] = dict(zip(keys, initial, strict=True))
+        bare: dict[str, Any] = dict(copying)
 
         def sample_set() -> tuple[float, int]:
             return _loop_set(session.set, picks, values)
@@ -82,7 +89,8 @@ def _at_size(cfg: Config, n_keys: int, ops: int, first_id: int, judge_copy: bool
         )
         assert len(session.keys()) == n_keys
 
-    name = f"set() {count(n_keys)} keys, fsync=interval"
+    name = f"set() {count(n_keys)} keys, fsync=interval" + (", int values" if as_ints else "")
+    what = "int values" if as_ints else describe(values[:1000])
     common: dict[str, Any] = {"kind": Kind.RATE, "unit": "set/s", "samples": tuple(rates["set"])}
     return [
         Figure(
@@ -93,7 +101,7 @@ def _at_size(cfg: Config, n_keys: int, ops: int, first_id: int, judge_copy: bool
             baseline=median(rates["bare"]),
             baseline_samples=tuple(rates["bare"]),
             target=Target.min_value(TARGET_RATE, f">= {TARGET_RATE:,} set/s"),
-            note=f"{ops:,} set() calls per repetition on random existing keys",
+            note=f"{ops:,} set() calls per repetition on random existing keys; {what}",
             **common,
         ),
         Figure(
@@ -117,4 +125,6 @@ def run(cfg: Config) -> list[Figure]:
     for first_id, n_keys in ((1, small), (3, large)):
         log(f"  A: set() at {count(n_keys)} keys ({cfg.reps} x {ops:,} calls)")
         figures += _at_size(cfg, n_keys, ops, first_id, judge_copy=n_keys == large)
+    log(f"  A: set() at {count(large)} keys, int values ({cfg.reps} x {ops:,} calls)")
+    figures += _at_size(cfg, large, ops, 5, judge_copy=False, as_ints=True)[:1]
     return figures

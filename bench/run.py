@@ -9,6 +9,10 @@ benchmark (a bug, not a slow result) makes the exit status non-zero. See bench/R
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import shutil
+import subprocess
 import sys
 import time
 import traceback
@@ -29,6 +33,7 @@ def _suites() -> dict[str, ModuleType]:
         core_resume,
         core_set,
         hooks_overhead,
+        peers,
     )
 
     suites = {
@@ -38,6 +43,7 @@ def _suites() -> dict[str, ModuleType]:
         "D": core_fsync,
         "E": cli_startup,
         "H": hooks_overhead,
+        "P": peers,
         "S": analyzer_scale,
     }
     try:  # the codec benchmark (compression + encryption) needs session-core's extras
@@ -55,7 +61,64 @@ def _suites() -> dict[str, ModuleType]:
     return suites
 
 
-_ALL = "ABCDEHIKS"
+_ALL = "ABCDEHIKPS"
+# Benchmark P's peers: optional, installed by the `bench` hatch environment only (pyproject.toml).
+PEER_MODULES = ("lmdb", "diskcache", "langgraph.checkpoint.sqlite")
+PEER_ENV = "bench"
+_SWITCHED = "SESSIONKEEPER_BENCH_SWITCHED"  # set when run.py re-ran itself in the peers' environment
+
+
+def _missing_peers() -> list[str]:
+    missing = []
+    for module in PEER_MODULES:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # a parent package is missing
+            found = False
+        if not found:
+            missing.append(module.split(".")[0])
+    return missing
+
+
+def _hatch() -> str | None:
+    """The hatch that runs us (``hatch run bench`` puts its uv, beside it, in HATCH_UV), else one on PATH."""
+    uv = os.environ.get("HATCH_UV")
+    if uv:
+        candidate = Path(uv).with_name("hatch")
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("hatch")
+
+
+def _switch_to_peer_env(argv: Sequence[str]) -> None:
+    """Under ``hatch run bench`` without the peers installed: re-run in the `bench` environment.
+
+    The default environment (the one CI installs) stays free of the peers; the `bench` one adds
+    them to everything the default one has. When that environment cannot be made (no hatch, no
+    network) the run goes on here and benchmark P reports each missing peer as skipped.
+    """
+    from bench._harness import log
+
+    if os.environ.get(_SWITCHED) or os.environ.get("HATCH_ENV_ACTIVE") in (None, PEER_ENV):
+        return
+    missing = _missing_peers()
+    if not missing:
+        return
+    hatch = _hatch()
+    if hatch is None:
+        log(f"peers not installed here ({', '.join(missing)}) and no hatch found: benchmark P skips them")
+        return
+    log(f"peers not installed here ({', '.join(missing)}): switching to the `{PEER_ENV}` hatch environment")
+    made = subprocess.run([hatch, "env", "create", PEER_ENV], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        log(
+            f"could not make the `{PEER_ENV}` environment ({made.stderr.strip()[-300:]}): "
+            "going on here, benchmark P skips the missing peers"
+        )
+        return
+    sys.stdout.flush()
+    os.environ[_SWITCHED] = "1"
+    os.execv(hatch, [hatch, "run", f"{PEER_ENV}:python", str(Path(__file__).resolve()), *argv])  # noqa: S606
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -69,7 +132,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "--only",
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
-        "H hooks overhead, I integrity fuzzing, K compression+encryption, S analyzer scale)",
+        "H hooks overhead, I integrity fuzzing, K compression+encryption, P peers, S analyzer scale)",
+    )
+    parser.add_argument(
+        "--no-peer-env",
+        action="store_true",
+        help="stay in this environment even when benchmark P's peers are missing here (they are skipped)",
     )
     parser.add_argument(
         "--scratch",
@@ -88,7 +156,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
+    if "P" in args.only.upper() and not args.no_peer_env:
+        _switch_to_peer_env(argv)
     from bench import _harness as h
 
     cfg = h.Config(
@@ -132,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         h.summary(figures) + ("" if not errors else f"; benchmark(s) {', '.join(errors)} FAILED with errors")
     )
+    for message in h.skipped():
+        print(f"skipped: {message}")
     if args.json is not None:
         h.write_json(
             args.json,
@@ -142,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "machine_before": before,
                 "machine_after": after,
                 "errors": errors,
+                "skipped": h.skipped(),
             },
         )
         print(f"figures written to {args.json}")
