@@ -212,9 +212,12 @@ def _values_json(values: Mapping[str, Stored]) -> bytes:
 
 
 def _context_hash(session_json: bytes) -> str:
-    import hashlib  # here, not at import: hashlib is a noticeable share of importing core
+    """16 hex digits that change when the session's values do: CRC-32 and Adler-32 of their JSON.
 
-    return hashlib.blake2b(session_json, digest_size=8).hexdigest()
+    Informational (nothing verifies it; the file's checksum guards the bytes), so two fast
+    checksums instead of a cryptographic hash: BLAKE2b took ~13 ms of a 29 ms render at 100k keys,
+    these take ~3 ms."""
+    return f"{zlib.crc32(session_json):08x}{zlib.adler32(session_json):08x}"
 
 
 def render_session_document(
