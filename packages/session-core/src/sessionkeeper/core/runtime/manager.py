@@ -113,11 +113,13 @@ class SessionManager:
         self._load: LoadSummary | None = None
 
     def _new_scopes(self, guard: Guard) -> ScopeSet:
-        return ScopeSet(
+        scopes = ScopeSet(
             self.data_dir, self.user_dir, self.codec, self.limits, guard,
             sync_each=self.fsync is FsyncPolicy.ALWAYS, journal_limit=self.journal_limit,
             wake=self._wake_background, opened=self._opened,
         )  # fmt: skip
+        self._stores = scopes.stores  # the hot path's lookup (the dict is only ever emptied)
+        return scopes
 
     @property
     def last_save_error(self) -> str | None:
@@ -251,7 +253,7 @@ class SessionManager:
             scope = _scope(scope)
         if type(key) is not str:
             raise InvalidKeyError(f"keys are strings, not {type(key).__name__}")
-        store = self._scopes.stores.get(scope)
+        store = self._stores.get(scope)
         if store is None:
             if scope is _TEMP:
                 with self._scopes.guard.lock:
@@ -269,7 +271,7 @@ class SessionManager:
         """
         if scope.__class__ is not StateScope:
             scope = _scope(scope)
-        store = self._scopes.stores.get(scope)
+        store = self._stores.get(scope)
         found = (store.values if store else self._scopes.values(scope)).current.get(key, _MISSING)
         if found is _MISSING:
             return default

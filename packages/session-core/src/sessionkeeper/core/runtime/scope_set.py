@@ -84,7 +84,9 @@ class ScopeSet:
 
     def clear(self) -> None:
         """No store open, nothing read (after :meth:`close` or :meth:`abandon`)."""
-        self.stores: dict[StateScope, ScopeStore[Any, Any]] = {}  # open for writing
+        # Open for writing; emptied in place, so the manager's hot path may keep a reference.
+        self.stores: dict[StateScope, ScopeStore[Any, Any]] = getattr(self, "stores", {})
+        self.stores.clear()
         self.session: SessionStore | None = None  # the running session (also in stores)
         self._views: dict[StateScope, tuple[ScopeValues, int]] = {}  # USER/APP as read, bytes read
         self.temp = ScopeValues()

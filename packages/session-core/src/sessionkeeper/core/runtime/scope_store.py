@@ -128,6 +128,7 @@ class ScopeStore(Generic[Doc, Image]):
     ) -> None:
         self.scope = scope
         self.writer = writer
+        self._journal = writer.journal  # the hot path's appender (fixed for the writer's life)
         self.values = ScopeValues(values)
         self.open = True
         self._context = context
@@ -147,7 +148,7 @@ class ScopeStore(Generic[Doc, Image]):
         b = self._budget  # the fast path inline; the slow one only when the budget runs low
         if b.pending_bytes + size > b.room_bytes or size > b.max_value_bytes or b.room_records <= 0:
             self._over_budget(size, "store {!r}", key[:80])
-        appender = self.writer.journal
+        appender = self._journal
         self._write(appender.frame(payload), flush, "set a value", key, tree, size)
         if appender.appended > self._context.journal_limit:
             self._context.wake()
@@ -181,10 +182,9 @@ class ScopeStore(Generic[Doc, Image]):
             with self._lock:
                 if not self.open:
                     raise NoActiveSessionError(what)  # stopped while the record was being made
-                writer = self.writer
-                writer.journal.append(record, key is not None)  # events are never written twice
+                self._journal.append(record, key is not None)  # events are never written twice
                 if flush or self._sync_each:
-                    writer.sync()  # raises JournalWriteError: then the change is not made
+                    self.writer.sync()  # raises JournalWriteError: then the change is not made
                 if key is None:
                     self._append_event(tree)
                 elif tree is _DELETED:
