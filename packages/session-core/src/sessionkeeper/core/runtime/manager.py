@@ -50,7 +50,7 @@ from .signals import Guard
 __all__ = ["SessionManager"]
 
 _MISSING: Any = object()
-_USER, _APP, _SESSION, _TEMP = StateScope.USER, StateScope.APP, StateScope.SESSION, StateScope.TEMP
+_SESSION, _TEMP = StateScope.SESSION, StateScope.TEMP
 DEFAULT_CHECKPOINT_INTERVAL = 1800.0
 DEFAULT_MAX_SESSIONS = 10
 DEFAULT_JOURNAL_LIMIT = 64 << 20
