@@ -33,7 +33,7 @@ import immutables
 import orjson
 
 from sessionkeeper.core.errors import SnapshotFormatError
-from sessionkeeper.core.limits import MAX_EPOCH, check_depth
+from sessionkeeper.core.limits import MAX_DEPTH, MAX_EPOCH, check_depth
 from sessionkeeper.core.model.events import utc_now
 from sessionkeeper.core.model.values import Stored
 
@@ -59,6 +59,7 @@ CHECKSUM_SINCE = 3
 IDENTITY_SINCE = 4
 _SUFFIX = re.compile(rb',\n  "checksum": "crc32:([0-9a-f]{8})"\n}\n\Z')
 _SUFFIX_SIZE = len(b',\n  "checksum": "crc32:00000000"\n}\n')
+_COUNT_BRACKETS_BELOW = 1 << 20  # above it, counting brackets costs as much as the depth walk
 
 
 @attrs.frozen
@@ -116,7 +117,13 @@ def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
         raise SnapshotFormatError(f"not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise SnapshotFormatError("not a JSON object")
-    check_depth(data, doc)
+    if len(data) < _COUNT_BRACKETS_BELOW:
+        check_depth(data, doc)
+    else:  # check_depth's walk without its bracket count, which costs as much here (~6 ms for 8 MB)
+        try:
+            orjson.dumps(doc)
+        except orjson.JSONEncodeError:
+            raise SnapshotFormatError(f"nested deeper than {MAX_DEPTH} levels") from None
     if "checksum" not in doc:
         version = doc.get("format_version")
         if type(version) is int and version >= CHECKSUM_SINCE:

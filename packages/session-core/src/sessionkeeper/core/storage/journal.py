@@ -194,7 +194,7 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
                 reading.key_error = exc
             return None
     size = len(payload)
-    if budget is not None:  # inline: this runs once per record of every load
+    if budget is not None:  # as in scan(), which inlines this for plain records
         budget.bytes_left -= size
         budget.records_left -= 1
         if budget.bytes_left < 0 or budget.records_left < 0:
@@ -225,40 +225,100 @@ def scan(
     given the header (``None`` when the first record is not a readable header), says how the
     records after it are checked (format 2: bound to their store); without it they are unbound.
     """
-    records: list[list[Any]] = []
-    damage: list[Damage] = []
     reading = _Reading(opener, budget=budget, plain_passes=plain_passes)
-    pos, end, good_end = 0, len(data), 0
     header = _header(data, reading)
-    if header is not None:
-        pos = good_end = header[1]
     if bind is not None:
         binding = bind(header[0] if header is not None else None)
         reading.seed, reading.opener = binding.seed, binding.opener
+    records: list[list[Any]] = []
+    damage: list[Damage] = []
+    header, good_end = _records(data, header, reading, records, damage)
+    if reading.key_error is not None and not reading.header_opened:
+        raise reading.key_error  # not one record opens: the key is wrong (or missing)
+    return JournalScan(header[0] if header is not None else None, records, good_end, damage)
+
+
+def _records(
+    data: bytes,
+    header: tuple[list[Any], int] | None,
+    reading: _Reading,
+    records: list[list[Any]],
+    damage: list[Damage],
+) -> tuple[tuple[list[Any], int] | None, int]:
+    """Read the records after ``header`` into ``records``, and the damage into ``damage``; returns
+    the header (one may turn up after damage) and the offset past the last valid record.
+
+    This is _record_at and, for a plain record, _parse, inlined and bound to locals: it runs once
+    per record of every load. Anything else (a sealed record, one that needs the opener) takes
+    _parse itself; the checks and their order are the same either way."""
+    pos = good_end = header[1] if header is not None else 0
+    append, end, budget, opens = records.append, len(data), reading.budget, reading.opener is not None
+    seed, head, unpack, crc32, loads = reading.seed, _HEAD.size, _HEAD.unpack_from, zlib.crc32, orjson.loads
+    plain = _plain(reading)
     while pos < end:
-        found = _record_at(data, pos, end, reading.seed)
-        parsed = _parse(found[0], reading) if found else None
-        if found is None or parsed is None:
-            resume = _resync(data, pos + 1, end, reading)
-            # Torn: an unfinished write at the end. A whole frame that does not check out (a bad
-            # checksum, or a good one that does not open: forged, tampered, foreign) is damage
-            # wherever it is: a crash cannot leave it, and its record may have been acknowledged.
-            torn = resume is None and found is None and not _whole_frame(data, pos, end)
-            damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
+        parsed: list[Any] | None = None
+        stop = -1  # -1: no record checks out at pos (its frame or its checksum is bad)
+        if pos + head <= end:
+            magic, size, crc = unpack(data, pos)
+            stop = pos + head + size
+            if magic != _MAGIC or size > MAX_RECORD or stop > end:
+                stop = -1
+            else:
+                payload = data[pos + head : stop]
+                if crc32(payload, size ^ seed) != crc:
+                    stop = -1
+                elif plain and not (opens and payload.startswith(SEALED_MAGIC)):
+                    if budget is not None:  # a record found by resynchronising is counted twice
+                        budget.bytes_left = bytes_left = budget.bytes_left - size
+                        budget.records_left = records_left = budget.records_left - 1
+                        if bytes_left < 0 or records_left < 0:
+                            budget.exceeded()
+                    try:
+                        parsed = loads(payload)
+                        if size > 2 * MAX_DEPTH:  # nesting deeper than MAX_DEPTH takes two bytes a level
+                            check_depth(payload, parsed)
+                    except (orjson.JSONDecodeError, SnapshotFormatError):
+                        parsed = None
+                    else:
+                        if type(parsed) is not list or not parsed or type(parsed[0]) is not str:
+                            parsed = None
+                else:
+                    parsed = _parse(payload, reading)
+        if parsed is None:
+            resume = _skip_damage(data, pos, stop >= 0, reading, damage)
             if resume is None:
                 break
             pos = resume
             continue
-        pos = good_end = found[1]
+        pos = good_end = stop
         reading.header_opened = True
         if parsed[0] == "H" and header is None and not records:  # after damage (unbound only)
             header = parsed, pos
-            _note_header(found[0], reading)
+            _note_header(payload, reading)
+            plain = _plain(reading)
         else:
-            records.append(parsed)
-    if reading.key_error is not None and not reading.header_opened:
-        raise reading.key_error  # not one record opens: the key is wrong (or missing)
-    return JournalScan(header[0] if header is not None else None, records, good_end, damage)
+            append(parsed)
+    return header, good_end
+
+
+def _plain(reading: _Reading) -> bool:
+    """Whether an unsealed record is read as it is: no sealed header before it, and no opener, or
+    one that returns plain bytes unchanged (it does not require encryption)."""
+    unopened = reading.opener is None or reading.plain_passes
+    return unopened and not reading.sealed and not reading.encrypted
+
+
+def _skip_damage(data: bytes, pos: int, framed: bool, reading: _Reading, damage: list[Damage]) -> int | None:
+    """Note the damage at ``pos`` (``framed``: a whole record with a good checksum that did not
+    check out) and return where the next valid record starts, if one does."""
+    end = len(data)
+    resume = _resync(data, pos + 1, end, reading)
+    # Torn: an unfinished write at the end. A whole frame that does not check out (a bad
+    # checksum, or a good one that does not open: forged, tampered, foreign) is damage
+    # wherever it is: a crash cannot leave it, and its record may have been acknowledged.
+    torn = resume is None and not framed and not _whole_frame(data, pos, end)
+    damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
+    return resume
 
 
 def _note_header(payload: bytes, reading: _Reading) -> None:
