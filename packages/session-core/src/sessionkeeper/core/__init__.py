@@ -44,6 +44,7 @@ from .model.events import CommandExecuted, Event, TaskCompleted, TaskStarted, ev
 from .model.ids import new_session_id, validate_session_id
 from .model.info import LoadSummary, SessionInfo
 from .model.scopes import StateScope
+from .model.session_state import SessionState
 from .model.state import State
 from .runtime.manager import SessionManager
 
@@ -168,6 +169,7 @@ __all__ = [
     "SessionManager",
     "SessionNotFoundError",
     "SessionScan",
+    "SessionState",
     "SessionView",
     "SessionkeeperError",
     "SnapshotFormatError",

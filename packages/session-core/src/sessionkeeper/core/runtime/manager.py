@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-
-import orjson
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
@@ -31,17 +30,17 @@ from sessionkeeper.core.errors import (
 )
 from sessionkeeper.core.limits import Limits, resolve_limits
 from sessionkeeper.core.log import log
-from sessionkeeper.core.model.converter import unstructure
 from sessionkeeper.core.model.events import Event, encode_event, event_from_stored
 from sessionkeeper.core.model.ids import validate_session_id
 from sessionkeeper.core.model.info import LoadSummary, SessionInfo
 from sessionkeeper.core.model.scopes import StateScope
+from sessionkeeper.core.model.session_state import SessionState
 from sessionkeeper.core.model.state import State
 from sessionkeeper.core.model.values import decode_stored, encode_value
 from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.fs import filesystem
 
-from . import legacy, signals
+from . import compat, legacy, signals
 from .background import Background
 from .scope_set import ScopeSet
 from .scope_store import SessionMeta
@@ -73,6 +72,7 @@ class SessionManager:
     """
 
     _instance: ClassVar[SessionManager | None] = None
+    _made: ClassVar[SessionManager | None] = None  # the last instance get_instance() made
     _instance_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -129,10 +129,16 @@ class SessionManager:
     # -- the singleton ---------------------------------------------------------------------------
     @classmethod
     def get_instance(cls) -> SessionManager:
-        """The process-wide manager (the same object on every call), configured from the environment."""
+        """The process-wide manager (the same object on every call), configured from the environment.
+
+        ``SessionManager._instance = None`` (how the original tool's code simulates a restart) makes
+        the next call stop the instance it made before — saving what it holds and releasing its
+        files, so it writes nothing more — and make a fresh one, which starts or resumes as asked."""
         with cls._instance_lock:
             if cls._instance is None:
-                cls._instance = cls()
+                if cls._made is not None:
+                    cls._made.stop()
+                cls._instance = cls._made = cls()
             return cls._instance
 
     # -- settings --------------------------------------------------------------------------------
@@ -367,9 +373,27 @@ class SessionManager:
         )
 
     def get_session_info(self) -> dict[str, Any]:
-        """``info()`` as a plain JSON-ready dict (the old tool's name for it)."""
-        result: dict[str, Any] = orjson.loads(orjson.dumps(unstructure(self.info())))
-        return result
+        """``info()`` as a JSON-ready dict after the original tool's keys (``context_hash``,
+        ``data_sizes``, …); ``{"status": "not_started"}`` when no session runs, as there."""
+        return compat.session_info(self)
+
+    @property
+    def current_state(self) -> SessionState | None:
+        """The running session as the original tool's frozen state object, built afresh at each
+        access (None when no session runs); see :mod:`.compat`."""
+        return compat.current_state(self._scopes)
+
+    def _cleanup(self) -> None:
+        """Deprecated (the original tool's name): a final checkpoint, retention, then ``stop()``."""
+        warnings.warn("_cleanup() is deprecated; use stop()", DeprecationWarning, stacklevel=2)
+        self.checkpoint()
+        self.prune()
+        self.stop()
+
+    def _cleanup_old_sessions(self) -> list[str]:
+        """Deprecated (the original tool's name): ``prune()``, retention now."""
+        warnings.warn("_cleanup_old_sessions() is deprecated; use prune()", DeprecationWarning, stacklevel=2)
+        return self.prune()
 
     # -- internals -------------------------------------------------------------------------------
     def _attach(self, session_id: str) -> LoadSummary:
