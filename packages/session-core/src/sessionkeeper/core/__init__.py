@@ -44,11 +44,11 @@ from .model.events import CommandExecuted, Event, TaskCompleted, TaskStarted, ev
 from .model.ids import new_session_id, validate_session_id
 from .model.info import LoadSummary, SessionInfo
 from .model.scopes import StateScope
-from .model.session_state import SessionState
 from .model.state import State
 from .runtime.manager import SessionManager
 
 if TYPE_CHECKING:
+    from .model.session_state import SessionState
     from .storage.catalog import (
         SessionEntry,
         app_store_paths,
@@ -113,6 +113,8 @@ _TOOLS = {
     **dict.fromkeys(
         ("BackupTarget", "LocalDirectoryTarget", "ObjectInfo", "TargetObject"), "storage.targets"
     ),
+    # the original tool's state object (SessionManager.current_state), built at its first use
+    "SessionState": "model.session_state",
     # the cheap listing of a sessions folder (names, kinds, sizes), for tools reading stored sessions
     **dict.fromkeys(
         ("FoundFile", "ScannedSession", "SessionScan", "StrayFile", "scan_session_files"), "storage.scan"

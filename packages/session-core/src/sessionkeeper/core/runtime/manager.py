@@ -13,7 +13,7 @@ import os
 import threading
 import warnings
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
@@ -34,17 +34,19 @@ from sessionkeeper.core.model.events import Event, encode_event, event_from_stor
 from sessionkeeper.core.model.ids import validate_session_id
 from sessionkeeper.core.model.info import LoadSummary, SessionInfo
 from sessionkeeper.core.model.scopes import StateScope
-from sessionkeeper.core.model.session_state import SessionState
 from sessionkeeper.core.model.state import State
 from sessionkeeper.core.model.values import decode_stored, encode_value
 from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.fs import filesystem
 
-from . import compat, legacy, signals
+from . import legacy, signals
 from .background import Background
 from .scope_set import ScopeSet
 from .scope_store import SessionMeta
 from .signals import Guard
+
+if TYPE_CHECKING:
+    from sessionkeeper.core.model.session_state import SessionState
 
 __all__ = ["SessionManager"]
 
@@ -375,12 +377,16 @@ class SessionManager:
     def get_session_info(self) -> dict[str, Any]:
         """``info()`` as a JSON-ready dict after the original tool's keys (``context_hash``,
         ``data_sizes``, …); ``{"status": "not_started"}`` when no session runs, as there."""
+        from . import compat  # the original tool's shapes: imported at their first use
+
         return compat.session_info(self)
 
     @property
     def current_state(self) -> SessionState | None:
         """The running session as the original tool's frozen state object, built afresh at each
         access (None when no session runs); see :mod:`.compat`."""
+        from . import compat
+
         return compat.current_state(self._scopes)
 
     def _cleanup(self) -> None:
