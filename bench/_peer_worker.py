@@ -34,6 +34,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 
 import orjson
 
+from bench._atomic import atomic_write
 from bench._values import values
 
 BUILDER = Path(__file__).with_name("_build_resume.py")
@@ -455,25 +456,6 @@ def scenario_reopen(system: str, directory: Path, params: dict[str, Any]) -> tup
         return disk_bytes(directory)
 
     return rep, end
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Temp file, write, fsync, ``os.replace``, fsync of the directory."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def scenario_checkpoint(

@@ -9,40 +9,20 @@ fsync of the directory) on the same file system.
 
 from __future__ import annotations
 
-import os
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import orjson
 
+from bench._atomic import atomic_write
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, manager, median, scratch_dir
 from bench._values import describe, values
 from bench.core_set import count, key_names
 
-__all__ = ["atomic_write", "run"]
+__all__ = ["run"]
 
 TARGET_VS_RAW = 3.0
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Temp file, write, fsync, ``os.replace``, fsync of the directory: the raw baseline."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def run(cfg: Config) -> list[Figure]:
