@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
@@ -41,12 +40,10 @@ from sessionkeeper.core.storage.fs import filesystem
 
 from . import legacy, signals
 from .background import Background
+from .original_api import OriginalToolAPI
 from .scope_set import ScopeSet
 from .scope_store import SessionMeta
 from .signals import Guard
-
-if TYPE_CHECKING:
-    from sessionkeeper.core.model.session_state import SessionState
 
 __all__ = ["SessionManager"]
 
@@ -66,7 +63,7 @@ def _scope(scope: StateScope | str) -> StateScope:
         raise ValueError(f"unknown scope {scope!r}; use StateScope.SESSION, USER, APP or TEMP") from None
 
 
-class SessionManager:
+class SessionManager(OriginalToolAPI):
     """Keeps a workflow's state across sessions and crashes.
 
     ``SessionManager.get_instance()`` returns the process-wide instance the guide uses;
@@ -373,33 +370,6 @@ class SessionManager:
             last_save_error=self.last_save_error,
             load=self._load,
         )
-
-    def get_session_info(self) -> dict[str, Any]:
-        """``info()`` as a JSON-ready dict after the original tool's keys (``context_hash``,
-        ``data_sizes``, …); ``{"status": "not_started"}`` when no session runs, as there."""
-        from . import compat  # the original tool's shapes: imported at their first use
-
-        return compat.session_info(self)
-
-    @property
-    def current_state(self) -> SessionState | None:
-        """The running session as the original tool's frozen state object, built afresh at each
-        access (None when no session runs); see :mod:`.compat`."""
-        from . import compat
-
-        return compat.current_state(self._scopes)
-
-    def _cleanup(self) -> None:
-        """Deprecated (the original tool's name): a final checkpoint, retention, then ``stop()``."""
-        warnings.warn("_cleanup() is deprecated; use stop()", DeprecationWarning, stacklevel=2)
-        self.checkpoint()
-        self.prune()
-        self.stop()
-
-    def _cleanup_old_sessions(self) -> list[str]:
-        """Deprecated (the original tool's name): ``prune()``, retention now."""
-        warnings.warn("_cleanup_old_sessions() is deprecated; use prune()", DeprecationWarning, stacklevel=2)
-        return self.prune()
 
     # -- internals -------------------------------------------------------------------------------
     def _attach(self, session_id: str) -> LoadSummary:
