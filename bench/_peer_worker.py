@@ -22,9 +22,9 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,6 @@ import orjson
 from bench._atomic import atomic_write
 from bench._values import values
 
-BUILDER = Path(__file__).with_name("_build_resume.py")
 # Whole-state checkpoints go under this channel name in LangGraph (one channel holding the state).
 CHANNEL = "tasks"
 
@@ -73,7 +72,7 @@ def _send(message: dict[str, Any]) -> None:
 
 
 # -- stores: open, update one key, read every key, close ----------------------------------------------
-class Store:
+class Store(ABC):
     """The operations every store offers the benchmark."""
 
     def __init__(self, directory: Path, params: dict[str, Any]) -> None:
@@ -84,13 +83,13 @@ class Store:
         for key, value in items:
             self.update(key, value)
 
-    def update(self, key: str, value: Any) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def update(self, key: str, value: Any) -> None: ...
 
-    def read_all(self) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def read_all(self) -> dict[str, Any]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a store with nothing to close keeps this one
         """Close; what is left on disk is what disk_bytes() measures."""
 
 
@@ -402,14 +401,9 @@ def scenario_reopen(system: str, directory: Path, params: dict[str, Any]) -> tup
         # A child sets n keys, checkpoints, sets n updates and leaves with os._exit(0): the
         # snapshot + an uncompacted journal of n records, exactly as after a crash.
         data_dir, user_dir = directory / "data", directory / "user"
-        built = subprocess.run(
-            [sys.executable, str(BUILDER), str(data_dir), str(user_dir), str(n_keys), str(n_keys)],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=600,
-        )
-        params = {**params, "session_id": built.stdout.strip()}
+        from bench._build_resume import build_in_child  # imports session-core: only for ours
+
+        params = {**params, "session_id": build_in_child(data_dir, user_dir, n_keys, n_keys)}
         store_system = "ours-interval"
     else:
         builder = open_store(system, directory, params)

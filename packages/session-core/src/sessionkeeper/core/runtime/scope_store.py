@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -116,7 +117,7 @@ class SessionImage(NamedTuple):
         )
 
 
-class ScopeStore(Generic[Doc, Image]):
+class ScopeStore(ABC, Generic[Doc, Image]):
     """A persistent scope open for writing; its values change only through :meth:`_write`."""
 
     def __init__(
@@ -208,14 +209,15 @@ class ScopeStore(Generic[Doc, Image]):
         """Seal the journal and write a snapshot of this scope (see :meth:`StoreWriter.checkpoint`)."""
         self.writer.checkpoint(self)
 
-    def capture(self) -> Image:
-        raise NotImplementedError
+    # The scope's image (see :class:`~sessionkeeper.core.storage.store.ImageSource`), by kind of store.
+    @abstractmethod
+    def capture(self) -> Image: ...
 
-    def adopt(self, loaded: Loaded[Doc]) -> Image:
-        raise NotImplementedError
+    @abstractmethod
+    def adopt(self, loaded: Loaded[Doc]) -> Image: ...
 
-    def render(self, image: Image, epoch: int) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def render(self, image: Image, epoch: int) -> bytes: ...
 
     # -- closing ---------------------------------------------------------------------------------
     def close(self) -> None:
