@@ -49,6 +49,12 @@ def _open_dir(directory: Path) -> int:
         raise
 
 
+def _temp_name(name: str) -> str:
+    """A temp file's name beside ``name``: hidden, unique per process and call (see
+    :meth:`StorePaths.is_snapshot_temp <sessionkeeper.core.storage.layout.StorePaths.is_snapshot_temp>`)."""
+    return f".{name}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+
+
 def _symlink(path: Path) -> OSError:
     message = "is a symbolic link; Sessionkeeper never follows one inside its stores (remove it)"
     return OSError(errno.ELOOP, message, str(path))
@@ -99,12 +105,14 @@ class FileSystem:
     def listdir(self, path: Path) -> list[str]:
         """The names in ``path`` ([] if it is missing); a symlink where core owns the directory is
         refused, for reading as for writing (what it points to is not ours)."""
-        if owned_directory(path) and path.is_symlink():
-            raise _symlink(path)
         try:
-            return os.listdir(path)
+            fd = _open_dir(path)  # O_NOFOLLOW where core owns it: no gap between check and listing
         except FileNotFoundError:
             return []
+        try:
+            return os.listdir(fd)
+        finally:
+            os.close(fd)
 
     def remove_tree(self, path: Path) -> None:
         import shutil  # with bz2 and lzma: ~2 ms of import that only removal needs
@@ -122,20 +130,24 @@ class FileSystem:
         finally:
             os.close(fd)
 
+    def _fill(self, fd: int, data: bytes) -> None:
+        """Write all of ``data`` to a new temp file's ``fd``, make it durable, close it."""
+        try:
+            self.write_all(fd, data)
+            self.fsync(fd)
+        finally:
+            os.close(fd)
+
     def write_atomic(self, path: Path, data: bytes, backup: Path | None = None) -> None:
         """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file.
 
         With ``backup``, the file being replaced is kept there (hard link, so ``path`` never
         disappears). Any failure removes the temp file and leaves ``path`` and ``backup`` as they were.
         """
-        tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
+        tmp = path.with_name(_temp_name(path.name))
         fd = self.create_exclusive(tmp)
         try:
-            try:
-                self.write_all(fd, data)
-                self.fsync(fd)
-            finally:
-                os.close(fd)
+            self._fill(fd, data)
             if backup is not None and path.exists():
                 self.keep_backup(path, backup)
             self.replace(tmp, path)
@@ -253,17 +265,13 @@ class FileSystem:
         with ``FileExistsError`` if ``name`` exists: of two processes creating one name, exactly
         one wins. The directory is fsynced last. A crash leaves at most the temp file.
         """
-        tmp = f".{name}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+        tmp = _temp_name(name)
         fd = os.open(
             tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory
         )
         published = False
         try:
-            try:
-                self.write_all(fd, data)
-                self.fsync(fd)
-            finally:
-                os.close(fd)
+            self._fill(fd, data)
             if replace:
                 os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
             else:
