@@ -44,6 +44,23 @@ def build(data_dir: Path, user_dir: Path, n_keys: int, updates: int) -> str:
     return session_id
 
 
+def build_in_child(data_dir: Path, user_dir: Path, n_keys: int, updates: int) -> str:
+    """Run this script in a child process (so the journal is left as a crash leaves it); returns
+    the session id, or raises RuntimeError with the child's stderr."""
+    import subprocess
+
+    built = subprocess.run(
+        [sys.executable, __file__, str(data_dir), str(user_dir), str(n_keys), str(updates)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if built.returncode != 0:
+        raise RuntimeError(f"building the session failed ({built.returncode}):\n{built.stderr}")
+    return built.stdout.strip()
+
+
 def main(argv: list[str]) -> None:
     data_dir, user_dir, n_keys, updates = Path(argv[0]), Path(argv[1]), int(argv[2]), int(argv[3])
     print(build(data_dir, user_dir, n_keys, updates), flush=True)

@@ -11,13 +11,11 @@ page cache.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import orjson
 
+from bench._build_resume import build_in_child
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, median, scratch_dir
 from bench.core_set import count
 from sessionkeeper.core import SessionManager
@@ -25,7 +23,6 @@ from sessionkeeper.core import SessionManager
 __all__ = ["run"]
 
 TARGET_SECONDS = 1.0
-BUILDER = Path(__file__).with_name("_build_resume.py")
 
 
 def run(cfg: Config) -> list[Figure]:
@@ -33,16 +30,7 @@ def run(cfg: Config) -> list[Figure]:
     log(f"  C: resume() of {count(n_keys)} keys + {count(n_keys)} journal records ({cfg.reps} reps)")
     with scratch_dir(cfg, "resume") as directory:
         data_dir, user_dir = directory / "data", directory / "user"
-        built = subprocess.run(
-            [sys.executable, str(BUILDER), str(data_dir), str(user_dir), str(n_keys), str(n_keys)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        if built.returncode != 0:
-            raise RuntimeError(f"building the session failed ({built.returncode}):\n{built.stderr}")
-        session_id = built.stdout.strip()
+        session_id = build_in_child(data_dir, user_dir, n_keys, n_keys)
         plain_file = data_dir / "plain.json"
         expected = orjson.loads(plain_file.read_bytes())
 
