@@ -129,6 +129,9 @@ def load_store(
         return _load_once(paths, parse, initial, salvage, codec, limits)
 
 
+_LARGE_LOAD = 20  # young objects, in multiples of the collector's first threshold (700 by default)
+
+
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """The cyclic garbage collector paused while a load builds its objects: they are all alive,
@@ -141,15 +144,16 @@ def _no_cyclic_gc() -> Iterator[None]:
     dicts), and again as they age through the middle generation. They are long-lived, so they go
     straight to the oldest generation instead: ``gc.freeze()`` + ``gc.unfreeze()`` moves every
     tracked object there in constant time. Nothing is lost: cyclic garbage made before the load
-    waits for the next full collection instead of a young one. Skipped when the program froze
-    objects itself (unfreezing would release them)."""
+    waits for the next full collection instead of a young one. Only after a large load (the young
+    generation many times past its threshold: a small one would not be walked for long), and never
+    when the program froze objects itself (unfreezing would release them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if gc.get_freeze_count() == 0:
+            if gc.get_count()[0] > _LARGE_LOAD * gc.get_threshold()[0] and gc.get_freeze_count() == 0:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
