@@ -77,6 +77,7 @@ class SessionData:
     execution_stats_total: int | None  # old files: USER execution_stats.total_executions
     warnings: tuple[str, ...]  # what core dropped or restored while loading (damaged journal bytes...)
     found: ScannedSession | None = None  # the session's files, as core's scan found them
+    host: str | None = None  # the machine that wrote it, when its file says
 
     @property
     def canonical(self) -> bool:
