@@ -1,1 +1,1 @@
-"""Sessionkeeper's benchmark suite; run it with ``python3 -m hatch run bench`` (see README.md)."""
+"""Sessionkeeper's benchmark suite; run it with ``.venv/bin/hatch run bench`` (see README.md)."""

@@ -46,7 +46,7 @@ def _executables() -> tuple[str, str]:
     if not session.exists():
         raise RuntimeError(
             f"no `session` script next to {python}; run this inside the hatch environment "
-            "(python3 -m hatch run python bench/cli_startup.py)"
+            "(.venv/bin/hatch run python bench/cli_startup.py)"
         )
     return python, str(session)
 

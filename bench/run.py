@@ -1,4 +1,4 @@
-"""Run Sessionkeeper's benchmarks and print one table: ``python3 -m hatch run bench [--quick] [--json FILE]``.
+"""Run Sessionkeeper's benchmarks and print one table: ``.venv/bin/hatch run bench [--quick] [--json FILE]``.
 
 Every figure is the median of several repetitions, printed with the median of a baseline
 measured in the same run and their ratio; targets from the project's issues are marked PASS or
