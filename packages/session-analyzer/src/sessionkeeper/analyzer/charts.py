@@ -1,112 +1,91 @@
-"""Inline SVG charts, drawn here: no JavaScript, no library, nothing fetched, works offline.
+"""The report's charts over time, as inline SVG: tasks by hour, and trends by day.
 
-Each function returns one ``<svg>`` element with a ``<title>`` (its accessible name); every text in
-it is escaped with :func:`html.escape`. A chart with no data still draws its frame and says so, so
-a report always has its four charts.
+Each function returns one ``<svg>`` (see :mod:`svg`: scalable, Okabe-Ito colours, failures
+hatched or dashed as well as coloured). A chart with no data still draws its frame and says so,
+so a report always has the same charts.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
-__all__ = ["FAILURE", "NEUTRAL", "SUCCESS", "bar_chart_hours", "horizontal_bars", "line_chart_days"]
+from .svg import FAILURE, INK, NEUTRAL, SUCCESS, Frame, escape, grouped, hatch_fill, nice_max
 
-SUCCESS = "#2e7d32"
-FAILURE = "#c62828"
-NEUTRAL = "#1565c0"
-MUTED = "#90a4ae"
-_FONT = 'font-family="system-ui, sans-serif" font-size="11" fill="#37474f"'
-_WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP = 560, 220, 34, 24, 14
+__all__ = ["AxisTitles", "bar_chart_hours", "day_ticks", "line_chart_days"]
 
+AxisTitles = tuple[str, str]  # (x axis, y axis)
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _rect(x: float, y: float, width: float, height: float, fill: str, tip: str = "", extra: str = "") -> str:
-    title = f"<title>{_e(tip)}</title>" if tip else ""
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}"{extra}>'
-        f"{title}</rect>"
-    )
-
-
-def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {_FONT}>{_e(text)}</text>'
-
-
-def _open(width: int, height: int, title: str, chart_id: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-labelledby="{chart_id}-title" class="chart-svg" id="{chart_id}">',
-        f'<title id="{chart_id}-title">{_e(title)}</title>',
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-    ]
-
-
-def _close(parts: list[str]) -> str:
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _no_data(parts: list[str], width: int, height: int, text: str) -> str:
-    parts.append(_text(width / 2, height / 2, text, "middle"))
-    return _close(parts)
-
-
-def _nice_max(value: int) -> int:
-    """A round axis maximum at or above ``value`` (1, 2, 5, 10, 20, 50, ...)."""
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
-
-
-def _grid(parts: list[str], axis_max: int, right: int) -> None:
-    plot_h = _HEIGHT - _BOTTOM - _TOP
-    for tick in (0, axis_max // 2, axis_max):
-        y = _TOP + plot_h - plot_h * tick / axis_max
-        parts.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eceff1"/>')
-        parts.append(_text(_LEFT - 4, y + 4, str(tick), "end"))
-
-
-def _legend(colours: tuple[str, str], labels: tuple[str, str]) -> str:
-    return (
-        f'<g transform="translate({_WIDTH - 170},4)">'
-        f"{_rect(0, 0, 10, 10, colours[0])}{_text(14, 9, labels[0])}"
-        f"{_rect(80, 0, 10, 10, colours[1])}{_text(94, 9, labels[1])}</g>"
-    )
+_WIDTH, _HEIGHT = 480, 250
+_LEFT, _RIGHT, _TOP, _BOTTOM = 52, 12, 30, 46  # the plot area's margins: ticks, titles, legend
+_MAX_DOTS = 62  # beyond this many days the dots would merge into the line
 
 
 def bar_chart_hours(
-    succeeded: Sequence[int], failed: Sequence[int], *, title: str, labels: tuple[str, str], no_data: str
+    succeeded: Sequence[int],
+    failed: Sequence[int],
+    *,
+    title: str,
+    labels: tuple[str, str],
+    axes: AxisTitles,
+    no_data: str,
 ) -> str:
-    """24 stacked bars (succeeded below, failed above), one per local hour."""
-    parts = _open(_WIDTH, _HEIGHT, title, "chart-by-hour")
+    """24 stacked bars (succeeded below in blue, failed above hatched), one per local hour."""
+    frame = Frame("chart-by-hour", title, _WIDTH, _HEIGHT)
     peak = max((s + f for s, f in zip(succeeded, failed, strict=True)), default=0)
     if not peak:
-        return _no_data(parts, _WIDTH, _HEIGHT, no_data)
-    axis_max = _nice_max(peak)
-    plot_w, plot_h = _WIDTH - _LEFT - 8, _HEIGHT - _BOTTOM - _TOP
-    _grid(parts, axis_max, _WIDTH - 8)
-    slot, base = plot_w / 24, _TOP + plot_h
+        return frame.no_data(no_data)
+    axis_max = nice_max(peak)
+    right, bottom = _WIDTH - _RIGHT, _HEIGHT - _BOTTOM
+    plot_w, plot_h = right - _LEFT, bottom - _TOP
+    frame.y_axis(_LEFT, right, _TOP, bottom, axis_max, "{:,.0f}")
+    slot = plot_w / 24
     for hour in range(24):
         x, bar_w = _LEFT + hour * slot + slot * 0.15, slot * 0.7
         ok_h = plot_h * succeeded[hour] / axis_max
         bad_h = plot_h * failed[hour] / axis_max
         if ok_h:
-            tip = f"{hour:02d}h: {succeeded[hour]} {labels[0]}"
-            parts.append(_rect(x, base - ok_h, bar_w, ok_h, SUCCESS, tip))
+            tip = f"{hour:02d}h: {grouped(succeeded[hour])} {labels[0]}"
+            frame.rect(x, bottom - ok_h, bar_w, ok_h, SUCCESS, tip, ' class="bar-succeeded"')
         if bad_h:
-            tip = f"{hour:02d}h: {failed[hour]} {labels[1]}"
-            parts.append(_rect(x, base - ok_h - bad_h, bar_w, bad_h, FAILURE, tip))
+            tip = f"{hour:02d}h: {grouped(failed[hour])} {labels[1]}"
+            frame.rect(
+                x,
+                bottom - ok_h - bad_h,
+                bar_w,
+                bad_h,
+                hatch_fill(frame.chart_id),
+                tip,
+                f' class="bar-failed" stroke="{FAILURE}" stroke-width="0.8"',
+            )
         if hour % 3 == 0:
-            parts.append(_text(x + bar_w / 2, _HEIGHT - 8, f"{hour:02d}", "middle"))
-    parts.append(_legend((SUCCESS, FAILURE), labels))
-    return _close(parts)
+            frame.text(x + bar_w / 2, bottom + 16, f"{hour:02d}", "middle")
+    frame.axis_titles(*axes, left=_LEFT, right=right, top=_TOP)
+    frame.legend([(SUCCESS, labels[0], "bar"), (hatch_fill(frame.chart_id), labels[1], "bar")], x=_LEFT, y=6)
+    return frame.close()
+
+
+def day_ticks(days: Sequence[str]) -> list[tuple[int, str]]:
+    """Which days get a label on the x axis, and the label: about 5 to 7 of them, evenly spaced.
+
+    A week or less: every day. Up to two weeks: every other day. Up to seven weeks: weekly, and
+    fortnightly up to fourteen. Longer: one label per sixth of the period. Labels are ``MM-DD``
+    unless the period spans more than one year, where they keep the year (``YYYY-MM-DD``).
+    """
+    count = len(days)
+    if not count:
+        return []
+    if count <= 7:
+        step = 1
+    elif count <= 14:
+        step = 2
+    elif count <= 49:
+        step = 7
+    elif count <= 98:
+        step = 14
+    else:
+        step = -(-count // 6)
+    long_period = days[0][:4] != days[-1][:4] and count > 366
+    return [(i, days[i] if long_period else days[i][5:]) for i in range(0, count, step)]
 
 
 def line_chart_days(
@@ -116,58 +95,50 @@ def line_chart_days(
     *,
     title: str,
     labels: tuple[str, str],
+    axes: AxisTitles,
     no_data: str,
 ) -> str:
-    """Tasks per local day (and failures) as two lines over the whole period."""
-    parts = _open(_WIDTH, _HEIGHT, title, "chart-daily")
+    """Tasks per local day (solid, round dots) and failures (dashed, square dots) over the period."""
+    frame = Frame("chart-daily", title, _WIDTH, _HEIGHT)
     peak = max(tasks, default=0)
     if not peak:
-        return _no_data(parts, _WIDTH, _HEIGHT, no_data)
-    axis_max = _nice_max(peak)
-    plot_w, plot_h = _WIDTH - _LEFT - 12, _HEIGHT - _BOTTOM - _TOP
-    count = len(days)
-    step = plot_w / max(count - 1, 1)
+        return frame.no_data(no_data)
+    axis_max = nice_max(peak)
+    right, bottom = _WIDTH - _RIGHT - 8, _HEIGHT - _BOTTOM
+    plot_h = bottom - _TOP
+    step = (right - _LEFT) / max(len(days) - 1, 1)
 
-    def xy(index: int, value: int) -> tuple[float, float]:
-        return _LEFT + index * step, _TOP + plot_h - plot_h * value / axis_max
+    def xy(index: int, value: float) -> tuple[float, float]:
+        return _LEFT + index * step, bottom - plot_h * value / axis_max
 
-    _grid(parts, axis_max, _WIDTH - 12)
-    for series, colour in ((tasks, NEUTRAL), (failed, FAILURE)):
+    frame.y_axis(_LEFT, right, _TOP, bottom, axis_max, "{:,.0f}")
+    styles = (
+        (tasks, NEUTRAL, "", "series-tasks"),
+        (failed, FAILURE, ' stroke-dasharray="5 3"', "series-failed"),
+    )
+    for series, colour, dash, css in styles:
         points = " ".join("{:.1f},{:.1f}".format(*xy(i, v)) for i, v in enumerate(series))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-    if count <= 62:  # dots, with their numbers on hover, while they stay readable
-        for i, (day, value) in enumerate(zip(days, tasks, strict=True)):
-            x, y = xy(i, value)
-            tip = f"<title>{_e(day)}: {value}</title>"
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{NEUTRAL}">{tip}</circle>')
-    for i in sorted({0, count // 2, count - 1}):
-        anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
-        parts.append(_text(xy(i, 0)[0], _HEIGHT - 8, days[i], anchor))
-    parts.append(_legend((NEUTRAL, FAILURE), labels))
-    return _close(parts)
-
-
-def horizontal_bars(
-    rows: Sequence[tuple[str, int, int]], *, title: str, chart_id: str, colour: str, unit: str, no_data: str
-) -> str:
-    """One bar per row ``(label, value, background)``; ``background`` (e.g. all runs) is drawn behind."""
-    bar_h, gap, left = 18, 6, 170
-    height = max(60, 20 + len(rows) * (bar_h + gap))
-    parts = _open(_WIDTH, height, title, chart_id)
-    peak = max((max(value, behind) for _, value, behind in rows), default=0)
-    if not peak:
-        return _no_data(parts, _WIDTH, height, no_data)
-    plot_w = _WIDTH - left - 60
-    for i, (label, value, behind) in enumerate(rows):
-        y = 10 + i * (bar_h + gap)
-        shown = label if len(label) <= 26 else label[:25] + "\u2026"
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" {_FONT}><title>{_e(label)}</title>'
-            f"{_e(shown)}</text>"
+        frame.add(
+            f'<polyline class="{css}" points="{points}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"{dash}/>'
         )
-        if behind > value:
-            parts.append(_rect(left, y, plot_w * behind / peak, bar_h, MUTED, extra=' opacity="0.35"'))
-        parts.append(_rect(left, y, max(plot_w * value / peak, 1), bar_h, colour, f"{label}: {value} {unit}"))
-        number = f"{value}" if behind <= value else f"{value}/{behind}"
-        parts.append(_text(left + plot_w * max(value, behind) / peak + 4, y + 13, number))
-    return _close(parts)
+    if len(days) <= _MAX_DOTS:  # dots, with their numbers on hover, while they stay readable
+        for i, (day, value, bad) in enumerate(zip(days, tasks, failed, strict=True)):
+            x, y = xy(i, value)
+            frame.add(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{NEUTRAL}">'
+                f"<title>{escape(day)}: {grouped(value)} {escape(labels[0])}</title></circle>"
+            )
+            if bad:
+                x, y = xy(i, bad)
+                frame.add(
+                    f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{FAILURE}">'
+                    f"<title>{escape(day)}: {grouped(bad)} {escape(labels[1])}</title></rect>"
+                )
+    for i, label in day_ticks(days):
+        x = xy(i, 0)[0]
+        frame.add(f'<line x1="{x:.1f}" y1="{bottom:.1f}" x2="{x:.1f}" y2="{bottom + 4:.1f}" stroke="{INK}"/>')
+        frame.text(x, bottom + 16, label, "middle", extra=' class="x-tick"')
+    frame.axis_titles(*axes, left=_LEFT, right=right, top=_TOP)
+    frame.legend([(NEUTRAL, labels[0], "line"), (FAILURE, labels[1], "dashed")], x=_LEFT, y=6)
+    return frame.close()
