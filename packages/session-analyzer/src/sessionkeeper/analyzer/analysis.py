@@ -1,7 +1,14 @@
-"""One analysis, end to end: list, read (through core), de-duplicate, count, summarise."""
+"""One analysis, end to end: list, read (through core), de-duplicate, then count or export.
+
+:func:`read_sessions` is the one loop that turns a data directory into the sessions to count —
+each exactly once, copies settled — and the files left out. :func:`analyze` counts what it
+yields into a report; ``export.export_events`` writes the same sessions' events as rows, so a
+report and an export of one period always rest on the same events.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,10 +21,63 @@ from .messages import Messages
 from .period import Period
 from .progress import Progress
 from .report import Report, SkippedFile
-from .sources import DEFAULT_MAX_SESSION_BYTES, list_session_files, load_all
+from .sources import DEFAULT_MAX_SESSION_BYTES, SessionData, SessionFiles, list_session_files, load_all
 from .summary import build_report
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "read_sessions"]
+
+
+def read_sessions(
+    data_dir: Path,
+    *,
+    max_session_bytes: int = DEFAULT_MAX_SESSION_BYTES,
+    progress: Progress | None = None,
+    codec: Codec | None = None,
+) -> Iterator[SessionData | SkippedFile]:
+    """Every session of ``data_dir`` to count, each once, and every file left out, with why.
+
+    Sessions come one at a time, in the order of their ids; the old tool's files and copies come
+    last, once every file has been read and the copy rule (:mod:`dedupe`) has settled which one
+    counts. Skipped files come as they are found, the skipped copies at the end.
+
+    The data directory is checked, the codec resolved and the sessions folder listed *now*, so
+    that :class:`DataDirError` (no such directory, a sessions folder that cannot be listed) and
+    core's ``KeyConfigurationError`` are raised by this call, before anything is consumed;
+    reading happens as the result is iterated. ``codec`` opens compressed or encrypted sessions
+    (default: what the environment configures, see core's ``resolve_codec``).
+    """
+    if not data_dir.is_dir():
+        what = "does not exist" if not data_dir.exists() else "is not a directory"
+        raise DataDirError(f"data directory {data_dir} {what} (set --data-dir or SESSIONKEEPER_DATA_DIR)")
+    codec = codec if codec is not None else resolve_codec()
+    sessions, skipped = list_session_files(data_dir)
+    return _read(data_dir, sessions, skipped, codec, max_session_bytes, progress)
+
+
+def _read(
+    data_dir: Path,
+    sessions: list[SessionFiles],
+    skipped: list[SkippedFile],
+    codec: Codec,
+    max_session_bytes: int,
+    progress: Progress | None,
+) -> Iterator[SessionData | SkippedFile]:
+    yield from skipped
+    dedupe = Deduplicator()
+    tick = None
+    if progress is not None:
+        progress.start(len(sessions))
+        tick = progress.advance
+    try:
+        for item in load_all(data_dir, sessions, codec, max_bytes=max_session_bytes, tick=tick):
+            if isinstance(item, SkippedFile) or dedupe.offer(item):
+                yield item
+    finally:
+        if progress is not None:
+            progress.close()
+    kept, copies = dedupe.finish()
+    yield from kept
+    yield from copies
 
 
 def analyze(
@@ -39,27 +99,12 @@ def analyze(
     directory, and core's ``KeyConfigurationError`` if the configured key cannot be used.
     """
     say = Messages(language)
-    if not data_dir.is_dir():
-        what = "does not exist" if not data_dir.exists() else "is not a directory"
-        raise DataDirError(f"data directory {data_dir} {what} (set --data-dir or SESSIONKEEPER_DATA_DIR)")
-    codec = codec if codec is not None else resolve_codec()
-    sessions, skipped = list_session_files(data_dir)
+    items = read_sessions(data_dir, max_session_bytes=max_session_bytes, progress=progress, codec=codec)
     aggregator = Aggregator(period)
-    dedupe = Deduplicator()
-    tick = None
-    if progress is not None:
-        progress.start(len(sessions))
-        tick = progress.advance
-    try:
-        for item in load_all(data_dir, sessions, codec, max_bytes=max_session_bytes, tick=tick):
-            if isinstance(item, SkippedFile):
-                skipped.append(item)
-            elif dedupe.offer(item):
-                aggregator.add(item)
-    finally:
-        if progress is not None:
-            progress.close()
-    kept, copies = dedupe.finish()
-    for data in kept:
-        aggregator.add(data)
-    return build_report(aggregator.tally, period, [*skipped, *copies], say, now or datetime.now(UTC))
+    skipped: list[SkippedFile] = []
+    for item in items:
+        if isinstance(item, SkippedFile):
+            skipped.append(item)
+        else:
+            aggregator.add(item)
+    return build_report(aggregator.tally, period, skipped, say, now or datetime.now(UTC))

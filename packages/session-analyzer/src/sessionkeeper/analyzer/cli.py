@@ -1,28 +1,40 @@
 """``session-analyze``: the command.
 
-Exit status: 0 on success; 1 with one line on stderr for a user error (unknown ``--tz``, bad
-``--since``, missing data directory, unwritable ``--output``, an unusable encryption key
-setting); 2 for a usage error (click's own:
-unknown option, ``--days 0``...). Never a traceback: an unexpected error is reported in one line
-too (``SESSION_ANALYZE_DEBUG=1`` shows the traceback, for bug reports).
+Exit status: 0 on success; 1 with one ``Error: ...`` line on stderr (as the ``session`` command
+writes it; ``오류: ...`` in Korean) for a failure the user can act on: unknown ``--tz``, missing
+data directory, unwritable ``--output``, an unusable encryption key setting, ``--export parquet``
+without pyarrow; 2 for a usage error, with click's usage lines: an unknown option, ``--days 0``, a
+``--since``/``--until`` that is not a date or a period that ends before it starts, conflicting
+options (``--since`` with an explicit ``--days``, ``--json`` with another ``--format``,
+``--export`` with a report format), an ``--output`` suffix that names no report format,
+``--export parquet`` without ``--output``. Never a traceback: an unexpected error is reported in
+one line too (``SESSION_ANALYZE_DEBUG=1`` shows the traceback, for bug reports).
+
+Confirmations (what was written, where) go to stderr, never with ``--quiet``: stdout carries only
+a report or an export. ``--export csv|jsonl`` without ``--output`` writes to stdout (for a pipe
+into ``jq``, ``duckdb`` or ``head``), even with ``--quiet``, which silences messages, not the
+data asked for; Parquet, a binary file format, needs ``--output``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import click
+from click.core import ParameterSource
 
 from sessionkeeper.core import SessionkeeperError
 
-from .analysis import analyze
-from .errors import InvalidDateError, OutputError
-from .messages import LANGUAGES, default_language
-from .period import DEFAULT_DAYS, MAX_DAYS, resolve_period, resolve_zone
+from .analysis import analyze, read_sessions
+from .errors import InvalidDateError
+from .export import FORMATS as EXPORT_FORMATS
+from .export import atomic_output, export_events
+from .messages import LANGUAGES, Messages, default_language, plain
+from .period import DEFAULT_DAYS, MAX_DAYS, Period, Zone, resolve_period, resolve_zone
 from .progress import Progress
 from .render_html import render_html
 from .render_json import render_json
@@ -32,17 +44,45 @@ from .report import Report
 __all__ = ["command", "format_for", "main"]
 
 _PROG = "session-analyze"
-_SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
+_SUFFIX_FORMATS = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+    "": "text",
+}
+_EXPORT_SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_EXPORT_NAMES = {"parquet": "Parquet", "csv": "CSV", "jsonl": "JSON Lines"}
 _PROGRESS_LABEL = {"en": "analysing sessions", "ko": "세션 분석 중"}
 
 
 def format_for(output: Path | None, explicit: str | None) -> str:
-    """``--format`` if given, else from ``--output``'s suffix (``.json``, ``.html``/``.htm``), else text."""
+    """``--format`` if given, else from ``--output``'s suffix (``.json``, ``.html``/``.htm``;
+    ``.txt``, ``.text``, ``.log`` or none for text), else text on stdout.
+
+    Raises :class:`click.UsageError` for any other suffix: a report is never written as text
+    into ``report.pdf`` (or ``events.csv``: that names an export, and the message says so).
+    """
     if explicit is not None:
         return explicit
     if output is None:
         return "text"
-    return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
+    suffix = output.suffix.lower()
+    found = _SUFFIX_FORMATS.get(suffix)
+    if found is not None:
+        return found
+    export = _EXPORT_SUFFIXES.get(suffix)
+    if export is not None:
+        raise click.UsageError(
+            f"{output} names an export file: --export {export} writes the events there "
+            "(or give --format for a report)"
+        )
+    raise click.UsageError(
+        f"cannot tell the report format from {output.name!r}: name the file .txt, .json or .html, "
+        "or give --format text|json|html"
+    )
 
 
 def _render(report: Report, fmt: str) -> bytes | str:
@@ -53,12 +93,12 @@ def _render(report: Report, fmt: str) -> bytes | str:
     return render_text(report)
 
 
-def _write_file(path: Path, content: bytes | str) -> None:
+def _write_file(path: Path, content: bytes | str) -> int:
+    """Write the report whole or not at all; returns its size in bytes."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    with atomic_output(path, "report") as temp:
+        temp.write_bytes(data)
+    return len(data)
 
 
 def _write_stdout(content: bytes | str, stream: TextIO) -> None:
@@ -75,6 +115,19 @@ def _write_stdout(content: bytes | str, stream: TextIO) -> None:
         stream.flush()
 
 
+def _size(say: Messages, size: int) -> str:
+    if size < 1024:
+        return say.count("cli.bytes", size, value=f"{size:,}")
+    if size < 1024 * 1024:
+        return say("cli.kib", value=f"{size / 1024:.1f}")
+    return say("cli.mib", value=f"{size / (1024 * 1024):,.1f}")
+
+
+def _shown(path: Path) -> str:
+    return plain(str(path.absolute()))
+
+
+# -- dates and the period ---------------------------------------------------------------------------
 def _now(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -85,30 +138,89 @@ def _now(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.astimezone()
 
 
+def _until(text: str, zone: Zone) -> datetime:
+    """The end of the period ``--until`` names: a plain date means the end of that local day."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time.max, tzinfo=zone.tz)
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        raise InvalidDateError(
+            f"--until {shown!r} is not a date: use YYYY-MM-DD or an ISO date-time (2025-10-31T18:00)"
+        ) from None
+    return parsed.replace(tzinfo=zone.tz) if parsed.tzinfo is None else parsed.astimezone(zone.tz)
+
+
+def _period(
+    ctx: click.Context, zone: Zone, days: int, since: str | None, until: str | None, now: datetime | None
+) -> Period:
+    """The period asked for; a date that is not one, or a period that ends before it starts, is a
+    usage error (the command line is what has to change)."""
+    try:
+        end = _until(until, zone) if until is not None else now
+        return resolve_period(zone=zone, days=days, since=since, now=end)
+    except InvalidDateError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+
+
+def _check_options(
+    ctx: click.Context, since: str | None, fmt: str | None, as_json: bool, export: str | None
+) -> None:
+    if since is not None and ctx.get_parameter_source("days") is ParameterSource.COMMANDLINE:
+        raise click.UsageError(
+            "--since and --days both set the start of the period: give one "
+            "(--until sets its end, with either)",
+            ctx,
+        )
+    if export is not None and (fmt is not None or as_json):
+        raise click.UsageError("--export writes events, not a report: leave out --format and --json", ctx)
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} ask for different formats: give one", ctx)
+
+
+# -- the command --------------------------------------------------------------------------------------
 @click.command(name=_PROG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--days",
     type=click.IntRange(1, MAX_DAYS),
     default=DEFAULT_DAYS,
     show_default=True,
-    help="Analyse today and the N-1 days before it (local days of --tz).",
+    help="Analyse the N local days (of --tz) ending today, or ending on --until.",
 )
 @click.option("--since", metavar="DATE", help="Start of the period instead (YYYY-MM-DD or ISO date-time).")
+@click.option(
+    "--until",
+    metavar="DATE",
+    help="End of the period (YYYY-MM-DD: to the end of that day) [default: now].",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "html"]),
     default=None,
-    help="Report format [default: from --output's suffix, else text].",
+    help="Report format [default: from --output's suffix (.json, .html, .txt), else text].",
+)
+@click.option("--json", "as_json", is_flag=True, help="The JSON report (same as --format json).")
+@click.option(
+    "--export",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    help="Write every event of the period, one row each, instead of a report "
+    "(parquet needs --output and the session-analyzer[parquet] extra; csv and jsonl go to "
+    "stdout without --output).",
 )
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write the report here instead of stdout.",
+    help="Write the report (or export) here instead of stdout; replaced whole or not at all.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print nothing but errors (an export to stdout is written)."
+)
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language [default: from LANG].")
 @click.option(
     "--tz",
@@ -128,10 +240,18 @@ def _now(value: str | None) -> datetime | None:
 @click.option(
     "--now", "now_text", hidden=True, default=None, help="Pretend the time is this (reproducible reports)."
 )
+@click.version_option(
+    package_name="session-analyzer", prog_name=_PROG, message="%(prog)s %(version)s", help="Show the version."
+)
+@click.pass_context
 def command(
+    ctx: click.Context,
     days: int,
     since: str | None,
+    until: str | None,
     fmt: str | None,
+    as_json: bool,
+    export: str | None,
     output: Path | None,
     quiet: bool,
     lang: str | None,
@@ -139,25 +259,89 @@ def command(
     data_dir: Path,
     now_text: str | None,
 ) -> None:
-    """Report on the sessions of a data directory: task patterns, failures, productivity and suggestions."""
-    language = lang or default_language()
+    """Report on the sessions of a data directory: task patterns, failures, productivity and
+    suggestions; or export their events for DuckDB, Polars or pandas (--export)."""
+    say = Messages(lang or default_language())
+    _check_options(ctx, since, fmt, as_json, export)
+    if export == "parquet" and output is None:
+        raise click.UsageError("--export parquet needs --output FILE (Parquet is a binary file format)", ctx)
+    # Checked before any work: a name that is no report format fails now, not after the analysis.
+    report_format = "" if export is not None else "json" if as_json else format_for(output, fmt)
     zone = resolve_zone(tz_name)
-    now = _now(now_text)
-    period = resolve_period(zone=zone, days=days, since=since, now=now)
-    progress = Progress(sys.stderr, label=_PROGRESS_LABEL[language], enabled=not quiet)
-    report = analyze(data_dir, period, language=language, progress=progress, now=now)
-    content = _render(report, format_for(output, fmt))
-    if output is not None:
-        _write_file(output, content)
-    elif not quiet:
-        _write_stdout(content, sys.stdout)
+    try:
+        now = _now(now_text)
+    except InvalidDateError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    period = _period(ctx, zone, days, since, until, now)
+    progress = Progress(sys.stderr, label=_PROGRESS_LABEL[say.language], enabled=not quiet)
+    if export is not None:
+        _export(say, export, output, period, data_dir, progress, quiet=quiet)
+        return
+    report = analyze(data_dir, period, language=say.language, progress=progress, now=now)
+    content = _render(report, report_format)
+    if output is None:
+        if not quiet:
+            _write_stdout(content, sys.stdout)
+        return
+    size = _write_file(output, content)
+    if not quiet:
+        what = say(f"cli.format.{report_format}")
+        click.echo(say("cli.wrote", format=what, path=_shown(output), size=_size(say, size)), err=True)
+
+
+def _export(
+    say: Messages,
+    fmt: str,
+    output: Path | None,
+    period: Period,
+    data_dir: Path,
+    progress: Progress,
+    *,
+    quiet: bool,
+) -> None:
+    items = read_sessions(data_dir, progress=progress)
+    if output is None:
+        sys.stdout.flush()
+        stream: BinaryIO = sys.stdout.buffer
+        export_events(items, period, fmt, None, stdout=stream)
+        return
+    result = export_events(items, period, fmt, output)
+    if not quiet:
+        left_out = say.count("cli.left_out", result.skipped, count=result.skipped) if result.skipped else ""
+        line = say(
+            "cli.exported",
+            events=say.count("cli.events", result.events, count=f"{result.events:,}"),
+            sessions=say.count("cli.sessions", result.sessions, count=f"{result.sessions:,}"),
+            path=_shown(output),
+            format=_EXPORT_NAMES[fmt],
+            left_out=left_out,
+        )
+        click.echo(line, err=True)
+
+
+def _language(args: list[str]) -> str:
+    """The language of this run's error lines, before click has parsed anything: ``--lang``,
+    else the locale (an invalid ``--lang`` is click's to reject)."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang":
+            value = args[index + 1] if index + 1 < len(args) else ""
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        if value in LANGUAGES:
+            return value
+    return default_language()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``session-analyze``; exits with the command's status."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        command.main(args=argv, prog_name=_PROG, standalone_mode=False)
-    except click.exceptions.Exit as exc:  # --help
+        command.main(args=args, prog_name=_PROG, standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # usage errors: click's message, status 2
         exc.show()
@@ -165,7 +349,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         sys.exit(130)
     except SessionkeeperError as exc:  # ours, or core's (e.g. an unusable key configuration)
-        click.echo(f"{_PROG}: error: {exc}", err=True)
+        click.echo(Messages(_language(args))("cli.error", message=plain(str(exc))), err=True)
         sys.exit(1)
     except BrokenPipeError:  # `session-analyze | head`: the reader left; nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -175,9 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: still one line (the traceback on request)
         if os.environ.get("SESSION_ANALYZE_DEBUG"):
             raise
-        click.echo(
-            f"{_PROG}: internal error: {type(exc).__name__}: {exc} (SESSION_ANALYZE_DEBUG=1 shows more)",
-            err=True,
-        )
+        detail = plain(f"{type(exc).__name__}: {exc}")
+        click.echo(Messages(_language(args))("cli.internal_error", detail=detail), err=True)
         sys.exit(1)
     sys.exit(0)

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidTimezoneError",
     "LegacyFormatError",
     "MalformedEventError",
+    "MissingDependencyError",
     "OutputError",
 ]
 
@@ -43,7 +44,12 @@ class DataDirError(AnalyzerError):
 
 
 class OutputError(AnalyzerError, OSError):
-    """The report could not be written where ``--output`` points."""
+    """The report or the export could not be written where ``--output`` points."""
+
+
+class MissingDependencyError(AnalyzerError, ImportError):
+    """An optional library that the chosen output needs is not installed (``--export parquet``
+    needs pyarrow: the ``session-analyzer[parquet]`` extra)."""
 
 
 # Internal: raised and caught inside the analyzer, where they become a report's warnings (a damaged
