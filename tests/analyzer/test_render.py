@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import itertools
 import re
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from sessionkeeper.analyzer import Report, analyze, render_html, render_text, resolve_period, resolve_zone
+from sessionkeeper.analyzer.charts import day_ticks
 from sessionkeeper.analyzer.messages import CATALOGUE, Messages
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
 from tests.analyzer.conftest import utc
@@ -134,3 +139,155 @@ def test_html_stays_small_on_a_long_period(busy: Path) -> None:
     page = render_html(analyze(busy, period, now=NOW))
     assert period.days > 9000
     assert len(page.encode()) < 1_000_000
+    assert "Tasks by weekday and week (the last 52 weeks)" in page  # not 1,300 columns of slivers
+    assert len(re.findall(r'data-count="', _svg(page, "chart-calendar"))) == 52 * 7
+
+
+# -- the HTML report's charts and tables -----------------------------------------------------------
+
+
+def _svg(page: str, chart_id: str) -> str:
+    start = page.index(f'id="{chart_id}"')
+    return page[start : page.index("</svg>", start)]
+
+
+def _table(page: str, table_id: str) -> str:
+    start = page.index(f'id="{table_id}"')
+    return page[start : page.index("</table>", start)]
+
+
+def _runs(task_id: str, outcomes: Sequence[bool], day: int = 20) -> list[Event]:
+    return [
+        TaskCompleted(
+            task_id=task_id, success=ok, error=None if ok else "boom", at=utc(2025, 10, day, 9, i, 0)
+        )
+        for i, ok in enumerate(outcomes)
+    ]
+
+
+def test_failures_chart_says_failed_of_runs_even_when_every_run_failed(
+    record: Record, data_dir: Path
+) -> None:
+    record([*_runs("ALWAYS", [False] * 4), *_runs("ONCE", [False]), *_runs("FLAKY", [True, False, True])])
+    svg = _svg(render_html(_report(data_dir)), "chart-failures")
+    assert re.findall(r'class="bar-value"[^>]*>([^<]+)<', svg) == ["4/4", "1/3", "1/1"]
+    assert "ONCE: 1 of 1 runs failed" in svg  # the tooltip says it in words
+
+
+@pytest.mark.parametrize(("language", "total"), [("en", "Total tasks: 1,234"), ("ko", "총 작업 수: 1,234")])
+def test_large_numbers_have_thousands_separators(
+    record: Record, data_dir: Path, language: str, total: str
+) -> None:
+    bulk = [
+        TaskCompleted(task_id="BULK", success=True, at=utc(2025, 10, 20, 9, i // 60, i % 60))
+        for i in range(1234)
+    ]
+    record(bulk)
+    page = render_html(_report(data_dir, language))
+    assert total in page
+    assert '<div class="value">1,234</div>' in page  # the card
+    assert '<td class="num" data-value="1234">1,234</td>' in _table(page, "table-most-run")
+    assert ">1,234<" in _svg(page, "chart-top")
+    assert ">1,234<" in _svg(page, "chart-calendar")  # the busiest cell, numbered
+    assert re.search(r">1,?234 (tasks|작업)<", _svg(page, "chart-calendar"))  # the scale's top
+    assert not re.search(r">\s*1234\b", page)  # never shown without the separator
+
+
+@pytest.mark.parametrize(
+    ("days", "count", "first"),
+    [(7, 7, "10-16"), (14, 7, "10-09"), (30, 5, "09-23"), (90, 7, "07-25"), (400, 6, "2024-09-18")],
+)
+def test_trend_x_labels_are_spaced_evenly_and_dated(days: int, count: int, first: str) -> None:
+    end = date(2025, 10, 22)
+    dates = [(end - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
+    ticks = day_ticks(dates)
+    assert len(ticks) == count
+    assert ticks[0] == (0, first)
+    gaps = {b[0] - a[0] for a, b in itertools.pairwise(ticks)}
+    assert len(gaps) == 1  # evenly spaced
+
+
+@pytest.mark.parametrize(("language", "titles"), [("en", ["Date", "Tasks"]), ("ko", ["날짜", "작업 수"])])
+def test_trend_and_hour_charts_have_axis_titles(busy: Path, language: str, titles: list[str]) -> None:
+    page = render_html(_report(busy, language))
+    for chart in ("chart-daily", "chart-by-hour"):
+        found = re.findall(r'class="axis-title"[^>]*>([^<]+)<', _svg(page, chart))
+        assert len(found) == 2
+        assert found[1] == titles[1]
+    assert re.findall(r'class="axis-title"[^>]*>([^<]+)<', _svg(page, "chart-daily"))[0] == titles[0]
+    ticks = re.findall(r'class="x-tick"[^>]*>([^<]+)<', _svg(page, "chart-daily"))
+    assert ticks == ["09-23", "09-30", "10-07", "10-14", "10-21"]
+
+
+def test_success_and_failure_differ_by_more_than_colour_in_a_colour_blind_safe_palette(busy: Path) -> None:
+    page = render_html(_report(busy))
+    assert "#2e7d32" not in page  # the old green and red, which red-green colour-blind readers confuse
+    assert "#c62828" not in page
+    hours = _svg(page, "chart-by-hour")
+    assert 'fill="#0072b2"' in hours  # Okabe-Ito blue for success
+    failed = re.findall(r'<rect [^>]*class="bar-failed"[^>]*>', hours)
+    assert failed
+    assert all('fill="url(#chart-by-hour-hatch)"' in bar for bar in failed)  # hatched, not just orange
+    assert '<pattern id="chart-by-hour-hatch"' in hours
+    daily = _svg(page, "chart-daily")
+    assert re.search(r'<polyline class="series-failed"[^>]*stroke-dasharray', daily)  # dashed
+    assert not re.search(r'<polyline class="series-tasks"[^>]*stroke-dasharray', daily)
+    assert "<rect" in daily.split('class="series-failed"', 1)[1]  # failures as squares, tasks as dots
+    for chart in ("chart-by-hour", "chart-daily"):
+        legend = _svg(page, chart).split('class="legend"', 1)[1]
+        assert ">succeeded<" in legend or ">tasks<" in legend
+        assert ">failed<" in legend  # named, not only coloured
+
+
+def test_the_only_script_is_the_pages_own_and_the_csp_allows_just_it(busy: Path) -> None:
+    page = render_html(_report(busy))
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert directives["script-src"] == f"'sha256-{digest}'"  # that script, nothing inline beside it
+    assert directives["default-src"] == "'none'"  # no font, image, stylesheet or connection
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_fonts_are_the_systems_with_a_stack_that_covers_hangul(busy: Path, language: str) -> None:
+    page = render_html(_report(busy, language))
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "@font-face" not in style
+    assert "url(" not in style
+    korean = '"Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic"'
+    assert f"html:lang(ko) body {{ font-family: {korean}, system-ui, sans-serif;" in style
+    assert f'<html lang="{language}">' in page
+    assert "font-family=" not in page  # the charts take the page's fonts (Hangul labels included)
+
+
+def test_tables_keep_the_ranking_and_carry_raw_values_to_sort_by(busy: Path) -> None:
+    page = render_html(_report(busy))
+    most_run = _table(page, "table-most-run")
+    assert '<th scope="col" data-type="number" class="num" aria-sort="descending">Runs</th>' in most_run
+    assert re.findall(r'data-value="(\d+)"', most_run) == ["4", "4", "4", "2"]
+    failures = _table(page, "table-failures")
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\\u202e&amp;amp;" in failures
+    assert re.search(r'data-value="1\.0">100%<', failures)
+    for table_id in (
+        "table-slowest",
+        "table-by-weekday",
+        "table-by-hour",
+        "table-repeated-errors",
+        "table-problem-tasks",
+        "table-commands-used",
+        "table-commands-failing",
+    ):
+        assert f'<table class="sortable" id="{table_id}">' in page
+
+
+def test_calendar_heatmap_counts_every_task_of_the_period_once(busy: Path) -> None:
+    page = render_html(_report(busy))
+    svg = _svg(page, "chart-calendar")
+    counts = [int(c) for c in re.findall(r'data-count="(\d+)"', svg)]
+    assert len(counts) == _report(busy).period.days == 30  # a cell for every local day of the period
+    assert sum(counts) == 14
+    assert "<title>Mon week of 10-20: 12 tasks</title>" in svg
+    assert "<title>Tue week of 10-20: 2 tasks</title>" in svg

@@ -52,7 +52,8 @@ def horizontal_bars(
     ``legend`` names the bar and the bar behind it (e.g. "failed", "runs"); without it the chart's
     title says what the bars are.
     """
-    height = max(80, _TOP + 8 + len(rows) * (_BAR_H + _GAP))
+    top = _TOP if legend is not None else 8  # room for the legend only where there is one
+    height = max(80, top + 8 + len(rows) * (_BAR_H + _GAP))
     frame = Frame(chart_id, title, _WIDTH, height)
     peak = max((max(bar.value, bar.whole) for bar in rows), default=0)
     if not peak:
@@ -61,7 +62,7 @@ def horizontal_bars(
     widest_number = max(text_width(bar.shown) for bar in rows)
     plot_w = _WIDTH - _LABEL_W - widest_number - 16
     for i, bar in enumerate(rows):
-        y = _TOP + i * (_BAR_H + _GAP)
+        y = top + i * (_BAR_H + _GAP)
         frame.add(
             f'<text x="{_LABEL_W - 6}" y="{y + 13}" text-anchor="end" font-size="12" class="bar-label">'
             f"<title>{escape(bar.label)}</title>{escape(_cut(bar.label, _LABEL_W - 10))}</text>"
@@ -79,5 +80,5 @@ def horizontal_bars(
             extra=' class="bar-value"',
         )
     if legend is not None:
-        frame.legend([(fill, legend[0], "bar"), (MUTED, legend[1], "bar")], x=_LABEL_W, y=6)
+        frame.legend([(fill, legend[0], "bar"), (MUTED, legend[1], "bar")], right=_WIDTH - 10, y=4)
     return frame.close()

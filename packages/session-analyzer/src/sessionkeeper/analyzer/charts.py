@@ -59,8 +59,10 @@ def bar_chart_hours(
             )
         if hour % 3 == 0:
             frame.text(x + bar_w / 2, bottom + 16, f"{hour:02d}", "middle")
-    frame.axis_titles(*axes, left=_LEFT, right=right, top=_TOP)
-    frame.legend([(SUCCESS, labels[0], "bar"), (hatch_fill(frame.chart_id), labels[1], "bar")], x=_LEFT, y=6)
+    frame.axis_titles(*axes, left=_LEFT, right=right)
+    frame.legend(
+        [(SUCCESS, labels[0], "bar"), (hatch_fill(frame.chart_id), labels[1], "bar")], right=right, y=4
+    )
     return frame.close()
 
 
@@ -139,6 +141,6 @@ def line_chart_days(
         x = xy(i, 0)[0]
         frame.add(f'<line x1="{x:.1f}" y1="{bottom:.1f}" x2="{x:.1f}" y2="{bottom + 4:.1f}" stroke="{INK}"/>')
         frame.text(x, bottom + 16, label, "middle", extra=' class="x-tick"')
-    frame.axis_titles(*axes, left=_LEFT, right=right, top=_TOP)
-    frame.legend([(NEUTRAL, labels[0], "line"), (FAILURE, labels[1], "dashed")], x=_LEFT, y=6)
+    frame.axis_titles(*axes, left=_LEFT, right=right)
+    frame.legend([(NEUTRAL, labels[0], "line"), (FAILURE, labels[1], "dashed")], right=right, y=4)
     return frame.close()

@@ -21,10 +21,13 @@ _LIGHT, _DARK = (0xDC, 0xEB, 0xF7), (0x00, 0x4A, 0x7A)  # a pale blue to a deep 
 
 
 def shade(count: int, peak: int) -> str:
-    """The cell colour of ``count`` out of ``peak``: darker for more; pale grey for none."""
+    """The cell colour of ``count`` out of ``peak``: darker for more; pale grey for none.
+
+    The square root spreads the small counts: one busy hour must not wash every other one out.
+    """
     if count <= 0 or peak <= 0:
         return _EMPTY
-    share = count / peak
+    share = math.sqrt(count / peak)
     return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(_LIGHT, _DARK, strict=True))
 
 
@@ -59,6 +62,8 @@ def heatmap(
     for c, label in enumerate(labels):
         if c % every == 0:
             frame.text(_LEFT + (c + 0.5) * cell_w, _TOP - 8, label, "middle", size=11)
+    # numbers in the cells too where they fit: exact values, and a cue that needs no colour at all
+    numbered = text_width(grouped(peak), 11) + 6 <= cell_w
     for r, (name, row) in enumerate(zip(rows, cells, strict=True)):
         y = _TOP + r * cell_h
         frame.text(_LEFT - 6, y + cell_h / 2 + 4, name, "end", size=11)
@@ -66,8 +71,9 @@ def heatmap(
             if value is None:
                 continue
             tip = f"{name} {columns[c]}: {grouped(value)} {unit}"
+            x = _LEFT + c * cell_w
             frame.rect(
-                _LEFT + c * cell_w + 1,
+                x + 1,
                 y + 1,
                 cell_w - 2,
                 cell_h - 2,
@@ -75,10 +81,16 @@ def heatmap(
                 tip,
                 f' class="cell" data-count="{value}"',
             )
-    # the scale: five steps from one to the peak, labelled at both ends
+            if numbered and value:
+                ink = "#ffffff" if math.sqrt(value / peak) > 0.55 else "#263238"
+                frame.add(
+                    f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
+                    f'font-size="11" fill="{ink}" pointer-events="none">{grouped(value)}</text>'
+                )
+    # the scale: five even steps of shade from one to the peak, labelled at both ends
     scale_y = _TOP + cell_h * len(rows) + 16
     for step in range(5):
-        value = max(1, round(peak * (step + 1) / 5))
+        value = max(1, round(peak * ((step + 1) / 5) ** 2))
         frame.rect(_LEFT + step * 22, scale_y, 20, 12, shade(value, peak))
     frame.text(_LEFT - 6, scale_y + 10, "1", "end", size=11)
     frame.text(_LEFT + 5 * 22 + 4, scale_y + 10, f"{grouped(peak)} {unit}", size=11)

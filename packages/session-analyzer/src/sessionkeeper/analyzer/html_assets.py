@@ -62,7 +62,7 @@ th:not([aria-sort]) button.sort::after {{ content: " \\2195"; color: #90a4ae; }}
 .sort-hint {{ color: var(--muted); font-size: 0.85em; }}
 footer {{ color: #78909c; font-size: 0.8em; margin: 24px 0; }}
 @media (max-width: 480px) {{ body {{ padding: 10px; }} figure.chart {{ padding: 8px; }}
-  section.part {{ padding: 2px 10px 10px; }} }}
+  section.part {{ padding: 2px 10px 10px; }} th {{ white-space: normal; }} }}
 """
 
 # Sorts a table when a column heading is clicked: numbers by data-value, text by locale order.

@@ -126,7 +126,7 @@ def _ranked(report: Report, say: Messages) -> list[ChartFigure]:
                 chart_id="chart-failures",
                 colour="hatch",
                 no_data=no_data,
-                legend=(say("chart.failed"), say("chart.runs")),
+                legend=(say("chart.failed"), say("html.legend.runs")),
             ),
         ),
         ChartFigure(

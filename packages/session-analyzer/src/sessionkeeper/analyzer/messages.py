@@ -172,6 +172,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.failed_of_runs": "{task_id}: {failed} of {runs} runs failed",
         "html.slow_tip": "{task_id}: {duration} on average over {runs} timed runs",
         "html.runs_tip": "{task_id}: {runs} runs",
+        "html.legend.runs": "all runs",
         # -- end of the HTML report's keys ----------------------------------------------------------
     },
     "ko": {
@@ -329,6 +330,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.failed_of_runs": "{task_id}: {runs}회 중 {failed}회 실패",
         "html.slow_tip": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
         "html.runs_tip": "{task_id}: {runs}회 실행",
+        "html.legend.runs": "전체 실행",
         # -- end of the HTML report's keys ----------------------------------------------------------
     },
 }
