@@ -39,6 +39,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 Record = Callable[[Sequence[Event]], str]
 SCRIPT = Path(sys.executable).with_name("session-analyze")
 NOW = ["--now", "2025-10-22T12:00:00+00:00", "--tz", "UTC"]
+ERROR = 'boom, "quoted"\nsecond line'  # a comma, quotes and a line break: CSV must quote it
 BIG_SESSIONS, BIG_EVENTS = 10, 7_000  # 70,000 events: more than one Parquet row group (65,536)
 
 
@@ -64,11 +65,7 @@ def recorded(record: Record) -> list[str]:
             TaskStarted(task_id="FIX-DB", at=utc(2025, 10, 20, 9, 0, 0)),
             CommandExecuted(command="pytest -q", exit_code=1, duration=2.5, at=utc(2025, 10, 20, 9, 0, 5)),
             TaskCompleted(
-                task_id="FIX-DB",
-                success=False,
-                duration=30.25,
-                error='boom, "quoted"\nsecond line',
-                at=utc(2025, 10, 20, 9, 0, 30),
+                task_id="FIX-DB", success=False, duration=30.25, error=ERROR, at=utc(2025, 10, 20, 9, 0, 30)
             ),
         ]
     )
@@ -84,53 +81,26 @@ def recorded(record: Record) -> list[str]:
 def expected_rows(first: str, second: str) -> list[dict[str, Any]]:
     """The rows of :func:`recorded`, with ``at`` as an aware UTC datetime: session by session in
     the order of their ids (two sessions of one second sort by their random part), each in log order."""
-    empty = dict.fromkeys(COLUMNS)
-    rows = [
-        {
-            **empty,
-            "session_id": first,
-            "kind": "task_started",
-            "at": utc(2025, 10, 20, 9),
-            "task_id": "FIX-DB",
-        },
-        {
-            **empty,
-            "session_id": first,
-            "kind": "command",
-            "at": utc(2025, 10, 20, 9, 0, 5),
-            "command": "pytest -q",
-            "exit_code": 1,
-            "success": False,
-        },
-        {
-            **empty,
-            "session_id": first,
-            "kind": "task_completed",
-            "at": utc(2025, 10, 20, 9, 0, 30),
-            "task_id": "FIX-DB",
-            "success": False,
-            "duration": 30.25,
-            "error": 'boom, "quoted"\nsecond line',
-        },
-        {
-            **empty,
-            "session_id": second,
-            "kind": "command",
-            "at": utc(2025, 10, 21, 8),
-            "command": "make",
-            "exit_code": 0,
-            "success": True,
-        },
-        {
-            **empty,
-            "session_id": second,
-            "kind": "task_completed",
-            "at": utc(2025, 10, 21, 8, 0, 1),
-            "task_id": "BUILD",
-            "success": True,
-        },
+    rows = [  # session_id, host, kind, at, task_id, command, exit_code, success, duration, error
+        (first, None, "task_started", utc(2025, 10, 20, 9), "FIX-DB", None, None, None, None, None),
+        (first, None, "command", utc(2025, 10, 20, 9, 0, 5), None, "pytest -q", 1, False, None, None),
+        (
+            first,
+            None,
+            "task_completed",
+            utc(2025, 10, 20, 9, 0, 30),
+            "FIX-DB",
+            None,
+            None,
+            False,
+            30.25,
+            ERROR,
+        ),
+        (second, None, "command", utc(2025, 10, 21, 8), None, "make", 0, True, None, None),
+        (second, None, "task_completed", utc(2025, 10, 21, 8, 0, 1), "BUILD", None, None, True, None, None),
     ]
-    return sorted(rows, key=lambda row: row["session_id"])  # stable: log order within a session
+    # sorted() is stable: log order stays within a session
+    return [dict(zip(COLUMNS, row, strict=True)) for row in sorted(rows, key=lambda row: row[0])]
 
 
 def as_text(row: dict[str, Any]) -> dict[str, Any]:
