@@ -14,6 +14,7 @@ import pytest
 
 from sessionkeeper.analyzer import Report, analyze, render_html, render_text, resolve_period, resolve_zone
 from sessionkeeper.analyzer.charts import day_ticks
+from sessionkeeper.analyzer.html_charts import duration_by_day, weekday_hour_heatmap
 from sessionkeeper.analyzer.messages import CATALOGUE, Messages
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
 from tests.analyzer.conftest import utc
@@ -291,3 +292,34 @@ def test_calendar_heatmap_counts_every_task_of_the_period_once(busy: Path) -> No
     assert sum(counts) == 14
     assert "<title>Mon week of 10-20: 12 tasks</title>" in svg
     assert "<title>Tue week of 10-20: 2 tasks</title>" in svg
+
+
+# Ready for data the report does not carry yet (weekday x hour counts, each day's mean duration).
+
+
+@pytest.mark.parametrize(("language", "tip"), [("en", "Mon 09h: 3 tasks"), ("ko", "월 09시: 3 작업")])
+def test_weekday_hour_heatmap_has_a_cell_per_weekday_and_hour(language: str, tip: str) -> None:
+    cells = [[0] * 24 for _ in range(7)]
+    cells[0][9], cells[4][17] = 3, 1
+    svg = weekday_hour_heatmap(cells, Messages(language)).svg
+    assert len(re.findall(r'class="cell"', svg)) == 7 * 24
+    assert f"<title>{tip}</title>" in svg
+    assert re.findall(r'data-count="([1-9]\d*)"', svg) == ["3", "1"]
+    shades = {
+        count: fill
+        for fill, count in re.findall(r'fill="(#[0-9a-f]{6})" class="cell" data-count="(\d+)"', svg)
+    }
+    assert len({shades["3"], shades["1"], shades["0"]}) == 3  # more is darker, none is grey
+
+
+def test_duration_trend_breaks_the_line_where_no_run_was_timed() -> None:
+    days = [f"2025-10-{d:02d}" for d in range(1, 11)]
+    seconds = [60.0, 120.0, None, None, 30.0, 30.0, None, 45.0, None, 90.0]
+    svg = duration_by_day(days, seconds, Messages("en")).svg
+    assert len(re.findall(r'<polyline class="series-duration"', svg)) == 2  # 10-01..02 and 10-05..06
+    assert len(re.findall(r"<circle ", svg)) == 6  # a dot per timed day, the lone ones included
+    assert "<title>2025-10-02: 2.0 min</title>" in svg
+    assert len(re.findall(r'class="x-tick"', svg)) == 5
+    assert re.findall(r'class="axis-title"[^>]*>([^<]+)<', svg) == ["Date", "Mean duration (min)"]
+    empty = duration_by_day(days, [None] * 10, Messages("en")).svg
+    assert "no data in this period" in empty

@@ -7,11 +7,11 @@ so a report always has the same charts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from .svg import FAILURE, INK, NEUTRAL, SUCCESS, Frame, escape, grouped, hatch_fill, nice_max
+from .svg import FAILURE, INK, NEUTRAL, SLOW, SUCCESS, Frame, escape, grouped, hatch_fill, nice_max
 
-__all__ = ["AxisTitles", "bar_chart_hours", "day_ticks", "line_chart_days"]
+__all__ = ["AxisTitles", "bar_chart_hours", "day_ticks", "duration_trend", "line_chart_days"]
 
 AxisTitles = tuple[str, str]  # (x axis, y axis)
 
@@ -143,4 +143,69 @@ def line_chart_days(
         frame.text(x, bottom + 16, label, "middle", extra=' class="x-tick"')
     frame.axis_titles(*axes, left=_LEFT, right=right)
     frame.legend([(NEUTRAL, labels[0], "line"), (FAILURE, labels[1], "dashed")], right=right, y=4)
+    return frame.close()
+
+
+def _tick(value: float) -> str:
+    """``0``, ``2.5``, ``1,000``: a round tick without trailing zeros."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def duration_trend(
+    days: Sequence[str],
+    seconds: Sequence[float | None],
+    *,
+    title: str,
+    label: str,
+    axes: AxisTitles,
+    unit_seconds: float,
+    duration: Callable[[float], str],
+    no_data: str,
+) -> str:
+    """The mean duration of a day's timed runs, day by day; a day without any is a gap in the line.
+
+    The axis counts in one unit of ``unit_seconds`` (60: minutes; its title names it), so its ticks
+    are round numbers; ``duration`` words a number of seconds (``5.2 min``) for the tooltips.
+    """
+    frame = Frame("chart-duration", title, _WIDTH, _HEIGHT)
+    peak = max((value for value in seconds if value is not None), default=0.0) / unit_seconds
+    if not peak:
+        return frame.no_data(no_data)
+    axis_max = nice_max(peak)
+    right, bottom = _WIDTH - _RIGHT - 8, _HEIGHT - _BOTTOM
+    plot_h = bottom - _TOP
+    step = (right - _LEFT) / max(len(days) - 1, 1)
+
+    def xy(index: int, value: float) -> tuple[float, float]:
+        return _LEFT + index * step, bottom - plot_h * value / unit_seconds / axis_max
+
+    frame.y_axis(_LEFT, right, _TOP, bottom, axis_max, _tick)
+    runs: list[list[str]] = [[]]  # one polyline per stretch of days with timed runs
+    for i, value in enumerate(seconds):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append("{:.1f},{:.1f}".format(*xy(i, value)))
+    for points in runs:
+        if len(points) > 1:
+            frame.add(
+                f'<polyline class="series-duration" points="{" ".join(points)}" fill="none" '
+                f'stroke="{SLOW}" stroke-width="2"/>'
+            )
+    for i, (day, value) in enumerate(zip(days, seconds, strict=True)):
+        alone = (i == 0 or seconds[i - 1] is None) and (i + 1 == len(days) or seconds[i + 1] is None)
+        # a dot per day while they stay readable; beyond, only where a day stands alone (no line)
+        if value is not None and (len(days) <= _MAX_DOTS or alone):
+            x, y = xy(i, value)
+            frame.add(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{SLOW}">'
+                f"<title>{escape(day)}: {escape(duration(value))}</title></circle>"
+            )
+    for i, text in day_ticks(days):
+        x = xy(i, 0)[0]
+        frame.add(f'<line x1="{x:.1f}" y1="{bottom:.1f}" x2="{x:.1f}" y2="{bottom + 4:.1f}" stroke="{INK}"/>')
+        frame.text(x, bottom + 16, text, "middle", extra=' class="x-tick"')
+    frame.axis_titles(*axes, left=_LEFT, right=right)
+    frame.legend([(SLOW, label, "line")], right=right, y=4)
     return frame.close()

@@ -7,18 +7,19 @@ number and label in the report's language (``1,234``, ``1/1`` for a task that fa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import attrs
 
 from .bars import Bar, horizontal_bars
-from .charts import bar_chart_hours, line_chart_days
+from .charts import bar_chart_hours, duration_trend, line_chart_days
 from .heatmap import heatmap
 from .messages import Messages, plain
 from .report import DayCount, Report
 from .svg import NEUTRAL, SLOW, grouped
 
-__all__ = ["ChartFigure", "calendar_heatmap", "report_charts"]
+__all__ = ["ChartFigure", "calendar_heatmap", "duration_by_day", "report_charts", "weekday_hour_heatmap"]
 
 _MAX_WEEKS = 53  # a calendar wider than a year has cells too thin to see; the last year is shown
 
@@ -70,6 +71,48 @@ def calendar_heatmap(days: list[DayCount], say: Messages) -> ChartFigure:
         no_data=say("chart.no_data"),
     )
     return ChartFigure("calendar", title, svg)
+
+
+# The two charts below draw data the report does not carry yet: tasks by weekday *and* hour
+# (``Productivity`` has each alone) and each day's mean duration (``DayCount`` has counts only).
+# They are ready for those fields; report_charts() adds them once summary.py provides them.
+
+
+def weekday_hour_heatmap(cells: Sequence[Sequence[int]], say: Messages) -> ChartFigure:
+    """Tasks by local weekday (rows, Monday first) and hour (24 columns)."""
+    title = say("html.chart.weekday_hour")
+    svg = heatmap(
+        cells,
+        rows=[say(f"html.weekday.{i}") for i in range(7)],
+        columns=[say("html.hour", hour=hour) for hour in range(24)],
+        labels=[f"{hour:02d}" for hour in range(24)],
+        title=title,
+        chart_id="chart-weekday-hour",
+        unit=say("chart.tasks"),
+        no_data=say("chart.no_data"),
+    )
+    return ChartFigure("weekday-hour", title, svg)
+
+
+def duration_by_day(days: Sequence[str], seconds: Sequence[float | None], say: Messages) -> ChartFigure:
+    """Each local day's mean duration of its timed runs (``None``: no timed run that day)."""
+    title = say("html.chart.duration")
+    peak = max((value for value in seconds if value is not None), default=0.0)
+    unit, unit_seconds = (
+        ("hours", 3600) if peak >= 7200 else ("minutes", 60) if peak >= 120 else ("seconds", 1)
+    )
+    unit_name = say(f"unit.{unit}", value="").strip()  # "min" / "분": the unit without a number
+    svg = duration_trend(
+        days,
+        seconds,
+        title=title,
+        label=say("html.legend.duration"),
+        axes=(say("html.axis.date"), say("html.axis.duration", unit=unit_name)),
+        unit_seconds=unit_seconds,
+        duration=say.duration,
+        no_data=say("chart.no_data"),
+    )
+    return ChartFigure("duration", title, svg)
 
 
 def _ranked(report: Report, say: Messages) -> list[ChartFigure]:

@@ -173,6 +173,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.slow_tip": "{task_id}: {duration} on average over {runs} timed runs",
         "html.runs_tip": "{task_id}: {runs} runs",
         "html.legend.runs": "all runs",
+        "html.chart.weekday_hour": "Tasks by weekday and hour",
+        "html.chart.duration": "Mean task duration by day",
+        "html.axis.duration": "Mean duration ({unit})",
+        "html.legend.duration": "mean of timed runs",
+        "html.hour": "{hour:02d}h",
         # -- end of the HTML report's keys ----------------------------------------------------------
     },
     "ko": {
@@ -331,6 +336,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.slow_tip": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
         "html.runs_tip": "{task_id}: {runs}회 실행",
         "html.legend.runs": "전체 실행",
+        "html.chart.weekday_hour": "요일·시간대별 작업",
+        "html.chart.duration": "일별 평균 실행 시간",
+        "html.axis.duration": "평균 실행 시간 ({unit})",
+        "html.legend.duration": "시간이 기록된 실행의 평균",
+        "html.hour": "{hour:02d}시",
         # -- end of the HTML report's keys ----------------------------------------------------------
     },
 }

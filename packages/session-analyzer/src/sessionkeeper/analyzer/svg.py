@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = [
     "FAILURE",
@@ -24,6 +24,7 @@ __all__ = [
     "SUCCESS",
     "Frame",
     "LegendItem",
+    "TickFormat",
     "escape",
     "grouped",
     "hatch_fill",
@@ -86,6 +87,7 @@ def hatch_fill(chart_id: str) -> str:
 
 
 LegendItem = tuple[str, str, str]  # (fill, label, marker: "bar" | "line" | "dashed")
+TickFormat = str | Callable[[float], str]
 
 
 class Frame:
@@ -127,12 +129,15 @@ class Frame:
     def hline(self, x1: float, x2: float, y: float, colour: str = GRID) -> None:
         self.add(f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" stroke="{colour}"/>')
 
-    def y_axis(self, left: float, right: float, top: float, bottom: float, axis_max: float, fmt: str) -> None:
-        """Grid lines and labels at 0, half and the maximum; ``fmt`` formats a tick ("{:,.0f}")."""
+    def y_axis(
+        self, left: float, right: float, top: float, bottom: float, axis_max: float, fmt: TickFormat
+    ) -> None:
+        """Grid lines and labels at 0, half and the maximum; ``fmt`` formats a tick: a format string
+        ("{:,.0f}") or a function (a duration in words)."""
         for tick in (0, axis_max / 2, axis_max):
             y = bottom - (bottom - top) * tick / axis_max
             self.hline(left, right, y)
-            self.text(left - 5, y + 4, fmt.format(tick), "end")
+            self.text(left - 5, y + 4, fmt.format(tick) if isinstance(fmt, str) else fmt(tick), "end")
 
     def axis_titles(self, x_title: str, y_title: str, *, left: float, right: float) -> None:
         """The x title centred under the plot; the y title level, in the top left corner above the
