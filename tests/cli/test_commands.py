@@ -86,6 +86,8 @@ def test_info_describes_the_current_session(cli: Cli, data_dir: Path) -> None:
     assert info["keys"] == {"session": 2, "user": 1, "app": 1}
     assert info["events"] == 0
     assert info["live"] is False
+    assert (info["status"], info["graceful_shutdown"]) == ("ended", True)  # each command stops cleanly
+    assert info["last_update"] >= info["started_at"]
     assert info["last_save_error"] is None
     assert info["started_at"]
     assert info["last_checkpoint"]
@@ -98,7 +100,7 @@ def test_info_describes_the_current_session(cli: Cli, data_dir: Path) -> None:
     text = cli.ok("info").out
     assert f"{session_id} (current)" in text
     assert "session 2, user 1, app 1" in text
-    assert "In use" in text
+    assert "ended cleanly" in text
     assert "Last checkpoint" in text
 
 
@@ -110,12 +112,15 @@ def test_info_says_when_a_live_process_holds_the_session(cli: Cli, data_dir: Pat
         info = cli.ok("info", "--json").json()
         assert info["session_id"] == session_id
         assert info["live"] is True
+        assert (info["status"], info["graceful_shutdown"]) == ("running", False)
         assert info["keys"]["session"] == 1  # read from the journal, without waiting for a checkpoint
         listed = cli.ok("list", "--json").json()["sessions"]
-        assert [entry["live"] for entry in listed] == [True]
+        assert [(entry["live"], entry["status"]) for entry in listed] == [(True, "running")]
+        assert "running" in cli.ok("list").out
     finally:
         session.stop()
-    assert cli.ok("info", "--json").json()["live"] is False
+    info = cli.ok("info", "--json").json()
+    assert (info["live"], info["status"], info["graceful_shutdown"]) == (False, "ended", True)
 
 
 def test_list_shows_every_session_and_marks_the_current_one(cli: Cli, data_dir: Path) -> None:
@@ -280,6 +285,7 @@ def test_files_of_the_old_tool_are_listed_shown_verified_and_never_changed(
     before = digest(legacy_dir / "sessions")
     listed = cli.ok("list", "--json", env=env).json()["sessions"]
     assert len(listed) == 21
+    assert {entry["status"] for entry in listed} == {"unknown"}  # the older layout does not say
     for entry in listed:
         shown = cli.ok("show", entry["session_id"], "--json", env=env).json()
         assert shown["legacy"] is True

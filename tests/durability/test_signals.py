@@ -45,11 +45,15 @@ def _write_and_report(keys: int = KEYS, *, report: bool = True) -> str:
 
 
 def _assert_everything_saved_in_snapshots(
-    data_dir: Path, user_dir: Path, session_id: str, epoch: int
+    data_dir: Path, user_dir: Path, session_id: str, epoch: int, *, stopped: bool
 ) -> None:
-    """The session, USER and APP snapshots hold every value, and loading replays no journal record."""
+    """The session, USER and APP snapshots hold every value, and loading replays no journal record.
+
+    ``stopped``: the program then ended through ``stop()`` (atexit), whose snapshot says the session
+    ended cleanly and seals one more (empty) epoch; a process killed after saving never says so."""
     doc = snapshot_document(data_dir, session_id)
-    assert doc["journal_epoch"] == epoch
+    assert doc["journal_epoch"] == epoch + stopped
+    assert doc["graceful_shutdown"] is stopped
     assert doc["scope_data"]["session"] == {f"k{i}": i for i in range(KEYS)}
     assert scope_document(user_dir, "user")["values"] == {"theme": "dark"}
     assert scope_document(data_dir, "app")["values"] == {"project": "kit"}
@@ -87,8 +91,8 @@ except KeyboardInterrupt:
     # Python ends an uncaught KeyboardInterrupt by killing itself with SIGINT (shell status 130).
     assert status == -signal.SIGINT
     assert "KeyboardInterrupt" in child.stderr
-    # Exactly one checkpoint: atexit found nothing left to save after the handler's.
-    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1)
+    # The handler's checkpoint saved everything; atexit's stop() only marks the session as ended.
+    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1, stopped=True)
     _assert_fresh_process_sees_everything(session_id)
 
 
@@ -106,7 +110,8 @@ while True:
         status = child.wait()
     assert status == -signal.SIGTERM  # exit status 143 in a shell; atexit never runs on this path
     assert child.stderr == ""
-    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1)
+    # Killed: everything is saved, but the session did not stop cleanly (status "crashed").
+    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1, stopped=False)
     _assert_fresh_process_sees_everything(session_id)
 
 
@@ -134,7 +139,7 @@ while True:
     assert int(signum) == signal.SIGTERM
     assert (int(epoch), int(keys)) == (int(first_epoch) + 1, KEYS)  # saved before the handler ran
     assert status == 7, child.stderr
-    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1)
+    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1, stopped=True)
 
 
 def test_sigint_handler_that_returns_lets_the_program_go_on_after_saving(
@@ -188,7 +193,7 @@ print("still-running", flush=True)
         child.send("go on")
         child.expect("still-running")
         assert child.wait() == 0, child.stderr
-    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1)
+    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1, stopped=True)
 
 
 def test_importing_core_and_making_managers_installs_no_signal_handler() -> None:
@@ -246,21 +251,25 @@ print("errors", errors, flush=True)
 
 
 @pytest.mark.parametrize(
-    ("ending", "status"),
+    ("ending", "status", "checkpoints"),
     [
-        ("pass", 0),  # falls off the end: atexit saves
-        ("manager.stop()", 0),  # stop() saved; atexit must not save again
-        ("manager.checkpoint()", 0),  # nothing changed after the checkpoint: atexit writes nothing
-        ("raise SystemExit(3)", 3),
-        ("raise RuntimeError('the program crashed')", 1),  # an uncaught exception still saves
+        ("pass", 0, 1),  # falls off the end: atexit saves
+        ("manager.stop()", 0, 1),  # stop() saved; atexit must not save again
+        # nothing changed after the checkpoint: atexit's stop() only marks the session as ended
+        ("manager.checkpoint()", 0, 2),
+        ("raise SystemExit(3)", 3, 1),
+        ("raise RuntimeError('the program crashed')", 1, 1),  # an uncaught exception still saves
     ],
 )
-def test_exit_saves_exactly_once(data_dir: Path, user_dir: Path, ending: str, status: int) -> None:
+def test_exit_saves_exactly_once(
+    data_dir: Path, user_dir: Path, ending: str, status: int, checkpoints: int
+) -> None:
     code = _write_and_report() + ending + "\n"
     with Child(code) as child:
         session_id, first_epoch = child.expect("ready ")
         assert child.wait() == status, child.stderr
-    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, int(first_epoch) + 1)
+    epoch = int(first_epoch) + checkpoints - 1
+    _assert_everything_saved_in_snapshots(data_dir, user_dir, session_id, epoch, stopped=True)
     assert scope_document(user_dir, "user")["journal_epoch"] == 1  # one checkpoint of USER too
     assert scope_document(data_dir, "app")["journal_epoch"] == 1
 

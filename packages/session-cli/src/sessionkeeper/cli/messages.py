@@ -35,14 +35,9 @@ EN: dict[str, str] = {
     "core.other": "{detail}",
     # -- errors found by the CLI ---------------------------------------------------------------------
     "error.config": "invalid configuration: {detail}",
-    "error.no_data_dir": (
-        "data directory {path} does not exist (use --data-dir or SESSIONKEEPER_DATA_DIR, "
-        "or 'session start' to create it)"
-    ),
-    "error.data_dir_not_dir": "data directory {path} is not a directory",
-    "error.no_current": (
-        "no current session in {path} (run 'session start', or 'session recover SESSION_ID')"
-    ),
+    "error.no_data_dir": "data directory {path} does not exist ({origin})",
+    "error.data_dir_not_dir": "data directory {path} ({origin}) is not a directory",
+    "error.no_current": "no current session in {path}",
     "error.no_key": "no key {key!r} in the {scope} scope",
     "error.file_exists": "{path} already exists (use --force to replace it)",
     "error.repair_failed": "recovered, but the fresh snapshot could not be written: {detail}",
@@ -101,6 +96,18 @@ EN: dict[str, str] = {
     "info.size": "{size} in {files} file(s)",
     "info.live": "yes, a running process has it open",
     "info.not_live": "no",
+    "label.status": "Status",
+    "label.last_update": "Last change",
+    "label.host": "Host",
+    "status.running": "running",
+    "status.ended": "ended",
+    "status.crashed": "crashed",
+    "status.unknown": "unknown",
+    "status.running.long": "running (a process has it open)",
+    "status.ended.long": "ended cleanly",
+    "status.crashed.long": "crashed (its last process never stopped it; nothing acknowledged is lost)",
+    "status.unknown.long": "unknown (the file does not say)",
+    "column.last_update": "Last change",
     "info.legacy": "written by the old session tool (read-only; resume continues it as a new session)",
     "list.empty": "No sessions in {path}.",
     "list.title": "{count} session(s) in {path}",
@@ -175,7 +182,10 @@ EN: dict[str, str] = {
     # -- help: options ----------------------------------------------------------------------------------
     "opt.help": "Show this message and exit.",
     "opt.version": "Show the version and exit.",
-    "opt.data_dir": "Data directory (default: $SESSIONKEEPER_DATA_DIR, else ./RUNS).",
+    "opt.data_dir": (
+        "Data directory (default: $SESSIONKEEPER_DATA_DIR, else the project's, found at or above "
+        "the current directory, else ./RUNS)."
+    ),
     "opt.lang": "Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).",
     "opt.json": "Print the result as JSON, for scripts.",
     "opt.scope": "Scope of the key.",
@@ -187,10 +197,15 @@ EN: dict[str, str] = {
     # -- help: commands ---------------------------------------------------------------------------------
     "help.session": (
         "Keep a workflow's state safe across sessions and crashes.\n\n"
-        "Every command works on the data directory (--data-dir, else SESSIONKEEPER_DATA_DIR, else ./RUNS); "
+        "Every command works on the data directory: --data-dir, else SESSIONKEEPER_DATA_DIR, else "
+        "the nearest one at or above the current directory (a RUNS/ holding sessions, or what a "
+        "pyproject.toml with [tool.sessionkeeper] names), else ./RUNS; 'session info' says which. "
         "USER values live in SESSIONKEEPER_USER_DIR (default: the platform's user data directory). "
         "Reading commands never create the data directory. Messages are in Korean when LC_ALL, "
         "LC_MESSAGES or LANG is ko_* (or with --lang ko).\n\n"
+        "A SESSION_ID may be the whole id, a unique start of its random part (75b2) or of the id, "
+        "'latest' or 'current'. Global options may come before or after the command; colour is "
+        "used on a terminal (--color auto|always|never; NO_COLOR is honoured).\n\n"
         "\b\nExamples:\n"
         "  session start                       # a new session, made current\n"
         "  session set current_feature auth    # a SESSION value of the current session\n"
@@ -265,7 +280,8 @@ EN: dict[str, str] = {
     ),
     "help.get": (
         "Print the value of KEY.\n\n"
-        "Strings are printed as they are, anything else as JSON. Exit status 1 if KEY is not set.\n\n"
+        "Strings are printed as they are, anything else as JSON. Exit status 1 if KEY is not set; "
+        "the message then says in which scope KEY is, or which near name exists.\n\n"
         "\b\nExamples:\n"
         "  session get current_feature\n"
         "  session get user:theme --scope user\n"
@@ -275,12 +291,20 @@ EN: dict[str, str] = {
         "Set KEY to VALUE (parsed as JSON, else kept as a string).\n\n"
         "SESSION values go to the current session. The change is on stable storage when the "
         "command returns.\n\n"
+        "VALUE - reads standard input and @FILE a file (one final newline is dropped); @@ starts "
+        "a text with a literal @. Text that is not JSON is stored as a string, with a warning when "
+        "it looks like broken JSON; --string always stores a string, --json-value refuses anything "
+        "but JSON (exit status 1, nothing stored).\n\n"
         "\b\nExamples:\n"
         "  session set current_feature authentication\n"
         "  session set retries 3                       # the number 3\n"
         '  session set retries 3 --string              # the text "3"\n'
+        "  session set temp -5                         # the number -5\n"
         '  session set done \'["setup", "database"]\'\n'
-        "  session set settings '{{\"verbose\": true}}' --scope app"
+        "  session set settings '{{\"verbose\": true}}' --scope app\n"
+        "  session set notes @notes.md                 # the text of a file\n"
+        "  git log -1 | session set last_commit -      # standard input\n"
+        '  session set handle @@alice                  # the text "@alice"'
     ),
     "help.delete": (
         "Remove KEY.\n\n"
@@ -356,6 +380,50 @@ EN: dict[str, str] = {
         "\b\nExamples:\n"
         "  session key rotate"
     ),
+    # == issue 16, the `session` command (data directory, ids, values, colour, hints) ===============
+    "hint": "hint: {text}",
+    "origin.option": "from --data-dir",
+    "origin.env": "from SESSIONKEEPER_DATA_DIR",
+    "origin.pyproject": "from [tool.sessionkeeper] in {file}",
+    "origin.runs": "found: the nearest RUNS/ holding sessions at or above {cwd}",
+    "origin.default": "the default: no project found at or above {cwd}",
+    "error.no_data_dir_found": (
+        "no data directory: none found at or above {cwd} (a RUNS/ folder holding sessions, or a "
+        "pyproject.toml with [tool.sessionkeeper]), and {path} does not exist"
+    ),
+    "error.data_dir_blocked": (
+        "data directory {path} ({origin}) cannot be created: {blocker} is not a directory"
+    ),
+    "error.cannot_write": "cannot write {path}: {reason}",
+    "error.no_key_elsewhere": "no key {key!r} in the {scope} scope, but there is one in the {other} scope",
+    "error.no_key_near": "no key {key!r} in the {scope} scope; did you mean {names}?",
+    "error.no_key_near_elsewhere": (
+        "no key {key!r} in the {scope} scope; did you mean {names} in the {other} scope?"
+    ),
+    "id.too_short": "{ref!r} is too short to name a session: give at least {min} hex digits of its id",
+    "id.no_sessions": "no sessions in {path}",
+    "id.no_match": "no session in {path} matches {ref!r}",
+    "id.ambiguous": "{ref!r} matches {count} sessions: {candidates}; give more of the id",
+    "id.more": "and {count} more",
+    "value.stdin": "standard input",
+    "value.not_json": (
+        "VALUE is not valid JSON ({reason}), so it was stored as a string "
+        "(--string says so; --json-value refuses it)"
+    ),
+    "value.invalid_json": "VALUE is not valid JSON ({reason}); nothing was stored (--json-value)",
+    "value.exclusive": "--string and --json-value cannot be used together",
+    "value.no_file_name": "VALUE '@' names no file: @FILE reads a file; write @@ to store the text '@'",
+    "value.unreadable": (
+        "cannot read VALUE from the file {source}: {reason} (to store text that starts with '@', "
+        "write '@@')"
+    ),
+    "value.not_text": "VALUE from {source} is not UTF-8 text",
+    "value.too_large": "VALUE from {source} is larger than {limit} bytes, more than one value can hold",
+    "opt.color": "When to colour status words and errors: auto (a terminal, and no NO_COLOR), always, never.",
+    "opt.json_global": "Print results as JSON, as each command's --json does.",
+    "opt.json_value": (
+        "VALUE must be JSON: refuse text that does not parse instead of storing it as a string."
+    ),
 }
 
 KO: dict[str, str] = {
@@ -382,14 +450,9 @@ KO: dict[str, str] = {
     "core.other": "{detail}",
     # -- errors found by the CLI ---------------------------------------------------------------------
     "error.config": "설정이 잘못되었습니다: {detail}",
-    "error.no_data_dir": (
-        "데이터 디렉터리 {path}이(가) 없습니다 (--data-dir 또는 SESSIONKEEPER_DATA_DIR를 지정하거나, "
-        "'session start'로 만드세요)"
-    ),
-    "error.data_dir_not_dir": "데이터 디렉터리 {path}은(는) 디렉터리가 아닙니다",
-    "error.no_current": (
-        "{path}에 현재 세션이 없습니다 ('session start' 또는 'session recover SESSION_ID'를 실행하세요)"
-    ),
+    "error.no_data_dir": "데이터 디렉터리 {path}이(가) 없습니다 ({origin})",
+    "error.data_dir_not_dir": "데이터 디렉터리 {path}({origin})은(는) 디렉터리가 아닙니다",
+    "error.no_current": "{path}에 현재 세션이 없습니다",
     "error.no_key": "{scope} 범위에 키 {key!r}이(가) 없습니다",
     "error.file_exists": "{path}이(가) 이미 있습니다 (바꾸려면 --force)",
     "error.repair_failed": "복구했지만 새 스냅샷을 쓰지 못했습니다: {detail}",
@@ -448,6 +511,20 @@ KO: dict[str, str] = {
     "info.size": "파일 {files}개, {size}",
     "info.live": "예, 실행 중인 프로세스가 열어 두었습니다",
     "info.not_live": "아니요",
+    "label.status": "상태",
+    "label.last_update": "마지막 변경",
+    "label.host": "호스트",
+    "status.running": "실행 중",
+    "status.ended": "종료됨",
+    "status.crashed": "비정상 종료",
+    "status.unknown": "알 수 없음",
+    "status.running.long": "실행 중 (프로세스가 열어 두었습니다)",
+    "status.ended.long": "정상 종료",
+    "status.crashed.long": (
+        "비정상 종료 (마지막 프로세스가 세션을 멈추지 않았습니다. 확인된 쓰기는 잃지 않았습니다)"
+    ),
+    "status.unknown.long": "알 수 없음 (파일에 기록이 없습니다)",
+    "column.last_update": "마지막 변경",
     "info.legacy": "이전 세션 도구가 쓴 파일 (읽기 전용, 이어가면 새 세션으로 계속됩니다)",
     "list.empty": "{path}에 세션이 없습니다.",
     "list.title": "{path}의 세션 {count}개",
@@ -521,7 +598,10 @@ KO: dict[str, str] = {
     # -- help: options ----------------------------------------------------------------------------------
     "opt.help": "이 도움말을 보여 주고 끝냅니다.",
     "opt.version": "버전을 보여 주고 끝냅니다.",
-    "opt.data_dir": "데이터 디렉터리 (기본값: $SESSIONKEEPER_DATA_DIR, 없으면 ./RUNS).",
+    "opt.data_dir": (
+        "데이터 디렉터리 (기본값: $SESSIONKEEPER_DATA_DIR, 없으면 현재 디렉터리 또는 그 위에서 찾은 "
+        "프로젝트의 것, 없으면 ./RUNS)."
+    ),
     "opt.lang": "메시지 언어 (기본값: LC_ALL, LC_MESSAGES 또는 LANG에서).",
     "opt.json": "결과를 JSON으로 출력합니다 (스크립트용).",
     "opt.scope": "키의 범위.",
@@ -533,10 +613,15 @@ KO: dict[str, str] = {
     # -- help: commands ---------------------------------------------------------------------------------
     "help.session": (
         "작업 흐름의 상태를 세션과 충돌을 넘어 안전하게 지킵니다.\n\n"
-        "모든 명령은 데이터 디렉터리(--data-dir, 없으면 SESSIONKEEPER_DATA_DIR, 없으면 ./RUNS)에서 "
-        "동작합니다. USER 값은 SESSIONKEEPER_USER_DIR(기본값: 플랫폼의 사용자 데이터 디렉터리)에 있습니다. "
+        "모든 명령은 데이터 디렉터리에서 동작합니다: --data-dir, 없으면 SESSIONKEEPER_DATA_DIR, 없으면 "
+        "현재 디렉터리 또는 그 위에서 가장 가까운 것(세션이 있는 RUNS/, 또는 [tool.sessionkeeper]가 있는 "
+        "pyproject.toml이 가리키는 곳), 없으면 ./RUNS. 어느 것인지는 'session info'가 알려 줍니다. "
+        "USER 값은 SESSIONKEEPER_USER_DIR(기본값: 플랫폼의 사용자 데이터 디렉터리)에 있습니다. "
         "읽기 명령은 데이터 디렉터리를 만들지 않습니다. LC_ALL, LC_MESSAGES 또는 LANG이 ko_*이면 "
         "(또는 --lang ko) 메시지를 한국어로 보여 줍니다.\n\n"
+        "SESSION_ID는 전체 ID, 무작위 부분(75b2)이나 ID의 앞부분 중 하나로만 맞는 것, 'latest' 또는 "
+        "'current'일 수 있습니다. 전역 옵션은 명령 앞이나 뒤에 쓸 수 있습니다. 터미널에서는 색을 "
+        "씁니다(--color auto|always|never, NO_COLOR를 따름).\n\n"
         "\b\n예:\n"
         "  session start                       # 새 세션을 만들고 현재 세션으로\n"
         "  session set current_feature auth    # 현재 세션의 SESSION 값\n"
@@ -611,7 +696,8 @@ KO: dict[str, str] = {
     ),
     "help.get": (
         "KEY의 값을 출력합니다.\n\n"
-        "문자열은 그대로, 나머지는 JSON으로 출력합니다. KEY가 없으면 종료 상태 1.\n\n"
+        "문자열은 그대로, 나머지는 JSON으로 출력합니다. KEY가 없으면 종료 상태 1이며, KEY가 있는 범위나 "
+        "비슷한 이름을 알려 줍니다.\n\n"
         "\b\n예:\n"
         "  session get current_feature\n"
         "  session get user:theme --scope user\n"
@@ -620,12 +706,20 @@ KO: dict[str, str] = {
     "help.set": (
         "KEY를 VALUE로 설정합니다 (JSON으로 해석하고, 안 되면 문자열로).\n\n"
         "SESSION 값은 현재 세션에 들어갑니다. 명령이 끝나면 변경이 안정 저장소에 있습니다.\n\n"
+        "VALUE가 -이면 표준 입력을, @FILE이면 파일을 읽습니다(마지막 줄바꿈 하나는 버림). @@는 @로 "
+        "시작하는 텍스트입니다. JSON이 아닌 텍스트는 문자열로 저장하며, 깨진 JSON처럼 보이면 경고합니다. "
+        "--string은 항상 문자열로 저장하고, --json-value는 JSON이 아니면 거부합니다(종료 상태 1, "
+        "저장하지 않음).\n\n"
         "\b\n예:\n"
         "  session set current_feature authentication\n"
         "  session set retries 3                       # 숫자 3\n"
         '  session set retries 3 --string              # 문자열 "3"\n'
+        "  session set temp -5                         # 숫자 -5\n"
         '  session set done \'["setup", "database"]\'\n'
-        "  session set settings '{{\"verbose\": true}}' --scope app"
+        "  session set settings '{{\"verbose\": true}}' --scope app\n"
+        "  session set notes @notes.md                 # 파일의 텍스트\n"
+        "  git log -1 | session set last_commit -      # 표준 입력\n"
+        '  session set handle @@alice                  # 문자열 "@alice"'
     ),
     "help.delete": (
         "KEY를 지웁니다.\n\n"
@@ -701,6 +795,51 @@ KO: dict[str, str] = {
         "\b\n예:\n"
         "  session key rotate"
     ),
+    # == issue 16, the `session` command (data directory, ids, values, colour, hints) ===============
+    "hint": "힌트: {text}",
+    "origin.option": "--data-dir로 지정",
+    "origin.env": "SESSIONKEEPER_DATA_DIR로 지정",
+    "origin.pyproject": "{file}의 [tool.sessionkeeper]에서",
+    "origin.runs": "찾음: {cwd} 또는 그 위에서 가장 가까운, 세션이 있는 RUNS/",
+    "origin.default": "기본값: {cwd} 또는 그 위에서 프로젝트를 찾지 못함",
+    "error.no_data_dir_found": (
+        "데이터 디렉터리가 없습니다: {cwd} 또는 그 위에서 찾지 못했고(세션이 있는 RUNS/ 폴더, 또는 "
+        "[tool.sessionkeeper]가 있는 pyproject.toml), {path}도 없습니다"
+    ),
+    "error.data_dir_blocked": (
+        "데이터 디렉터리 {path}({origin})을(를) 만들 수 없습니다: {blocker}은(는) 디렉터리가 아닙니다"
+    ),
+    "error.cannot_write": "{path}에 쓸 수 없습니다: {reason}",
+    "error.no_key_elsewhere": "{scope} 범위에 키 {key!r}이(가) 없지만 {other} 범위에는 있습니다",
+    "error.no_key_near": "{scope} 범위에 키 {key!r}이(가) 없습니다. {names}을(를) 찾으셨나요?",
+    "error.no_key_near_elsewhere": (
+        "{scope} 범위에 키 {key!r}이(가) 없습니다. {other} 범위의 {names}을(를) 찾으셨나요?"
+    ),
+    "id.too_short": "{ref!r}은(는) 세션을 가리키기에 너무 짧습니다: ID의 16진수를 {min}자리 이상 주세요",
+    "id.no_sessions": "{path}에 세션이 없습니다",
+    "id.no_match": "{path}에 {ref!r}과(와) 맞는 세션이 없습니다",
+    "id.ambiguous": "{ref!r}과(와) 맞는 세션이 {count}개입니다: {candidates}. ID를 더 길게 주세요",
+    "id.more": "외 {count}개",
+    "value.stdin": "표준 입력",
+    "value.not_json": (
+        "VALUE가 올바른 JSON이 아니어서({reason}) 문자열로 저장했습니다 "
+        "(--string은 문자열임을 밝히고, --json-value는 거부합니다)"
+    ),
+    "value.invalid_json": (
+        "VALUE가 올바른 JSON이 아닙니다({reason}). 아무것도 저장하지 않았습니다 (--json-value)"
+    ),
+    "value.exclusive": "--string과 --json-value는 함께 쓸 수 없습니다",
+    "value.no_file_name": (
+        "VALUE '@'에 파일 이름이 없습니다: @FILE은 파일을 읽습니다. 텍스트 '@'를 저장하려면 @@라고 쓰세요"
+    ),
+    "value.unreadable": (
+        "파일 {source}에서 VALUE를 읽을 수 없습니다: {reason} ('@'로 시작하는 텍스트는 '@@'로 쓰세요)"
+    ),
+    "value.not_text": "{source}의 VALUE가 UTF-8 텍스트가 아닙니다",
+    "value.too_large": "{source}의 VALUE가 {limit}바이트보다 커서 값 하나에 담을 수 없습니다",
+    "opt.color": "상태 단어와 오류에 색을 쓸 때: auto(터미널이고 NO_COLOR가 없을 때), always, never.",
+    "opt.json_global": "결과를 JSON으로 출력합니다 (각 명령의 --json과 같음).",
+    "opt.json_value": "VALUE는 JSON이어야 합니다: 해석되지 않는 텍스트를 문자열로 저장하지 않고 거부합니다.",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

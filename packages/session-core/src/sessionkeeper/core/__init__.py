@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from .storage.layout import StorePaths
     from .storage.loader import LoadReport
     from .storage.scan import FoundFile, ScannedSession, SessionScan, StrayFile, scan_session_files
+    from .storage.status import SessionStatus, session_status
     from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
     from .tools.maintenance import (
         StoreCheck,
@@ -95,6 +96,8 @@ _TOOLS = {
         "storage.catalog",
     ),
     "StorePaths": "storage.layout",
+    # how a session was left (running, ended cleanly, crashed), told from its files by any process
+    **dict.fromkeys(("SessionStatus", "session_status"), "storage.status"),
     "LoadReport": "storage.loader",
     **dict.fromkeys(
         (
@@ -172,6 +175,7 @@ __all__ = [
     "SessionNotFoundError",
     "SessionScan",
     "SessionState",
+    "SessionStatus",
     "SessionView",
     "SessionkeeperError",
     "SnapshotFormatError",
@@ -213,6 +217,7 @@ __all__ = [
     "rotate_keys",
     "scan_session_files",
     "session_paths",
+    "session_status",
     "sessions_dir",
     "unstructure",
     "user_store_paths",

@@ -20,7 +20,7 @@ from .describe import Row, keys_text, load_text, problem_rows
 from .options import command, json_option, session_argument
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import SessionEntry, SessionView, StorePaths
+    from sessionkeeper.core import SessionEntry, SessionStatus, SessionView, StorePaths
 
 __all__ = ["info", "list_sessions_command", "show"]
 
@@ -41,6 +41,7 @@ def info(settings: Settings, as_json: bool) -> None:
     files = _files(entry.paths) if entry is not None else []
     size = sum(file_size for _, file_size in files)
     live = entry.live if entry is not None else False
+    status = entry.status() if entry is not None else None
     # USER and APP are read from their own stores, lock-free (the session file holds only copies).
     places = settings.places
     keys = {
@@ -63,6 +64,7 @@ def info(settings: Settings, as_json: bool) -> None:
                 "size": size,
                 "files": [{"path": str(path), "size": file_size} for path, file_size in files],
                 "live": live,
+                **_status_json(status),
                 "last_save_error": view.last_save_error,
                 "load": _load_json(view),
             }
@@ -87,7 +89,8 @@ def info(settings: Settings, as_json: bool) -> None:
             messages.text("label.files"),
             [f"{_relative(path, data_dir)} ({render.format_size(file_size)})" for path, file_size in files],
         ),
-        (messages.text("label.live"), messages.text("info.live" if live else "info.not_live")),
+        (messages.text("label.status"), _long_status(status)),
+        (messages.text("label.last_update"), render.format_time(status.last_update if status else None)),
         (messages.text("label.source"), load_text(report.source, report.journal_records)),
     ]
     if view.legacy:
@@ -120,28 +123,31 @@ def list_sessions_command(settings: Settings, as_json: bool) -> None:
         out(messages.text("list.empty", path=data_dir))
         return
     yes, no = messages.text("yes"), messages.text("no")
+    statuses = [entry.status() for entry in entries]
     render.table(
         [
             "",
             messages.text("column.session"),
             messages.text("column.started"),
+            messages.text("column.last_update"),
+            messages.text("column.status"),
             messages.text("column.size"),
             messages.text("column.backup"),
-            messages.text("column.live"),
         ],
         [
             (
                 "*" if entry.session_id == current else "",
                 entry.session_id,
                 entry.started_hint.strftime("%Y-%m-%d %H:%M:%S"),
+                render.format_time(status.last_update),
+                messages.text(f"status.{status.state}"),
                 render.format_size(entry.size),
                 yes if entry.has_backup else no,
-                yes if entry.live else no,
             )
-            for entry in entries
+            for entry, status in zip(entries, statuses, strict=True)
         ],
         title=messages.text("list.title", path=data_dir, count=len(entries)),
-        no_wrap={1, 2},
+        no_wrap={1, 2, 3},
     )
     if current is not None:
         out(messages.text("list.current_mark"))
@@ -247,7 +253,23 @@ def _entry_json(entry: SessionEntry, current: str | None) -> dict[str, Any]:
         "has_snapshot": entry.has_snapshot,
         "has_backup": entry.has_backup,
         "live": entry.live,
+        **_status_json(entry.status()),
         "current": entry.session_id == current,
+    }
+
+
+def _long_status(status: SessionStatus | None) -> str:
+    return messages.text(f"status.{status.state if status else 'unknown'}.long")
+
+
+def _status_json(status: SessionStatus | None) -> dict[str, Any]:
+    """How a session was left (core's ``session_status``): ``status`` is running, ended, crashed
+    or unknown; ``graceful_shutdown`` and ``last_update`` are what its files say."""
+    return {
+        "status": status.state if status else "unknown",
+        "graceful_shutdown": status.graceful_shutdown if status else None,
+        "last_update": render.iso(status.last_update) if status else None,
+        "host": status.host if status else None,
     }
 
 

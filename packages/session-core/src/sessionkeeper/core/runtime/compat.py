@@ -8,7 +8,8 @@ restart the original's code simulates (``SessionManager._instance = None``) and 
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,13 @@ def current_state(scopes: ScopeSet) -> SessionState | None:
         meta, values = session.meta, session.values.current.copy()
         user, app = scopes.shared_values()
         temp = scopes.temp.current.copy()
+        writer = session.writer
+        journal = writer.paths.journal(writer.journal.epoch) if writer.changed else None
     saved = scopes.last_checkpoint_at or meta.started_at
+    updated = meta.last_update or meta.started_at
+    with contextlib.suppress(OSError):  # the last change not yet in a snapshot: its journal's time
+        if journal is not None:
+            updated = max(updated, datetime.fromtimestamp(journal.stat().st_mtime, UTC))
     started, last_checkpoint = _iso(meta.started_at), _iso(saved)
     scope_data = {
         StateScope.SESSION.value: FrozenValues(values),
@@ -68,7 +75,7 @@ def current_state(scopes: ScopeSet) -> SessionState | None:
         state_data=EMPTY_STATE_DATA,
         scope_data=MappingProxyType(scope_data),
         graceful_shutdown=False,
-        last_update=last_checkpoint,
+        last_update=_iso(updated),
     )
 
 

@@ -224,7 +224,7 @@ class SessionManager(OriginalToolAPI):
         if background is not None:
             background.stop()
         with self._scopes.guard.exclusive():
-            self._scopes.save_all(force=False)
+            self._scopes.save_all(force=False, ending=True)
             self._scopes.close()
             self._scopes.clear()
             signals.unregister(self)

@@ -26,6 +26,7 @@ from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.documents import SessionDocument
 from sessionkeeper.core.storage.layout import StorePaths
 from sessionkeeper.core.storage.loader import Loaded
+from sessionkeeper.core.storage.status import unfolded_journals
 
 from .budget import Budget
 from .scope_store import (
@@ -193,7 +194,14 @@ class ScopeSet:
         warnings = list(report.warnings)
         if document is not None:
             with self.guard.lock:
-                self.running().meta = SessionMeta(session_id, document.started_at, document.resumed_from)
+                session = self.running()
+                last_update = document.last_update
+                if report.journal_records:  # changes a crash left unfolded: the journal says when
+                    journaled = unfolded_journals(session.writer.paths, document.journal_epoch)[1]
+                    last_update = max(filter(None, (last_update, journaled)), default=None)
+                resumed_from = document.resumed_from
+                session.meta = SessionMeta(session_id, document.started_at, resumed_from, last_update)
+                session.clean_on_disk = document.graceful_shutdown is True and not report.journal_records
             if document.session_id != session_id:
                 name = self.running().writer.paths.snapshot.name
                 warnings.append(f"{name} says it is {document.session_id}; treated as {session_id}")
@@ -243,10 +251,17 @@ class ScopeSet:
             store.abandon()
 
     # -- saving ----------------------------------------------------------------------------------
-    def save_all(self, *, force: bool) -> bool:
+    def save_all(self, *, force: bool, ending: bool = False) -> bool:
         """Checkpoint every store that changed (``force``: the session store in any case), and
-        any that gathered too many journals; call under the lifecycle lock. False if one failed."""
+        any that gathered too many journals; call under the lifecycle lock. False if one failed.
+
+        ``ending`` (a clean stop): the session's snapshot says so (``graceful_shutdown``), written
+        unless the one on disk already does and nothing changed since."""
         ok = True
+        session = self.session
+        if ending and session is not None:
+            session.ending = True
+            force = force or not session.clean_on_disk
         for store in list(self.stores.values()):
             writer = store.writer
             if (

@@ -13,6 +13,7 @@ never creates, locks or changes a file.
 from __future__ import annotations
 
 import functools
+import platform
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from sessionkeeper.core.storage.documents import (
 )
 from sessionkeeper.core.storage.layout import StorePaths
 from sessionkeeper.core.storage.loader import Doc, Loaded, load_store
+from sessionkeeper.core.storage.status import journal_modified_at
 from sessionkeeper.core.storage.store import StoreWriter
 
 from . import signals
@@ -87,12 +89,17 @@ class StoreContext:
         self.make_room = make_room
 
 
+THIS_HOST = platform.node() or None  # the network name of this machine ("" when unknown)
+
+
 class SessionMeta(NamedTuple):
     """Who the running session is (a NamedTuple, not attrs: ~0.25 ms less to import)."""
 
     session_id: str
     started_at: datetime
     resumed_from: str | None = None
+    last_update: datetime | None = None  # of the last change in its snapshot (None: started_at)
+    host: str | None = THIS_HOST  # the machine running it
 
 
 class SessionImage(NamedTuple):
@@ -103,17 +110,23 @@ class SessionImage(NamedTuple):
     events: list[Any]
     user: dict[str, Any]
     app: dict[str, Any]
+    graceful: bool = False  # the final snapshot of a clean stop
+    changed: bool = True  # records were journaled since the last snapshot
 
     def render(self, epoch: int) -> bytes:
+        meta = self.meta
         return render_session_document(
-            session_id=self.meta.session_id,
-            started_at=self.meta.started_at,
+            session_id=meta.session_id,
+            started_at=meta.started_at,
             values=self.values,
             events=self.events,
             user=self.user,
             app=self.app,
             journal_epoch=epoch,
-            resumed_from=self.meta.resumed_from,
+            resumed_from=meta.resumed_from,
+            last_update=meta.last_update,
+            graceful_shutdown=self.graceful,
+            host=meta.host,
         )
 
 
@@ -263,6 +276,11 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
         self.meta = meta
         self.events = EventLog(events, len(events))
         self._shared_values = shared_values
+        # stop() sets it: the next snapshot is the clean stop's, ``graceful_shutdown: true``.
+        self.ending = False
+        # The snapshot on disk says the session ended cleanly and no journal follows it: a stop
+        # that changed nothing has nothing to write.
+        self.clean_on_disk = False
 
     def record(self, event: Event, flush: bool) -> None:
         data = encode_event(event)
@@ -279,16 +297,25 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
 
     def capture(self) -> SessionImage:
         user, app = self._shared_values()
-        return SessionImage(self.meta, self.values.current.copy(), self.events.view(), user, app)
+        values, events = self.values.current.copy(), self.events.view()
+        return SessionImage(self.meta, values, events, user, app, self.ending, self.writer.changed)
 
     def adopt(self, loaded: Loaded[SessionDocument]) -> SessionImage:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""
         self.values = ScopeValues(loaded.values)
         self.events = EventLog(list(loaded.events), len(loaded.events))
-        return self.capture()
+        return self.capture()._replace(changed=True)
 
     def render(self, image: SessionImage, epoch: int) -> bytes:
-        return image.render(epoch)
+        # The last change is the last write to the journal this snapshot seals (by any process);
+        # one stat per checkpoint instead of a clock read per set().
+        changed = journal_modified_at(self.writer.paths, epoch) if image.changed else None
+        if changed is not None and (image.meta.last_update is None or changed > image.meta.last_update):
+            self.meta = self.meta._replace(last_update=changed)
+            image = image._replace(meta=image.meta._replace(last_update=changed))
+        rendered = image.render(epoch)
+        self.clean_on_disk = image.graceful
+        return rendered
 
 
 # -- opening -------------------------------------------------------------------------------------

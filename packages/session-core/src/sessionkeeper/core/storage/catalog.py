@@ -18,6 +18,7 @@ from .fs import filesystem
 
 if TYPE_CHECKING:
     from .scan import ScannedSession
+    from .status import SessionStatus
 from .layout import (
     StorePaths,
     current_pointer,
@@ -34,6 +35,7 @@ __all__ = [
     "fresh_session_id",
     "is_legacy_file",
     "list_sessions",
+    "opened_head",
     "prune_sessions",
     "read_current",
     "remove_ghosts",
@@ -87,6 +89,13 @@ class SessionEntry:
         """Local start time as encoded in the id (the file itself says it exactly)."""
         return id_local_time(self.session_id)
 
+    def status(self) -> SessionStatus:
+        """How the session was left: running, ended cleanly, crashed (reads the first bytes of its
+        files; see :mod:`.status`)."""
+        from .status import session_status
+
+        return session_status(self.paths, live=self.live, legacy=self.legacy)
+
 
 def file_size(path: Path) -> int:
     """A file's size, 0 if it is not there."""
@@ -99,11 +108,10 @@ def file_size(path: Path) -> int:
 _STARTED = re.compile(rb'"started_at"\s*:\s*"([^"]{10,40})"')
 
 
-def _head(path: Path) -> bytes:
+def _head(path: Path, size: int = 512) -> bytes:
     try:
-        with path.open("rb") as file:
-            return file.read(512)
-    except OSError:
+        return filesystem().read_head(path, size)[0]
+    except OSError:  # missing, a symlink, a FIFO...: nothing to read
         return b""
 
 
@@ -115,10 +123,10 @@ def is_legacy_file(path: Path) -> bool:
     return b'"format_version"' not in head[:256]
 
 
-def _opened_head(path: Path) -> bytes:
-    """The first bytes of a snapshot's document, unsealing it when it is compressed or encrypted
-    (with the configured codec; without the key there is nothing to read: ``b""``)."""
-    head = _head(path)
+def opened_head(path: Path, size: int = 512) -> bytes:
+    """The first ``size`` bytes of a snapshot's document, unsealing it when it is compressed or
+    encrypted (with the configured codec; without the key there is nothing to read: ``b""``)."""
+    head = _head(path, size)
     if not head.startswith(SEALED_MAGIC):
         return head
     from sessionkeeper.core.config import (
@@ -127,14 +135,14 @@ def _opened_head(path: Path) -> bytes:
 
     with contextlib.suppress(OSError, SessionkeeperError):
         data = filesystem().read_bytes(path, MAX_SNAPSHOT_BYTES)
-        return resolve_codec().open(data, snapshot_context(path.name.split(".")[0]), path.name)[:512]
+        return resolve_codec().open(data, snapshot_context(path.name.split(".")[0]), path.name)[:size]
     return b""
 
 
 def _started_at(paths: StorePaths) -> str:
     """The exact start time written in a session's file (it is near the top), or ""."""
     for path in (paths.snapshot, paths.backup):
-        found = _STARTED.search(_opened_head(path))
+        found = _STARTED.search(opened_head(path))
         if found:
             with contextlib.suppress(ValueError):
                 return datetime.fromisoformat(found.group(1).decode()).astimezone(UTC).isoformat()

@@ -80,6 +80,10 @@ class SessionDocument:
     user: dict[str, Any] = attrs.field(factory=dict)
     app: dict[str, Any] = attrs.field(factory=dict)
     temp: dict[str, Any] = attrs.field(factory=dict)
+    # How the session's last writer left it (None: the file does not say — older files).
+    graceful_shutdown: bool | None = None
+    last_update: datetime | None = None  # the last change the file holds
+    host: str | None = None  # the machine that wrote it
 
     @property
     def legacy(self) -> bool:
@@ -199,6 +203,7 @@ def parse_session_document(data: bytes) -> SessionDocument:
     started = _time(doc.get("started_at"), "started_at", required=True)
     assert started is not None
     resumed_from = doc.get("resumed_from")
+    graceful, host = doc.get("graceful_shutdown"), doc.get("host")
     return SessionDocument(
         session_id=session_id,
         started_at=started,
@@ -212,7 +217,21 @@ def parse_session_document(data: bytes) -> SessionDocument:
         user=_mapping(scopes.get("user"), "scope_data.user"),
         app=_mapping(scopes.get("app"), "scope_data.app"),
         temp=_mapping(scopes.get("temp"), "scope_data.temp"),
+        # Informational fields: a wrong type is ignored, never a reason to refuse the file.
+        graceful_shutdown=graceful if type(graceful) is bool else None,
+        last_update=_informational_time(doc.get("last_update")),
+        host=host[:_MAX_HOST] if isinstance(host, str) else None,
     )
+
+
+_MAX_HOST = 255  # a host name is at most 255 bytes (POSIX HOST_NAME_MAX)
+
+
+def _informational_time(value: Any) -> datetime | None:
+    try:
+        return _time(value, "last_update", required=False)
+    except SnapshotFormatError:
+        return None
 
 
 def _values_json(values: Mapping[str, Stored]) -> bytes:
@@ -241,8 +260,17 @@ def render_session_document(
     app: Mapping[str, Stored],
     journal_epoch: int,
     resumed_from: str | None,
+    last_update: datetime | None = None,
+    graceful_shutdown: bool = False,
+    host: str | None = None,
 ) -> bytes:
-    """The bytes of a session snapshot in the guide's layout."""
+    """The bytes of a session snapshot in the guide's layout.
+
+    ``graceful_shutdown`` is True only in the snapshot a clean stop writes; ``last_update`` is the
+    time of the last change it holds (``started_at`` when not given). Both, with ``journal_epoch``
+    and ``host``, come before the values: a reader that wants only how a session ended reads the
+    first few hundred bytes.
+    """
     session_json = _values_json(values)
     doc = {
         # format_version first: a reader can tell our files from the old tool's by their first line
@@ -250,6 +278,10 @@ def render_session_document(
         "session_id": session_id,
         "started_at": started_at,
         "last_checkpoint": utc_now(),
+        "last_update": last_update or started_at,
+        "graceful_shutdown": graceful_shutdown,
+        "journal_epoch": journal_epoch,
+        "host": host,
         "context_hash": _context_hash(session_json),
         "state_data": {},
         "scope_data": {
@@ -258,7 +290,6 @@ def render_session_document(
             "app": orjson.Fragment(_values_json(app)),
             "temp": {},
         },
-        "journal_epoch": journal_epoch,
         "resumed_from": resumed_from,
         "events": events,
     }

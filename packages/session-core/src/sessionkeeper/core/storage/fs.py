@@ -130,6 +130,18 @@ class FileSystem:
         finally:
             os.close(fd)
 
+    def read_head(self, path: Path, size: int) -> tuple[bytes, os.stat_result]:
+        """The first ``size`` bytes of a regular file and its status, refusing what
+        :meth:`read_bytes` refuses (a symlink, a FIFO, a device) whatever the file's size."""
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            return os.read(fd, size), info
+        finally:
+            os.close(fd)
+
     def _fill(self, fd: int, data: bytes) -> None:
         """Write all of ``data`` to a new temp file's ``fd``, make it durable, close it."""
         try:

@@ -45,6 +45,7 @@ __all__ = [
     "event_payload",
     "first_payload",
     "frame",
+    "header_length",
     "header_payload",
     "record_seed",
     "scan",
@@ -337,6 +338,13 @@ def _header(data: bytes, reading: _Reading) -> tuple[list[Any], int] | None:
     reading.header_opened = True
     _note_header(found[0], reading)
     return parsed, found[1]
+
+
+def header_length(data: bytes) -> int | None:
+    """How many bytes the header (the first record) of a journal starting with ``data`` takes, if
+    it checks out: a journal longer than that holds records (or damage)."""
+    found = _record_at(data, 0, len(data), 0)
+    return None if found is None else found[1]
 
 
 def first_payload(data: bytes) -> bytes | None:

@@ -45,6 +45,7 @@ from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.identity import read_identity, read_journal
 from sessionkeeper.core.storage.layout import StorePaths, snapshot_context
 from sessionkeeper.core.storage.loader import MAX_JOURNAL_BYTES, MAX_SNAPSHOT_BYTES, Loaded, load_store
+from sessionkeeper.core.storage.status import unfolded_journals
 from sessionkeeper.core.storage.store import StoreWriter
 
 __all__ = [
@@ -64,10 +65,15 @@ def _require(data_dir: Path, session_id: str) -> StorePaths:
     return paths
 
 
-def _render(loaded: Loaded[SessionDocument], session_id: str, epoch: int) -> bytes:
+def _render(loaded: Loaded[SessionDocument], paths: StorePaths, epoch: int) -> bytes:
     doc = loaded.document
+    folded = loaded.report.journal_records > 0
+    last_update = doc.last_update if doc else None
+    if folded:  # the last change is in the newest journal this snapshot folds
+        changed = unfolded_journals(paths, doc.journal_epoch if doc else None)[1]
+        last_update = changed if last_update is None or (changed and changed > last_update) else last_update
     return render_session_document(
-        session_id=session_id,
+        session_id=paths.name,
         started_at=doc.started_at if doc else datetime.now(UTC),
         values=loaded.values,
         events=loaded.events,
@@ -75,6 +81,10 @@ def _render(loaded: Loaded[SessionDocument], session_id: str, epoch: int) -> byt
         app=immutables.Map(doc.app if doc else {}),
         journal_epoch=epoch,
         resumed_from=doc.resumed_from if doc else None,
+        last_update=last_update,
+        # records after a clean stop's snapshot: the session did not end cleanly after all
+        graceful_shutdown=bool(doc and doc.graceful_shutdown) and not folded,
+        host=doc.host if doc else None,
     )
 
 
@@ -101,7 +111,7 @@ def checkpoint_session(
         )
     try:
         with storage_errors(f"cannot open session {session_id} in {paths.directory}"):
-            source = _OnDisk(writer.open(), session_id)
+            source = _OnDisk(writer.open(), paths)
         writer.checkpoint(source, lock_timeout)
         return source.current
     finally:
@@ -111,9 +121,9 @@ def checkpoint_session(
 class _OnDisk:
     """The image a maintenance checkpoint writes: the store as read, nothing else in memory."""
 
-    def __init__(self, current: Loaded[SessionDocument], session_id: str) -> None:
+    def __init__(self, current: Loaded[SessionDocument], paths: StorePaths) -> None:
         self.current = current
-        self._session_id = session_id
+        self._paths = paths
 
     def capture(self) -> Loaded[SessionDocument]:
         return self.current
@@ -123,7 +133,7 @@ class _OnDisk:
         return loaded
 
     def render(self, image: Loaded[SessionDocument], epoch: int) -> bytes:
-        return _render(image, self._session_id, epoch)
+        return _render(image, self._paths, epoch)
 
 
 @attrs.frozen
@@ -311,7 +321,7 @@ def export_session(data_dir: Path, session_id: str, codec: Codec | None = None) 
     paths = _require(data_dir, session_id)
     codec = codec if codec is not None else resolve_codec()
     loaded = load_store(paths, parse_session_document, session_initial, codec=codec)
-    return codec.seal(_render(loaded, session_id, 0), EXPORT_CONTEXT)
+    return codec.seal(_render(loaded, paths, 0), EXPORT_CONTEXT)
 
 
 def read_import_file(path: Path | None, limits: Limits | None = None) -> bytes:
@@ -374,6 +384,9 @@ def import_session(
         app=immutables.Map(doc.app),
         journal_epoch=0,
         resumed_from=doc.session_id,
+        last_update=doc.last_update,
+        graceful_shutdown=True,  # a copy that never ran here: nothing of it is unfinished
+        host=doc.host,
     )
     fs.write_atomic(paths.snapshot, codec.seal(rendered, snapshot_context(session_id)))
     return session_id

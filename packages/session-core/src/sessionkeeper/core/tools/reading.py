@@ -63,6 +63,9 @@ class SessionView(_Values):
     temp: dict[str, Any]
     report: LoadReport
     last_save_error: str | None = None  # why the last checkpoint failed, by whichever process
+    graceful_shutdown: bool | None = None  # the snapshot's (see ``session_status`` for the whole story)
+    last_update: datetime | None = None  # the snapshot's last change
+    host: str | None = None  # the machine that wrote the snapshot
 
     def events(self) -> list[Event]:
         return [event_from_stored(item) for item in self.event_data]
@@ -96,6 +99,9 @@ def read_session(data_dir: Path, session_id: str, codec: Codec | None = None) ->
         temp=doc.temp if doc else {},
         report=loaded.report,
         last_save_error=paths.read_last_save_error(),
+        graceful_shutdown=doc.graceful_shutdown if doc else None,
+        last_update=doc.last_update if doc else None,
+        host=doc.host if doc else None,
     )
 
 
