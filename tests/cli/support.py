@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+HINT_PREFIXES = (b"hint:", "힌트:".encode())
+
 
 @dataclass(frozen=True)
 class Result:
@@ -77,10 +79,12 @@ class Cli:
         stdin: bytes | None = None,
         encoding: str = "utf-8",
         timeout: float = 60,
+        cwd: Path | None = None,
     ) -> Result:
         proc = subprocess.run(
             [self.executable, *args],
             env=dict(env) if env is not None else self.env(),
+            cwd=cwd,
             input=stdin,
             capture_output=True,
             timeout=timeout,
@@ -96,13 +100,25 @@ class Cli:
         return result
 
     def fails(self, *args: str, status: int = 1, **kwargs: Any) -> Result:
-        """Run and require ``status``; a status-1 failure is exactly one line on stderr."""
+        """Run and require ``status``; a status-1 failure is exactly one line on stderr, followed at
+        most by one ``hint:`` line with the obvious next command."""
         result = self.run(*args, **kwargs)
         assert result.status == status, result.describe()
         assert b"Traceback" not in result.err_bytes, result.describe()
         if status == 1:
-            assert len(result.err_bytes.strip().splitlines()) == 1, result.describe()
+            lines = result.err_bytes.strip().splitlines()
+            hints = [line for line in lines[1:] if line.startswith(HINT_PREFIXES)]
+            assert len(hints) <= 1, result.describe()
+            assert len(lines) == 1 + len(hints), result.describe()
         return result
+
+    def hint(self, result: Result) -> str | None:
+        """The command of a failure's ``hint:`` line, or None."""
+        for line in result.err.splitlines()[1:]:
+            for prefix in (prefix.decode() for prefix in HINT_PREFIXES):
+                if line.startswith(prefix):
+                    return line.removeprefix(prefix).strip()
+        return None
 
     def start(self) -> str:
         return self.ok("start").out.strip()

@@ -81,8 +81,10 @@ def test_a_data_directory_that_is_a_file_is_reported(cli: Cli, tmp_path: Path) -
     regular = tmp_path / "file"
     regular.write_text("not a directory")
     from_environment = cli.fails("info", env=cli.env(SESSIONKEEPER_DATA_DIR=str(regular)))
-    assert "is not a directory" in from_environment.err
-    assert "is a file" in cli.fails("--data-dir", str(regular), "info", status=2).err
+    expected = f"data directory {regular} (from SESSIONKEEPER_DATA_DIR) is not a directory"
+    assert expected in from_environment.err
+    from_option = cli.fails("--data-dir", str(regular), "info")  # the same failure, the same status
+    assert f"data directory {regular} (from --data-dir) is not a directory" in from_option.err
 
 
 def test_no_current_session_is_reported(cli: Cli, data_dir: Path) -> None:

@@ -43,13 +43,18 @@ def test_language_follows_the_posix_locale_variables(environ: dict[str, str], ex
         (["--lang", "ko", "info"], "ko"),
         (["--lang=ko", "info"], "ko"),
         (["--data-dir", "x", "--lang", "en", "info"], "en"),
-        (["info", "--lang", "ko"], None),  # after the subcommand it is not the global option
+        (["info", "--lang", "ko"], "ko"),  # global options count after the subcommand too
+        (["set", "k", "v", "--lang=ko"], "ko"),
         (["set", "k", "--lang"], None),
+        (["set", "k", "--", "--lang", "ko"], None),  # after --, words are values
+        (["run", "make", "--lang", "ko"], None),  # a plugin's words are its own
         (["--lang", "fr", "info"], None),  # left for click to reject
         (["--lang"], None),
     ],
 )
-def test_lang_option_is_found_before_the_subcommand(args: list[str], expected: str | None) -> None:
+def test_lang_option_is_found_before_or_after_a_builtin_subcommand(
+    args: list[str], expected: str | None
+) -> None:
     assert language.from_arguments(args) == expected
 
 

@@ -1,10 +1,19 @@
-"""Failures of the CLI itself, and the one-line description of any failure the user can act on."""
+"""Failures of the CLI itself, the one-line description of any failure the user can act on, and
+the obvious next command after it (the ``hint:`` line)."""
 
 from __future__ import annotations
 
 from . import messages
 
-__all__ = ["EXIT_FAILURE", "EXIT_LOCKED", "EXIT_USAGE", "CliError", "LockedError", "describe_failure"]
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_LOCKED",
+    "EXIT_USAGE",
+    "CliError",
+    "LockedError",
+    "describe_failure",
+    "failure_hint",
+]
 
 # Exit statuses (documented in ``help.session``, ``help.verify`` and the README); 130: interrupted.
 EXIT_FAILURE = 1  # a failure the user can act on (a damaged store, a missing session, ...)
@@ -16,14 +25,17 @@ class CliError(Exception):
     """A failure the user can act on, found by the CLI itself (not by core).
 
     Carries a message id and its values; the text is made in the language of the run. Exits with
-    status :attr:`exit_code` (1) after one line on stderr.
+    status :attr:`exit_code` (1) after one line on stderr, followed by a ``hint:`` line when
+    ``hint`` names the obvious next command (``session start``; written without the global options,
+    which the CLI adds as the run was given them).
     """
 
     exit_code = EXIT_FAILURE
 
-    def __init__(self, message_id: str, /, **values: object) -> None:
+    def __init__(self, message_id: str, /, *, hint: str | None = None, **values: object) -> None:
         self.message_id = message_id
         self.values = values
+        self.hint = hint
         super().__init__(messages.text(message_id, **values))
 
 
@@ -64,6 +76,34 @@ def describe_failure(exc: BaseException) -> str | None:
             return messages.text("os_error.plain", reason=reason)
         return messages.text("os_error", reason=reason, path=exc.filename)
     return None
+
+
+def failure_hint(exc: BaseException) -> str | None:
+    """The obvious next command after the failure ``exc`` (described by :func:`describe_failure`),
+    or None. Core's errors are looked at only if core was imported (it raised them)."""
+    if isinstance(exc, CliError):
+        return exc.hint
+    import sys
+
+    if "sessionkeeper.core" not in sys.modules:
+        return None
+    from sessionkeeper.core import CorruptSessionError, SessionNotFoundError
+
+    if isinstance(exc, CorruptSessionError) and _is_session_id(exc.what):
+        return f"session recover {exc.what}"
+    if isinstance(exc, SessionNotFoundError) and exc.session_id is not None:
+        return "session list"  # (an invalid id's message already points there)
+    return None
+
+
+def _is_session_id(text: str) -> bool:
+    from sessionkeeper.core import InvalidSessionIdError, validate_session_id
+
+    try:
+        validate_session_id(text)
+    except InvalidSessionIdError:
+        return False
+    return True
 
 
 def _shown(value: object) -> str:

@@ -4,6 +4,9 @@ Texts are looked up when help is *shown*, not when a command is defined, so they
 language of the run whatever the import order. A command's text is ``help.<name>``; an option is
 given its message id as ``help=``. Click's own section titles ("Usage:", "Options:", "Commands:")
 are replaced too; click's usage-error messages stay English.
+
+These commands also take a negative number as a value (``session set temp -5``): see
+:func:`~sessionkeeper.cli.arguments.numbers_as_values`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 import click
 
-from . import messages
+from . import arguments, messages
 
 __all__ = ["LocalizedCommand", "LocalizedGroup", "LocalizedOption"]
 
@@ -29,6 +32,11 @@ class LocalizedCommand(click.Command):
     def help(self, value: str | None) -> None:
         # The catalogue is the one source of help texts; a docstring passed by click is not used.
         del value
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not isinstance(self, click.Group):  # a group's words are its subcommands'
+            args = arguments.numbers_as_values(list(args), arguments.option_names(ctx, self))
+        return super().parse_args(ctx, args)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

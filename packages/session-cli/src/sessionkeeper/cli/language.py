@@ -1,12 +1,16 @@
 """Which language the messages are in: ``--lang``, else the POSIX locale variables, else English.
 
 Decided once, before click parses anything, so that help texts and early errors are already in
-the right language.
+the right language. ``--lang`` is a global option: it counts before or after the subcommand (see
+:mod:`.arguments`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
+from .arguments import global_value
+from .commands import BUILTIN
 
 __all__ = ["DEFAULT", "SUPPORTED", "choose", "from_arguments", "from_environment"]
 
@@ -16,7 +20,6 @@ DEFAULT = "en"
 # POSIX precedence: LC_ALL overrides LC_MESSAGES, which overrides LANG. The first one that is set
 # decides, even when it names a language we do not have (LC_ALL=C means English, whatever LANG says).
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-_GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--data-dir"})
 
 
 def from_environment(environ: Mapping[str, str]) -> str:
@@ -29,26 +32,12 @@ def from_environment(environ: Mapping[str, str]) -> str:
 
 
 def from_arguments(args: Sequence[str]) -> str | None:
-    """The value of a global ``--lang`` option, looking only before the subcommand.
+    """The value of the global ``--lang`` option, before or after a built-in subcommand.
 
     An invalid value is left for click to reject (usage error, exit status 2).
     """
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--lang":
-            value = args[index + 1] if index + 1 < len(args) else ""
-            return value if value in SUPPORTED else None
-        if arg.startswith("--lang="):
-            value = arg.partition("=")[2]
-            return value if value in SUPPORTED else None
-        if arg in _GLOBAL_OPTIONS_WITH_VALUE:
-            index += 2
-            continue
-        if arg == "--" or not arg.startswith("-"):
-            return None  # the subcommand (or its arguments) starts here
-        index += 1
-    return None
+    value = global_value(args, "--lang", BUILTIN)
+    return value if value in SUPPORTED else None
 
 
 def choose(args: Sequence[str], environ: Mapping[str, str]) -> str:

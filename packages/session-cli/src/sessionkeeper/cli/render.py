@@ -4,6 +4,10 @@ JSON is always ASCII (non-ASCII escaped), so a script can parse it whatever the 
 and its field names and values never depend on the language. Tables use rich, which is imported
 only when a table is actually printed: ``rich`` costs more start-up time than the rest of a
 reading command.
+
+Status words are shown through :func:`status`, the one way a command colours a word: by what the
+status means (:data:`STATUS_STYLES`), when stdout gets colour (``--color``, ``NO_COLOR``, a
+terminal: :func:`sessionkeeper.cli.console.color_enabled`). Tables follow the same decision.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from pathlib import PurePath
 from typing import Any
 from uuid import UUID
 
+from . import console
 from .console import out
 
 __all__ = [
+    "STATUS_STYLES",
     "emit_json",
     "fields",
     "format_size",
@@ -30,8 +36,24 @@ __all__ = [
     "format_value",
     "iso",
     "jsonable",
+    "status",
     "table",
 ]
+
+# A status (the value scripts see in --json) -> the console style its word is shown in.
+STATUS_STYLES: dict[str, str] = {
+    "ok": "good",
+    "ended": "good",
+    "intact": "good",
+    "damaged": "bad",
+    "crashed": "bad",
+    "failed": "bad",
+    "locked": "warn",
+    "legacy": "muted",
+    "running": "active",
+    "live": "active",
+    "absent": "muted",
+}
 
 _MAX_CELL = 200  # characters of a value shown in a table; --json gives it whole
 _PIPE_WIDTH = 160
@@ -72,6 +94,17 @@ def jsonable(value: Any) -> Any:
 
         return jsonable(unstructure(value))
     return repr(value)
+
+
+def status(kind: str, text: str) -> str:
+    """The word ``text`` of the status ``kind`` (``"damaged"``, ``"ok"``, ``"running"``,
+    ``"crashed"``, ``"ended"``, ...), coloured by what it means when stdout gets colour.
+
+    ``text`` is the translated word; ``kind`` the language-independent status (as in --json). The
+    result goes in a table cell, a field or a line of :func:`~sessionkeeper.cli.console.out`.
+    """
+    style = STATUS_STYLES.get(kind)
+    return text if style is None else console.paint(text, style)
 
 
 def format_value(value: Any, *, limit: int | None = None) -> str:
@@ -141,15 +174,32 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
-    # Cells are Text, never markup: keys and values are user data and may contain "[bold]".
+    def cell(text: str) -> Text:
+        # Text, never markup: keys and values are user data and may contain "[bold]". Escape codes
+        # come only from status() (our own), and are read as styles so widths stay right.
+        shown = Text.from_ansi(text) if "\x1b[" in text else Text(text)
+        if len(shown) > _MAX_CELL:
+            shown.truncate(_MAX_CELL - 3)
+            shown.append("...")
+        return shown
+
     grid = Table(title=title, title_justify="left", show_lines=False)
     for index, column in enumerate(columns):
         grid.add_column(column, overflow="fold", no_wrap=index in no_wrap)
     for row in rows:
-        grid.add_row(
-            *(Text(cell if len(cell) <= _MAX_CELL else cell[: _MAX_CELL - 3] + "...") for cell in row)
-        )
+        grid.add_row(*(cell(text) for text in row))
     # Piped output has no terminal width to respect: do not fold ids and paths at rich's default 80.
     width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else _PIPE_WIDTH
-    console = Console(file=sys.stdout, width=width, highlight=False, markup=False, emoji=False)
-    console.print(grid)
+    colour = console.color_enabled(sys.stdout)
+    screen = Console(
+        file=sys.stdout,
+        width=width,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        # The run's colour decision, not rich's own: --color always also through a pipe, never
+        # (or NO_COLOR) no styles at all, not even bold headers.
+        force_terminal=True if colour else None,
+        color_system="auto" if colour else None,
+    )
+    screen.print(grid)

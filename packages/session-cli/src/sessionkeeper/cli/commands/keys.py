@@ -106,7 +106,7 @@ def status(settings: Settings, as_json: bool) -> None:
             (
                 item.store,
                 item.path.name,
-                item.problem or _describe(item.envelope),
+                render.status("damaged", item.problem) if item.problem else _describe(item.envelope),
                 (item.envelope.key_id or "") if item.envelope else "",
             )
             for item in files

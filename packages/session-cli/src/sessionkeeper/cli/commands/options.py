@@ -35,8 +35,20 @@ def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
 
 
 def json_option(function: F) -> F:
-    """``--json``: the result as JSON on stdout, for scripts."""
-    return click.option("--json", "as_json", is_flag=True, cls=LocalizedOption, help="opt.json")(function)
+    """``--json``: the result as JSON on stdout, for scripts (also when given to the group:
+    ``session --json info``)."""
+    return click.option(
+        "--json", "as_json", is_flag=True, callback=_or_global_json, cls=LocalizedOption, help="opt.json"
+    )(function)
+
+
+def _or_global_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    return value or getattr(ctx.find_root().obj, "as_json", False) is True
+
+
+def _settings(ctx: click.Context) -> Settings:
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, Settings) else Settings(root.params.get("data_dir"))
 
 
 def scope_option(function: F) -> F:
@@ -59,26 +71,35 @@ def to_scope(name: str) -> StateScope:
 
 
 class SessionIdType(click.types.StringParamType):
-    """A session id; validated by core when used, completed from the data directory."""
+    """A session id, a unique prefix of one, ``latest`` or ``current``: converted to the whole id
+    (:mod:`sessionkeeper.cli.session_ids`, one resolver for every command), validated by core when
+    used, completed from the data directory."""
 
     name = "session_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = super().convert(value, param, ctx)
+        if ctx is None or not isinstance(text, str):
+            return text
+        return _settings(ctx).resolve_session(text)
 
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[click.shell_completion.CompletionItem]:
         from click.shell_completion import CompletionItem
 
+        from sessionkeeper.cli.session_ids import CURRENT, LATEST, matches
+
         try:
             from sessionkeeper.core import list_sessions
 
-            root = ctx.find_root()
-            settings = root.obj if isinstance(root.obj, Settings) else Settings(root.params.get("data_dir"))
-            ids = [entry.session_id for entry in list_sessions(settings.places.data_dir)]
+            ids = [entry.session_id for entry in list_sessions(_settings(ctx).places.data_dir)]
         except Exception:  # completion must never print a traceback into the user's shell
             return []
-        return [
-            CompletionItem(session_id) for session_id in reversed(ids) if session_id.startswith(incomplete)
-        ]
+        # Newest first; hex digits complete to the whole ids whose random part they start.
+        found = list(reversed(matches(incomplete, ids)))
+        found += [word for word in (LATEST, CURRENT) if incomplete and word.startswith(incomplete)]
+        return [CompletionItem(item) for item in found]
 
 
 def session_argument(*, required: bool) -> Callable[[F], F]:

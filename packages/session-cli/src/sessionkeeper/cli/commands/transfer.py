@@ -65,7 +65,7 @@ def import_command(settings: Settings, file: Path, as_json: bool) -> None:
     # Bounded reads: /dev/zero, a FIFO or a 3 GB file fail at once with one clear line.
     data = read_import_file(None if str(file) == "-" else file)
     # The one command besides `start` that may create the data directory: it is writing a session.
-    session_id = import_session(settings.places.data_dir, data)
+    session_id = import_session(settings.data_dir_for_writing(), data)
     if as_json:
         render.emit_json({"session_id": session_id, "source": str(file)})
     else:
@@ -74,9 +74,12 @@ def import_command(settings: Settings, file: Path, as_json: bool) -> None:
 
 def write_new_file(path: Path, data: bytes, *, replace: bool) -> None:
     """Write ``path`` whole or not at all (0600: sessions are private), never over an existing file
-    unless ``replace``."""
+    unless ``replace``. A failure names ``path`` as the user gave it, never the temporary file."""
     directory = path.parent if str(path.parent) else Path()
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:  # no such directory, no permission, a file where the directory should be
+        raise CliError("error.cannot_write", path=path, reason=exc.strerror or str(exc)) from None
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -86,10 +89,11 @@ def write_new_file(path: Path, data: bytes, *, replace: bool) -> None:
         if replace:
             temp.replace(path)
         else:
-            try:
-                os.link(temp, path)  # fails if the file exists: no check-then-write race
-            except FileExistsError:
-                raise CliError("error.file_exists", path=path) from None
+            os.link(temp, path)  # fails if the file exists: no check-then-write race
+    except FileExistsError:
+        raise CliError("error.file_exists", path=path) from None
+    except OSError as exc:  # a full disk, a directory at `path`, ...
+        raise CliError("error.cannot_write", path=path, reason=exc.strerror or str(exc)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

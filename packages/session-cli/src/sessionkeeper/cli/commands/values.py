@@ -2,13 +2,12 @@
 
 SESSION values are those of the current session: ``get`` reads them lock-free, ``set`` and
 ``delete`` resume the session (alongside any other process writing it), journal the change
-durably and stop. USER and APP values need no session.
+durably and stop. USER and APP values need no session. What VALUE means (``-``, ``@FILE``, JSON or
+text) is :mod:`.value_input`'s; what a missing key was probably meant to be, :mod:`.suggest`'s.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,40 +17,18 @@ import click
 from sessionkeeper.cli import console, messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
-from sessionkeeper.cli.errors import CliError
 from sessionkeeper.cli.helptext import LocalizedOption
 
 from .options import command, json_option, scope_option, to_scope
+from .suggest import missing_key
+from .value_input import interpret, parse_value, read_source
 
 if TYPE_CHECKING:
     from sessionkeeper.core import SessionManager, StateScope
 
-__all__ = ["delete", "get", "parse_value", "set_value"]
+__all__ = ["delete", "get", "parse_value", "set_value"]  # parse_value: the rule, for tests and plugins
 
 _MISSING: Any = object()
-
-
-def parse_value(text: str) -> Any:
-    """``VALUE`` as JSON if it parses (``5``, ``true``, ``[1, 2]``, ``'"quoted"'``), else the text itself.
-
-    ``NaN`` and ``Infinity`` stay text: they are not JSON, and a word is more likely meant.
-    """
-
-    def refuse(constant: str) -> Any:
-        raise ValueError(constant)
-
-    def finite(number: str) -> float:
-        value = float(number)
-        if not math.isfinite(value):  # 1e999: JSON has no infinity, and core would tag it
-            raise CliError("set.not_finite", value=number)
-        return value
-
-    try:
-        return json.loads(text, parse_constant=refuse, parse_float=finite)
-    except RecursionError:
-        raise CliError("set.too_deep") from None
-    except ValueError:
-        return text
 
 
 @command("get")
@@ -73,7 +50,7 @@ def get(settings: Settings, key: str, scope: str, as_json: bool) -> None:
     else:
         value = _read_scope(settings, to_scope(scope), key)
     if value is _MISSING:
-        raise CliError("error.no_key", key=key, scope=scope)
+        raise missing_key(settings, key, scope, "get")
     if as_json:
         render.emit_json({"key": key, "scope": scope, "session_id": where, "value": value})
     else:
@@ -85,11 +62,18 @@ def get(settings: Settings, key: str, scope: str, as_json: bool) -> None:
 @click.argument("value")
 @scope_option
 @click.option("--string", "as_string", is_flag=True, cls=LocalizedOption, help="opt.string")
+@click.option("--json-value", "json_only", is_flag=True, cls=LocalizedOption, help="opt.json_value")
 @json_option
 @click.pass_obj
-def set_value(settings: Settings, key: str, value: str, scope: str, as_string: bool, as_json: bool) -> None:
-    """Set KEY to VALUE (parsed as JSON, else kept as a string)."""
-    parsed = value if as_string else parse_value(value)
+def set_value(
+    settings: Settings, key: str, value: str, scope: str, as_string: bool, json_only: bool, as_json: bool
+) -> None:
+    """Set KEY to VALUE (parsed as JSON, else kept as a string; - and @FILE read it)."""
+    if as_string and json_only:
+        raise click.UsageError(messages.text("value.exclusive"))
+    parsed, notice = interpret(read_source(value), as_string=as_string, json_only=json_only)
+    if notice:
+        console.warn(notice)  # the documented rule applies, but the JSON was probably meant
     with _writer(settings, scope) as (session, target):
         session.set(key, parsed, target, flush=True)
         where = session.session_id
@@ -113,12 +97,12 @@ def delete(settings: Settings, key: str, scope: str, as_json: bool) -> None:
         # reported without touching any file.
         data_dir, session_id = settings.current_session()
         if key not in read_session(data_dir, session_id).values:
-            raise CliError("error.no_key", key=key, scope=scope)
+            raise missing_key(settings, key, scope, "delete")
     with _writer(settings, scope) as (session, target):
         existed = session.delete(key, target, flush=True)
         where = session.session_id
     if not existed:
-        raise CliError("error.no_key", key=key, scope=scope)
+        raise missing_key(settings, key, scope, "delete")
     if as_json:
         render.emit_json({"key": key, "scope": scope, "session_id": where, "deleted": True})
     else:
