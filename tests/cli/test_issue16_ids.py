@@ -98,3 +98,8 @@ def test_prefix_matching_rules() -> None:
     assert not is_id_prefix("")
     assert not is_id_prefix("session_2026x")
     assert not is_id_prefix("../../etc/passwd")
+
+
+def test_help_shows_the_short_forms(cli: Cli) -> None:
+    assert "session export 75b2 -o backup.json" in cli.ok("export", "--help").out
+    assert "'latest' or 'current'" in cli.ok("--help").out

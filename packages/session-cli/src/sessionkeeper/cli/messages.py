@@ -319,7 +319,9 @@ EN: dict[str, str] = {
         "journal applied; 'session import' reads it.\n\n"
         "\b\nExamples:\n"
         "  session export > backup.json\n"
-        "  session export session_20261125_001423_75b26fb7 -o backup.json"
+        "  session export session_20261125_001423_75b26fb7 -o backup.json\n"
+        "  session export 75b2 -o backup.json           # a unique start of the id's random part\n"
+        "  session export latest -o latest.json"
     ),
     "help.import": (
         "Import an exported session as a new session.\n\n"
@@ -734,7 +736,9 @@ KO: dict[str, str] = {
         "import'로 읽을 수 있습니다.\n\n"
         "\b\n예:\n"
         "  session export > backup.json\n"
-        "  session export session_20261125_001423_75b26fb7 -o backup.json"
+        "  session export session_20261125_001423_75b26fb7 -o backup.json\n"
+        "  session export 75b2 -o backup.json           # ID 무작위 부분의 앞부분(하나로만 맞을 때)\n"
+        "  session export latest -o latest.json"
     ),
     "help.import": (
         "내보낸 세션을 새 세션으로 가져옵니다.\n\n"
