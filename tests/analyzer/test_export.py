@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import platform
 import resource
 import signal
 import subprocess
@@ -78,15 +79,19 @@ def recorded(record: Record) -> list[str]:
     return [first, second]
 
 
+HOST = platform.node()
+
+
 def expected_rows(first: str, second: str) -> list[dict[str, Any]]:
     """The rows of :func:`recorded`, with ``at`` as an aware UTC datetime: session by session in
-    the order of their ids (two sessions of one second sort by their random part), each in log order."""
+    the order of their ids (two sessions of one second sort by their random part), each in log order;
+    ``host`` is this machine's name, which every session file carries."""
     rows = [  # session_id, host, kind, at, task_id, command, exit_code, success, duration, error
-        (first, None, "task_started", utc(2025, 10, 20, 9), "FIX-DB", None, None, None, None, None),
-        (first, None, "command", utc(2025, 10, 20, 9, 0, 5), None, "pytest -q", 1, False, None, None),
+        (first, HOST, "task_started", utc(2025, 10, 20, 9), "FIX-DB", None, None, None, None, None),
+        (first, HOST, "command", utc(2025, 10, 20, 9, 0, 5), None, "pytest -q", 1, False, None, None),
         (
             first,
-            None,
+            HOST,
             "task_completed",
             utc(2025, 10, 20, 9, 0, 30),
             "FIX-DB",
@@ -96,8 +101,8 @@ def expected_rows(first: str, second: str) -> list[dict[str, Any]]:
             30.25,
             ERROR,
         ),
-        (second, None, "command", utc(2025, 10, 21, 8), None, "make", 0, True, None, None),
-        (second, None, "task_completed", utc(2025, 10, 21, 8, 0, 1), "BUILD", None, None, True, None, None),
+        (second, HOST, "command", utc(2025, 10, 21, 8), None, "make", 0, True, None, None),
+        (second, HOST, "task_completed", utc(2025, 10, 21, 8, 0, 1), "BUILD", None, None, True, None, None),
     ]
     # sorted() is stable: log order stays within a session
     return [dict(zip(COLUMNS, row, strict=True)) for row in sorted(rows, key=lambda row: row[0])]

@@ -17,7 +17,7 @@ def rechecksummed(document: bytes) -> bytes:
     """``document`` (edited) with a checksum that matches again: what a careful attacker writes."""
     found = _SUFFIX.search(document)
     assert found is not None, "not a checksummed document"
-    return snapshot._with_checksum(document[: found.start()] + b"\n}\n")
+    return snapshot.with_checksum(document[: found.start()] + b"\n}\n")
 
 
 def run_limited(code: str, env: dict[str, str], address_space: int, timeout: float = 120) -> tuple[int, str]:

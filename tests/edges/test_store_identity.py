@@ -196,7 +196,7 @@ def test_stores_written_before_identities_load_and_are_bound_by_their_next_write
         "journal_epoch": 1,
         "values": {"a": 1},
     }
-    paths.snapshot.write_bytes(snapshot._with_checksum(orjson.dumps(old, option=orjson.OPT_INDENT_2)))
+    paths.snapshot.write_bytes(snapshot.with_checksum(orjson.dumps(old, option=orjson.OPT_INDENT_2)))
     paths.journal(2).write_bytes(plain_records.header_record("app", 2) + plain_records.set_record("b", b"2"))
     assert _values(paths, "app") == {"a": 1, "b": 2}
     assert verify_store(paths, "app").ok

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sessionkeeper.core import Codec, resolve_codec
+from sessionkeeper.core import Codec, HistoryFile, resolve_codec
 
 from .aggregate import Aggregator
+from .archive import archived_sessions, load_archived
 from .dedupe import Deduplicator
 from .errors import DataDirError
 from .messages import Messages
@@ -33,8 +34,12 @@ def read_sessions(
     max_session_bytes: int = DEFAULT_MAX_SESSION_BYTES,
     progress: Progress | None = None,
     codec: Codec | None = None,
+    period: Period | None = None,
 ) -> Iterator[SessionData | SkippedFile]:
-    """Every session of ``data_dir`` to count, each once, and every file left out, with why.
+    """Every session of ``data_dir`` to count, each once, and every file left out, with why: the
+    sessions folder's, then the history archive's (:mod:`archive`: the sessions retention removed;
+    one found in both is read from the archive). With ``period``, archived sessions entirely
+    outside it are not even opened (live ones are few, and always read).
 
     Sessions come one at a time, in the order of their ids; the old tool's files and copies come
     last, once every file has been read and the copy rule (:mod:`dedupe`) has settled which one
@@ -51,12 +56,16 @@ def read_sessions(
         raise DataDirError(f"data directory {data_dir} {what} (set --data-dir or SESSIONKEEPER_DATA_DIR)")
     codec = codec if codec is not None else resolve_codec()
     sessions, skipped = list_session_files(data_dir)
-    return _read(data_dir, sessions, skipped, codec, max_session_bytes, progress)
+    archive = archived_sessions(data_dir, period)
+    sessions = [files for files in sessions if files.session_id not in archive.ids]
+    skipped += archive.skipped
+    return _read(data_dir, sessions, archive.files, skipped, codec, max_session_bytes, progress)
 
 
 def _read(
     data_dir: Path,
     sessions: list[SessionFiles],
+    archived: list[HistoryFile],
     skipped: list[SkippedFile],
     codec: Codec,
     max_session_bytes: int,
@@ -66,12 +75,16 @@ def _read(
     dedupe = Deduplicator()
     tick = None
     if progress is not None:
-        progress.start(len(sessions))
+        progress.start(len(sessions) + len(archived))
         tick = progress.advance
     try:
         for item in load_all(data_dir, sessions, codec, max_bytes=max_session_bytes, tick=tick):
             if isinstance(item, SkippedFile) or dedupe.offer(item):
                 yield item
+        for file in archived:
+            yield load_archived(file, codec)
+            if tick is not None:
+                tick()
     finally:
         if progress is not None:
             progress.close()
@@ -99,7 +112,9 @@ def analyze(
     directory, and core's ``KeyConfigurationError`` if the configured key cannot be used.
     """
     say = Messages(language)
-    items = read_sessions(data_dir, max_session_bytes=max_session_bytes, progress=progress, codec=codec)
+    items = read_sessions(
+        data_dir, max_session_bytes=max_session_bytes, progress=progress, codec=codec, period=period
+    )
     aggregator = Aggregator(period)
     skipped: list[SkippedFile] = []
     for item in items:

@@ -299,7 +299,7 @@ def _export(
     *,
     quiet: bool,
 ) -> None:
-    items = read_sessions(data_dir, progress=progress)
+    items = read_sessions(data_dir, progress=progress, period=period)
     if output is None:
         sys.stdout.flush()
         stream: BinaryIO = sys.stdout.buffer

@@ -177,6 +177,7 @@ def load_session(
         execution_stats_total=stats_total,
         warnings=tuple(f"{name}: {warning}" for warning in warnings),
         found=files.found,
+        host=view.host,
     )
 
 

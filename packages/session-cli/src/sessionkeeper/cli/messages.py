@@ -131,7 +131,38 @@ EN: dict[str, str] = {
     "export.done": "Exported {id} to {path} ({size}).",
     "import.done": "Imported {path} as {id}.",
     "prune.nothing": "Nothing to remove: {kept} session(s), at most {max} kept.",
-    "prune.done": "Removed {count} session(s); {kept} kept:",
+    "prune.done": (
+        "Removed {count} old session(s) (at most {max} are kept); their events are in the history "
+        "archive:"
+    ),
+    "prune.done_no_archive": (
+        "Removed {count} old session(s) (at most {max} are kept) and their events (history archive "
+        "off):"
+    ),
+    "prune.would": (
+        "Would remove {count} old session(s) (at most {max} are kept); their events would move to the "
+        "history archive:"
+    ),
+    "prune.would_no_archive": (
+        "Would remove {count} old session(s) (at most {max} are kept) and their events (history "
+        "archive off):"
+    ),
+    "prune.kept": "Kept {count} session(s) beyond the limit that could not be archived:",
+    "prune.expired": (
+        "The history archive let go of {count} session(s) older than {days} day(s) or beyond its size "
+        "limit."
+    ),
+    "prune.remaining": "{kept} session(s) remain in {path}.",
+    "retention.removed": (
+        "Retention removed {count} old session(s) (at most {max} are kept); their events are in the "
+        "history archive: session history"
+    ),
+    "retention.kept": "Retention kept {id}: {reason}",
+    "history.title": "{count} archived session(s) in {path}",
+    "history.empty": "No archived sessions in {path} (retention moves old sessions there).",
+    "column.ended": "Ended",
+    "column.events": "Events",
+    "column.host": "Host",
     "verify.title": "Stores of {path}",
     "verify.ok": "All {count} stores are intact.",
     "verify.status.ok": "ok",
@@ -194,6 +225,8 @@ EN: dict[str, str] = {
     "opt.output": "Write to FILE instead of standard output.",
     "opt.force": "Replace FILE if it exists.",
     "opt.max": "Sessions to keep.",
+    "opt.dry_run": "Only list what would be removed; change nothing.",
+    "opt.history_limit": "Only the N most recent archived sessions.",
     # -- help: commands ---------------------------------------------------------------------------------
     "help.session": (
         "Keep a workflow's state safe across sessions and crashes.\n\n"
@@ -224,7 +257,8 @@ EN: dict[str, str] = {
     "help.start": (
         "Start a new session and make it current; print its id.\n\n"
         "The previous session is left as it was. Creates the data directory if needed, and "
-        "applies retention (the 10 most recent sessions are kept).\n\n"
+        "applies retention: the 10 most recent sessions are kept, older ones move into the history "
+        "archive (their events and a summary; see 'session history'), which stderr reports.\n\n"
         "\b\nExamples:\n"
         "  session start\n"
         "  SID=$(session start)\n"
@@ -333,11 +367,24 @@ EN: dict[str, str] = {
         "  session import - < backup.json"
     ),
     "help.prune": (
-        "Remove the oldest sessions beyond --max now.\n\n"
-        "The current session and sessions in use by a running process are never removed.\n\n"
+        "Remove the oldest sessions beyond --max now; their events and a summary move into the "
+        "history archive first (see 'session history').\n\n"
+        "The current session and sessions in use by a running process are never removed, nor a "
+        "session that cannot be archived (damaged, or encrypted with a key not configured here): "
+        "it is named instead. --dry-run only lists what would go.\n\n"
         "\b\nExamples:\n"
+        "  session prune --dry-run\n"
         "  session prune\n"
         "  session prune --max 3 --json"
+    ),
+    "help.history": (
+        "List the sessions retention moved into the history archive, oldest first.\n\n"
+        "The archive keeps their events for reports (session-analyze reads it with the live "
+        "sessions) for history-days (365) and up to history-max-mb (1024) in all; set them in "
+        "[tool.sessionkeeper] or SESSIONKEEPER_HISTORY_DAYS / SESSIONKEEPER_HISTORY_MAX_MB.\n\n"
+        "\b\nExamples:\n"
+        "  session history\n"
+        "  session history --limit 20 --json"
     ),
     "help.verify": (
         "Check the integrity of every file.\n\n"
@@ -550,7 +597,30 @@ KO: dict[str, str] = {
     "export.done": "{id}을(를) {path}에 내보냈습니다 ({size}).",
     "import.done": "{path}을(를) {id} 세션으로 가져왔습니다.",
     "prune.nothing": "지울 세션이 없습니다: 세션 {kept}개, 최대 {max}개 보관.",
-    "prune.done": "세션 {count}개를 지웠습니다. {kept}개 남음:",
+    "prune.done": "오래된 세션 {count}개를 지웠습니다(최대 {max}개 보관). 이벤트는 기록 보관소에 있습니다:",
+    "prune.done_no_archive": (
+        "오래된 세션 {count}개와 그 이벤트를 지웠습니다(최대 {max}개 보관, 기록 보관소 꺼짐):"
+    ),
+    "prune.would": (
+        "오래된 세션 {count}개를 지울 예정입니다(최대 {max}개 보관). 이벤트는 기록 보관소로 "
+        "옮겨집니다:"
+    ),
+    "prune.would_no_archive": (
+        "오래된 세션 {count}개와 그 이벤트를 지울 예정입니다(최대 {max}개 보관, 기록 보관소 꺼짐):"
+    ),
+    "prune.kept": "한도를 넘었지만 보관소에 옮길 수 없어 남긴 세션 {count}개:",
+    "prune.expired": "기록 보관소가 {days}일보다 오래되었거나 크기 한도를 넘은 세션 {count}개를 지웠습니다.",
+    "prune.remaining": "{path}에 세션 {kept}개가 남아 있습니다.",
+    "retention.removed": (
+        "보관 규칙이 오래된 세션 {count}개를 지웠습니다(최대 {max}개 보관). 이벤트는 기록 보관소에 "
+        "있습니다: session history"
+    ),
+    "retention.kept": "보관 규칙이 {id}을(를) 남겼습니다: {reason}",
+    "history.title": "{path}의 보관된 세션 {count}개",
+    "history.empty": "{path}에 보관된 세션이 없습니다(보관 규칙이 오래된 세션을 이곳으로 옮깁니다).",
+    "column.ended": "종료",
+    "column.events": "이벤트",
+    "column.host": "호스트",
     "verify.title": "{path}의 저장소",
     "verify.ok": "저장소 {count}개 모두 온전합니다.",
     "verify.status.ok": "정상",
@@ -612,6 +682,8 @@ KO: dict[str, str] = {
     "opt.output": "표준 출력 대신 FILE에 씁니다.",
     "opt.force": "FILE이 있으면 바꿉니다.",
     "opt.max": "보관할 세션 수.",
+    "opt.dry_run": "지울 세션만 보여 주고 아무것도 바꾸지 않습니다.",
+    "opt.history_limit": "가장 최근에 보관된 세션 N개만.",
     # -- help: commands ---------------------------------------------------------------------------------
     "help.session": (
         "작업 흐름의 상태를 세션과 충돌을 넘어 안전하게 지킵니다.\n\n"
@@ -641,8 +713,9 @@ KO: dict[str, str] = {
     ),
     "help.start": (
         "새 세션을 시작해 현재 세션으로 삼고 ID를 출력합니다.\n\n"
-        "이전 세션은 그대로 둡니다. 필요하면 데이터 디렉터리를 만들고, 보관 규칙(최근 세션 10개)을 "
-        "적용합니다.\n\n"
+        "이전 세션은 그대로 둡니다. 필요하면 데이터 디렉터리를 만들고, 보관 규칙을 적용합니다: 최근 "
+        "세션 10개를 남기고, 더 오래된 세션은 기록 보관소로 옮깁니다(이벤트와 요약; 'session history' "
+        "참고). 옮긴 내용은 stderr에 알립니다.\n\n"
         "\b\n예:\n"
         "  session start\n"
         "  SID=$(session start)\n"
@@ -750,11 +823,24 @@ KO: dict[str, str] = {
         "  session import - < backup.json"
     ),
     "help.prune": (
-        "--max를 넘는 가장 오래된 세션을 지금 지웁니다.\n\n"
-        "현재 세션과 실행 중인 프로세스가 쓰는 세션은 지우지 않습니다.\n\n"
+        "--max를 넘는 가장 오래된 세션을 지금 지웁니다. 먼저 이벤트와 요약을 기록 보관소로 "
+        "옮깁니다('session history' 참고).\n\n"
+        "현재 세션, 실행 중인 프로세스가 쓰는 세션, 보관소로 옮길 수 없는 세션(손상되었거나 여기 "
+        "설정되지 않은 키로 암호화됨)은 지우지 않고 알려 줍니다. --dry-run은 지울 세션만 "
+        "보여 줍니다.\n\n"
         "\b\n예:\n"
+        "  session prune --dry-run\n"
         "  session prune\n"
         "  session prune --max 3 --json"
+    ),
+    "help.history": (
+        "보관 규칙이 기록 보관소로 옮긴 세션을 오래된 순서로 보여 줍니다.\n\n"
+        "보관소는 보고서를 위해 이벤트를 history-days(365)일 동안, 모두 합쳐 history-max-mb(1024)까지 "
+        "보관합니다(session-analyze는 현재 세션과 함께 읽습니다). [tool.sessionkeeper] 또는 "
+        "SESSIONKEEPER_HISTORY_DAYS / SESSIONKEEPER_HISTORY_MAX_MB로 설정합니다.\n\n"
+        "\b\n예:\n"
+        "  session history\n"
+        "  session history --limit 20 --json"
     ),
     "help.verify": (
         "모든 파일이 온전한지 검사합니다.\n\n"

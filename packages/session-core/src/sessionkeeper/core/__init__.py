@@ -11,8 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from .codec.envelope import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_envelope
 from .codec.keys import Key, Keyring, generate_key, read_key_file, write_key_file
-from .config import FsyncPolicy, resolve_codec, resolve_data_dir, resolve_key_file, resolve_user_dir
+from .config import (
+    FsyncPolicy,
+    resolve_codec,
+    resolve_data_dir,
+    resolve_history_policy,
+    resolve_key_file,
+    resolve_user_dir,
+)
 from .errors import (
+    ArchiveError,
+    ConfigurationError,
     CorruptSessionError,
     DecryptionError,
     IntegrityError,
@@ -53,15 +62,31 @@ if TYPE_CHECKING:
         SessionEntry,
         app_store_paths,
         list_sessions,
-        prune_sessions,
         read_current,
         session_paths,
         sessions_dir,
         user_store_paths,
         write_current,
     )
+    from .storage.history import (
+        ArchivedSession,
+        HistoryFile,
+        HistoryListing,
+        HistoryPolicy,
+        expire_history,
+        history_dir,
+        list_history,
+        read_history,
+    )
     from .storage.layout import StorePaths
     from .storage.loader import LoadReport
+    from .storage.retention import (
+        KeptSession,
+        RetentionResult,
+        apply_retention,
+        plan_retention,
+        prune_sessions,
+    )
     from .storage.scan import FoundFile, ScannedSession, SessionScan, StrayFile, scan_session_files
     from .storage.status import SessionStatus, session_status
     from .storage.targets import BackupTarget, LocalDirectoryTarget, ObjectInfo, TargetObject
@@ -86,7 +111,6 @@ _TOOLS = {
             "SessionEntry",
             "app_store_paths",
             "list_sessions",
-            "prune_sessions",
             "read_current",
             "session_paths",
             "sessions_dir",
@@ -96,6 +120,24 @@ _TOOLS = {
         "storage.catalog",
     ),
     "StorePaths": "storage.layout",
+    # retention, and the history archive that keeps what it removes
+    **dict.fromkeys(
+        ("KeptSession", "RetentionResult", "apply_retention", "plan_retention", "prune_sessions"),
+        "storage.retention",
+    ),
+    **dict.fromkeys(
+        (
+            "ArchivedSession",
+            "HistoryFile",
+            "HistoryListing",
+            "HistoryPolicy",
+            "expire_history",
+            "history_dir",
+            "list_history",
+            "read_history",
+        ),
+        "storage.history",
+    ),
     # how a session was left (running, ended cleanly, crashed), told from its files by any process
     **dict.fromkeys(("SessionStatus", "session_status"), "storage.status"),
     "LoadReport": "storage.loader",
@@ -137,21 +179,28 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "PLAIN",
+    "ArchiveError",
+    "ArchivedSession",
     "BackupTarget",
     "Codec",
     "CodecSettings",
     "CommandExecuted",
+    "ConfigurationError",
     "CorruptSessionError",
     "DecryptionError",
     "EnvelopeInfo",
     "Event",
     "FoundFile",
     "FsyncPolicy",
+    "HistoryFile",
+    "HistoryListing",
+    "HistoryPolicy",
     "IntegrityError",
     "InvalidKeyError",
     "InvalidSessionIdError",
     "InvalidTargetKeyError",
     "JournalWriteError",
+    "KeptSession",
     "Key",
     "KeyConfigurationError",
     "KeyRequiredError",
@@ -164,6 +213,7 @@ __all__ = [
     "LocalDirectoryTarget",
     "NoActiveSessionError",
     "ObjectInfo",
+    "RetentionResult",
     "SaveError",
     "ScannedSession",
     "ScopeView",
@@ -195,23 +245,30 @@ __all__ = [
     "UnserializableValueError",
     "ValueDecodeError",
     "app_store_paths",
+    "apply_retention",
     "checkpoint_session",
     "event_from_dict",
+    "expire_history",
     "export_session",
     "generate_key",
+    "history_dir",
     "import_session",
     "inspect_envelope",
     "key_status",
+    "list_history",
     "list_sessions",
     "new_session_id",
+    "plan_retention",
     "prune_sessions",
     "read_current",
+    "read_history",
     "read_import_file",
     "read_key_file",
     "read_scope",
     "read_session",
     "resolve_codec",
     "resolve_data_dir",
+    "resolve_history_policy",
     "resolve_key_file",
     "resolve_user_dir",
     "rotate_keys",

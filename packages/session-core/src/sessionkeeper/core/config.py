@@ -10,6 +10,8 @@
   ``SESSIONKEEPER_KEY`` / ``SESSIONKEEPER_KEY_FILE`` / ``SESSIONKEEPER_PASSPHRASE``; the same
   settings (``compression``, ``zstd-level``, ``cipher``, ``key-file``) may sit in
   ``[tool.sessionkeeper]`` of the project's ``pyproject.toml``: the environment wins.
+* ``SESSIONKEEPER_HISTORY_DAYS`` / ``history-days`` (365; 0: no archive) and
+  ``SESSIONKEEPER_HISTORY_MAX_MB`` / ``history-max-mb`` (1024): the history archive's retention.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import ConfigurationError
+
 if TYPE_CHECKING:
     from .codec.envelope import Codec
+    from .storage.history import HistoryPolicy
 
 __all__ = [
     "FsyncPolicy",
@@ -28,6 +33,7 @@ __all__ = [
     "resolve_codec",
     "resolve_data_dir",
     "resolve_fsync",
+    "resolve_history_policy",
     "resolve_key_file",
     "resolve_user_dir",
 ]
@@ -125,6 +131,42 @@ def project_settings(start: Path | None = None) -> dict[str, object]:
             table = {}
         cached = _project_cache[cache_key] = table if isinstance(table, dict) else {}
     return cached
+
+
+HISTORY_DAYS_ENV = "SESSIONKEEPER_HISTORY_DAYS"
+HISTORY_MAX_MB_ENV = "SESSIONKEEPER_HISTORY_MAX_MB"
+
+
+def _number_setting(env_name: str, key: str, project_dir: Path | None) -> int | None:
+    raw: object = os.environ.get(env_name)
+    where = env_name
+    if raw is None:
+        raw, where = project_settings(project_dir).get(key), f"{key} in [tool.sessionkeeper]"
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(str(raw))
+    except ValueError:
+        value = -1
+    if value < 0 or isinstance(raw, bool):
+        raise ConfigurationError(f"{where} must be a whole number of 0 or more, not {str(raw)[:40]!r}")
+    return value
+
+
+def resolve_history_policy(project_dir: Path | None = None) -> HistoryPolicy:
+    """How long the history archive keeps removed sessions: ``SESSIONKEEPER_HISTORY_DAYS`` (else
+    ``history-days`` in pyproject; default 365; 0 turns archiving off) and at most
+    ``SESSIONKEEPER_HISTORY_MAX_MB`` megabytes (else ``history-max-mb``; default 1024)."""
+    from .storage.history import DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX_BYTES, HistoryPolicy
+
+    days = _number_setting(HISTORY_DAYS_ENV, "history-days", project_dir)
+    megabytes = _number_setting(HISTORY_MAX_MB_ENV, "history-max-mb", project_dir)
+    if megabytes == 0:
+        raise ConfigurationError(f"{HISTORY_MAX_MB_ENV} (history-max-mb) must be at least 1")
+    return HistoryPolicy(
+        days=DEFAULT_HISTORY_DAYS if days is None else days,
+        max_bytes=DEFAULT_HISTORY_MAX_BYTES if megabytes is None else megabytes << 20,
+    )
 
 
 def resolve_key_file(project_dir: Path | None = None) -> Path | None:

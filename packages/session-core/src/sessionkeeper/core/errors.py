@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Iterator
 
 __all__ = [
+    "ArchiveError",
+    "ConfigurationError",
     "CorruptSessionError",
     "DecryptionError",
     "IntegrityError",
@@ -142,6 +144,16 @@ class IntegrityError(SessionkeeperError):
 
 class KeyConfigurationError(SessionkeeperError):
     """The configured key, key file, passphrase or codec settings cannot be used (message says why)."""
+
+
+class ConfigurationError(SessionkeeperError, ValueError):
+    """A setting (an environment variable or ``[tool.sessionkeeper]``) has a value that cannot be
+    used; the message names the setting."""
+
+
+class ArchiveError(SessionkeeperError):
+    """A session could not be put into the history archive (damaged: recover it first); retention
+    keeps it instead of removing it."""
 
 
 class ValueDecodeError(SessionkeeperError, ValueError):

@@ -27,6 +27,7 @@ BUILTIN: dict[str, str] = {
     "export": "transfer:export",
     "import": "transfer:import_command",
     "prune": "maintenance:prune",
+    "history": "history:history",
     "verify": "maintenance:verify",
     "key": "keys:key",
 }

@@ -32,24 +32,58 @@ DEFAULT_MAX_SESSIONS = 10  # core's default retention (SessionManager.max_sessio
     cls=LocalizedOption,
     help="opt.max",
 )
+@click.option("--dry-run", is_flag=True, cls=LocalizedOption, help="opt.dry_run")
 @json_option
 @click.pass_obj
-def prune(settings: Settings, max_sessions: int, as_json: bool) -> None:
-    """Remove the oldest sessions beyond --max (never the current one or one in use)."""
-    from sessionkeeper.core import list_sessions, prune_sessions
+def prune(settings: Settings, max_sessions: int, dry_run: bool, as_json: bool) -> None:
+    """Remove the oldest sessions beyond --max (archived first; never the current one or one in use)."""
+    from sessionkeeper.core import (
+        RetentionResult,
+        apply_retention,
+        list_sessions,
+        plan_retention,
+        resolve_codec,
+        resolve_history_policy,
+    )
 
     data_dir = settings.existing_data_dir()
-    removed = prune_sessions(data_dir, max_sessions, set())
+    history = resolve_history_policy()
+    if dry_run:
+        planned = [entry.session_id for entry in plan_retention(data_dir, max_sessions, set())]
+        result = RetentionResult(removed=tuple(planned))
+    else:
+        result = apply_retention(data_dir, max_sessions, set(), codec=resolve_codec(), history=history)
     kept = len(list_sessions(data_dir))
     if as_json:
-        render.emit_json({"removed": removed, "kept": kept, "max": max_sessions})
+        render.emit_json(
+            {
+                "dry_run": dry_run,
+                "removed": list(result.removed),
+                "archived": list(result.archived),
+                "not_removed": [{"session_id": k.session_id, "reason": k.reason} for k in result.kept],
+                "history_expired": list(result.expired),
+                "kept": kept,
+                "max": max_sessions,
+                "history_days": history.days,
+            }
+        )
         return
-    if not removed:
+    if result.removed:
+        key = "prune.would" if dry_run else "prune.done"
+        key = key if history.enabled else f"{key}_no_archive"
+        out(messages.text(key, count=len(result.removed), max=max_sessions))
+        for session_id in result.removed:
+            out(f"  {session_id}")
+    if result.kept:
+        out(messages.text("prune.kept", count=len(result.kept)))
+        for kept_session in result.kept:
+            out(f"  {kept_session.session_id}: {kept_session.reason}")
+    if result.expired:
+        out(messages.text("prune.expired", count=len(result.expired), days=history.days))
+    if not (result.removed or result.kept):
         out(messages.text("prune.nothing", kept=kept, max=max_sessions))
-        return
-    out(messages.text("prune.done", count=len(removed), kept=kept))
-    for session_id in removed:
-        out(f"  {session_id}")
+    else:
+        out(messages.text("prune.remaining", kept=kept, path=data_dir))
 
 
 @command("verify")

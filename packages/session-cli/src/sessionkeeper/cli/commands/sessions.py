@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sessionkeeper.cli import messages, render
-from sessionkeeper.cli.console import out
+from sessionkeeper.cli.console import err, out, warn
 from sessionkeeper.cli.context import Settings
 from sessionkeeper.cli.errors import CliError
 from sessionkeeper.cli.helptext import LocalizedOption
@@ -28,10 +28,22 @@ def start(settings: Settings, as_json: bool) -> None:
     """Start a new session and make it current; print its id."""
     with settings.manager() as session:
         session_id = session.start()
+        retention = session.last_retention
     if as_json:
-        render.emit_json({"session_id": session_id})
-    else:
-        out(session_id)
+        data: dict[str, Any] = {"session_id": session_id}
+        if retention is not None:
+            data["retention"] = {
+                "removed": list(retention.removed),
+                "archived": list(retention.archived),
+                "not_removed": [{"session_id": k.session_id, "reason": k.reason} for k in retention.kept],
+            }
+        render.emit_json(data)
+        return
+    out(session_id)  # alone on stdout (SID=$(session start)); what retention did goes to stderr
+    if retention is not None and retention.removed:
+        err(messages.text("retention.removed", count=len(retention.removed), max=session.max_sessions))
+    for kept in retention.kept if retention is not None else ():
+        warn(messages.text("retention.kept", id=kept.session_id, reason=kept.reason))
 
 
 @command("resume")

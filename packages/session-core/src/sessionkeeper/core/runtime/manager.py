@@ -20,6 +20,7 @@ from sessionkeeper.core.config import (
     resolve_codec,
     resolve_data_dir,
     resolve_fsync,
+    resolve_history_policy,
     resolve_user_dir,
 )
 from sessionkeeper.core.errors import (
@@ -35,8 +36,9 @@ from sessionkeeper.core.model.info import LoadSummary, SessionInfo
 from sessionkeeper.core.model.scopes import StateScope
 from sessionkeeper.core.model.state import State
 from sessionkeeper.core.model.values import decode_stored, encode_value
-from sessionkeeper.core.storage import catalog
+from sessionkeeper.core.storage import catalog, retention
 from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.history import HistoryPolicy
 
 from . import legacy, signals
 from .background import Background
@@ -88,6 +90,7 @@ class SessionManager(OriginalToolAPI):
         background: bool = True,
         codec: Codec | None = None,
         limits: Limits | None = None,
+        history: HistoryPolicy | None = None,
     ) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.user_dir = resolve_user_dir(user_dir)
@@ -95,6 +98,9 @@ class SessionManager(OriginalToolAPI):
         self.codec = codec if codec is not None else resolve_codec()
         # Sizes and counts a store may reach and still load (see limits.py); from the environment.
         self.limits = limits if limits is not None else resolve_limits()
+        # How long the history archive keeps the sessions retention removes; from the environment.
+        self.history = history if history is not None else resolve_history_policy()
+        self.last_retention: retention.RetentionResult | None = None  # what the last prune() did
         self.fsync = resolve_fsync(fsync)
         if not 0 < fsync_interval <= 1:
             raise ValueError("fsync_interval must be in (0, 1] seconds")
@@ -338,14 +344,22 @@ class SessionManager(OriginalToolAPI):
         self._scopes.sync()
 
     def prune(self) -> list[str]:
-        """Apply retention now: remove the oldest sessions beyond ``max_sessions``."""
+        """Apply retention now: the oldest sessions beyond ``max_sessions`` move into the history
+        archive (their events and a summary; see ``history``) and are removed; returns their ids.
+        ``last_retention`` says what was archived, kept (could not be archived) or expired."""
         protect = {self._scopes.session.meta.session_id} if self._scopes.session else set()
-        removed = catalog.prune_sessions(self.data_dir, self._max_sessions, protect)
-        for session_id in removed:
+        result = retention.apply_retention(
+            self.data_dir, self._max_sessions, protect, codec=self.codec, history=self.history
+        )
+        self.last_retention = result
+        for session_id in result.removed:
             log().info(
-                "sessionkeeper: removed old session %s (max_sessions=%d)", session_id, self._max_sessions
-            )
-        return removed
+                "sessionkeeper: removed old session %s (max_sessions=%d)%s", session_id, self._max_sessions,
+                ", its events are in the history archive" if session_id in result.archived else "",
+            )  # fmt: skip
+        for kept in result.kept:
+            log().warning("sessionkeeper: kept old session %s: %s", kept.session_id, kept.reason)
+        return list(result.removed)
 
     # -- information -----------------------------------------------------------------------------
     def info(self) -> SessionInfo:

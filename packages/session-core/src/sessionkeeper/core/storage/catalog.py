@@ -36,7 +36,6 @@ __all__ = [
     "is_legacy_file",
     "list_sessions",
     "opened_head",
-    "prune_sessions",
     "read_current",
     "remove_ghosts",
     "remove_session",
@@ -234,26 +233,4 @@ def remove_ghosts(data_dir: Path) -> list[str]:
         if found.folder is not None and not found.stored and not paths.exists() and not is_held(paths.live):
             filesystem().remove_tree(paths.aux)
             removed.append(found.session_id)
-    return removed
-
-
-def prune_sessions(data_dir: Path, max_sessions: int, protect: set[str]) -> list[str]:
-    """Remove the oldest sessions beyond ``max_sessions``; never a protected or live one.
-
-    Files of the old tool are neither counted nor removed: they are read-only history that
-    Sessionkeeper promises never to change (delete them by hand when they are no longer wanted).
-    """
-    remove_ghosts(data_dir)
-    entries = [entry for entry in list_sessions(data_dir) if not entry.legacy]
-    excess = len(entries) - max_sessions
-    removed: list[str] = []
-    current = read_current(data_dir)
-    for entry in entries:
-        if excess <= 0:
-            break
-        if entry.session_id in protect or entry.session_id == current or entry.live:
-            continue
-        remove_session(entry.paths)
-        removed.append(entry.session_id)
-        excess -= 1
     return removed

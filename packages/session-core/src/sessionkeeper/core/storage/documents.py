@@ -42,6 +42,7 @@ __all__ = [
     "IDENTITY_SINCE",
     "ScopeDocument",
     "SessionDocument",
+    "load_checked",
     "parse_identity_document",
     "parse_scope_document",
     "parse_session_document",
@@ -51,6 +52,7 @@ __all__ = [
     "scope_initial",
     "session_context_hash",
     "session_initial",
+    "with_checksum",
 ]
 
 # 1: the tool Sessionkeeper replaces (no format_version field); 2: no checksum; 3: USER/APP files
@@ -114,8 +116,9 @@ class ScopeDocument:
         return self.store_id
 
 
-def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
-    """The document and whether it carried a (matching) checksum."""
+def load_checked(data: bytes) -> tuple[dict[str, Any], bool]:
+    """The JSON object in ``data`` and whether it carried a (matching) checksum; raise
+    :class:`SnapshotFormatError` for anything else (not JSON, too deep, a checksum that does not match)."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -142,8 +145,9 @@ def _loads(data: bytes) -> tuple[dict[str, Any], bool]:
     return doc, True
 
 
-def _with_checksum(body: bytes) -> bytes:
-    """``body`` (an indented JSON object) with the checksum of everything before it as last field."""
+def with_checksum(body: bytes) -> bytes:
+    """``body`` (a JSON object rendered with ``OPT_INDENT_2``) with the checksum of everything
+    before it as last field."""
     end = body.rindex(b"}")
     while body[end - 1] in b" \n":
         end -= 1
@@ -185,7 +189,7 @@ def _encoded(values: Mapping[str, Any]) -> immutables.Map[str, Stored]:
 
 def parse_session_document(data: bytes) -> SessionDocument:
     """Parse a session snapshot (current or legacy layout); raise :class:`SnapshotFormatError`."""
-    doc, checked = _loads(data)
+    doc, checked = load_checked(data)
     session_id = doc.get("session_id")
     if not isinstance(session_id, str):
         raise SnapshotFormatError("session_id is missing")
@@ -293,11 +297,11 @@ def render_session_document(
         "resumed_from": resumed_from,
         "events": events,
     }
-    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+    return with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
 
 
 def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
-    doc, checked = _loads(data)
+    doc, checked = load_checked(data)
     if doc.get("scope") != scope:
         raise SnapshotFormatError(f"not a {scope} scope file (scope is {doc.get('scope')!r})")
     version = doc.get("format_version")
@@ -329,7 +333,7 @@ def render_scope_document(
         "journal_epoch": journal_epoch,
         "values": orjson.Fragment(_values_json(values)),
     }
-    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+    return with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
 
 
 _STORE_ID = re.compile(r"[0-9a-f]{32}\Z")
@@ -342,12 +346,12 @@ def _is_store_id(value: Any) -> bool:
 def render_identity_document(store: str, store_id: str) -> bytes:
     """The identity file of a USER/APP store (see :mod:`.identity`)."""
     doc = {"format_version": FORMAT_VERSION, "store": store, "store_id": store_id}
-    return _with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+    return with_checksum(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
 
 
 def parse_identity_document(data: bytes, store: str) -> str:
     """The id an identity file gives the store ``store``; raise :class:`SnapshotFormatError`."""
-    doc, checked = _loads(data)
+    doc, checked = load_checked(data)
     if not checked or doc.get("store") != store or not _is_store_id(doc.get("store_id")):
         raise SnapshotFormatError(f"not the identity file of a {store} store")
     return str(doc["store_id"])

@@ -28,11 +28,11 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _fdatasync = getattr(os, "fdatasync", os.fsync)
-_OWNED_NAMES = frozenset({"sessions"})
+_OWNED_NAMES = frozenset({"sessions", "history"})
 
 
 def owned_directory(directory: Path) -> bool:
-    """Whether core made (and so owns) ``directory``: ``sessions/`` or a store's ``*.d/``."""
+    """Whether core made (and so owns) ``directory``: ``sessions/``, ``history/`` or a store's ``*.d/``."""
     return directory.name in _OWNED_NAMES or directory.name.endswith(".d")
 
 

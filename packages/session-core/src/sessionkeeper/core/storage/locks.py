@@ -35,7 +35,7 @@ from .fs import filesystem
 if TYPE_CHECKING:
     import mmap
 
-__all__ = ["EpochLock", "FileLock", "LockPlatform", "is_held", "lock_platform"]
+__all__ = ["EpochLock", "FileLock", "LockPlatform", "held_alone", "is_held", "lock_platform"]
 
 _EPOCH_BYTES = 8  # one native u64: the file never leaves this machine
 
@@ -208,6 +208,35 @@ def is_held(path: Path) -> bool:
             return False
         _pause()
         return not platform.probe_free(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def held_alone(path: Path) -> Iterator[bool]:
+    """Hold the lock file ``path`` exclusively while the block runs, if no process holds it: True
+    then (no writer has the store open, and one that opens it now waits until the block ends);
+    False if some process holds it. A missing lock file: nobody ever opened the store for writing
+    (True, with nothing held). Opened read-only, never through a symlink, as :func:`is_held` does."""
+    try:
+        platform = lock_platform()
+        fd = os.open(path, _PROBE_FLAGS)
+    except (FileNotFoundError, NotADirectoryError, UnsupportedPlatformError):
+        yield True
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a planted symlink: no writer opens one, so nobody holds it
+            yield True
+            return
+        raise
+    try:
+        if not platform.try_exclusive(fd):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            platform.unlock(fd)
     finally:
         os.close(fd)
 
