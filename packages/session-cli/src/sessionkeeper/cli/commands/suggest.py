@@ -9,8 +9,6 @@ are read lock-free, read-only, and only when their stores exist (nothing is crea
 from __future__ import annotations
 
 import contextlib
-import difflib
-import shlex
 from collections.abc import Collection, Mapping
 
 from sessionkeeper.cli.context import Settings
@@ -59,6 +57,8 @@ def near_names(key: str, keys: Collection[str]) -> list[str]:
     same = sorted(name for name in keys if name.casefold() == folded)
     if same or len(keys) > MAX_FUZZY_KEYS:
         return same
+    import difflib  # only on a failure: `session --help` loads this module too
+
     return difflib.get_close_matches(key, sorted(keys), n=3, cutoff=_CUTOFF)
 
 
@@ -67,6 +67,8 @@ def _names(names: list[str]) -> str:
 
 
 def _command(verb: str, key: str, scope: str) -> str:
+    import shlex
+
     words = ["session", verb, key] + ([] if scope == "session" else ["--scope", scope])
     return shlex.join(words)
 
