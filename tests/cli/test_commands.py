@@ -245,7 +245,16 @@ def test_prune_keeps_the_newest_and_the_current(cli: Cli) -> None:
     ids = [cli.start() for _ in range(4)]
     cli.ok("recover", ids[0])  # the oldest is now current: it must survive
     result = cli.ok("prune", "--max", "2", "--json").json()
-    assert result == {"removed": [ids[1], ids[2]], "kept": 2, "max": 2}
+    assert result == {
+        "dry_run": False,
+        "removed": [ids[1], ids[2]],
+        "archived": [ids[1], ids[2]],  # their events are in the history archive
+        "not_removed": [],
+        "history_expired": [],
+        "kept": 2,
+        "max": 2,
+        "history_days": 365,
+    }
     listed = [entry["session_id"] for entry in cli.ok("list", "--json").json()["sessions"]]
     assert listed == [ids[0], ids[3]]
     assert "Nothing to remove" in cli.ok("prune").out

@@ -81,3 +81,14 @@ def test_history_lists_newest_last_and_limits(cli: Cli, data_dir: Path) -> None:
     other = data_dir.parent / "other"
     other.mkdir()
     assert "No archived sessions" in cli.ok("history", env=cli.env(SESSIONKEEPER_DATA_DIR=str(other))).out
+
+
+def test_status_words_are_coloured_only_when_asked_or_on_a_terminal(cli: Cli, data_dir: Path) -> None:
+    cli.start()
+    coloured = cli.ok("list", "--color", "always").out
+    assert "\x1b[" in coloured.split("ended")[0].splitlines()[-1]  # a style opens before the word
+    assert "\x1b[" not in cli.ok("list").out  # piped, auto: no colour
+    assert "\x1b[" not in cli.ok("list", env=cli.env(NO_COLOR="1")).out
+    info = cli.ok("info", "--json").json()
+    assert info["data_dir_origin"] == "env"  # the tests set SESSIONKEEPER_DATA_DIR
+    assert f"{data_dir} (" in cli.ok("info").out  # and says why this directory

@@ -113,8 +113,17 @@ EN: dict[str, str] = {
     "list.title": "{count} session(s) in {path}",
     "list.current_mark": "* the current session",
     "show.values": "Values ({count})",
+    "show.scope_values": "{scope} values ({count})",
     "show.no_values": "No values in the session scope.",
+    "show.no_scope_values": "No values in the {scope} scope.",
     "show.events": "Events ({count})",
+    "show.events_part": "Events ({shown} of {count}, {which})",
+    "show.first": "the first",
+    "show.last": "the last",
+    "opt.show_limit": "Only the first N events.",
+    "opt.show_tail": "Only the last N events.",
+    "opt.show_scope": "Whose values: the session's (default), the USER or APP scope's, or all.",
+    "opt.no_pager": "Never page the output (it is paged only on a terminal).",
     "show.undecodable": "<cannot be decoded here: {reason}>",
     "show.bad_events": "some events could not be decoded; shown as stored ({reason})",
     "event.command": "{command} (exit {code})",
@@ -307,9 +316,12 @@ EN: dict[str, str] = {
     ),
     "help.show": (
         "Show a session's values and events.\n\n"
-        "SESSION_ID defaults to the current session.\n\n"
+        "SESSION_ID defaults to the current session. On a terminal a long output goes through a "
+        "pager ($SESSION_PAGER, else $PAGER, else less); piped, never.\n\n"
         "\b\nExamples:\n"
         "  session show\n"
+        "  session show --tail 20\n"
+        "  session show --scope all --no-pager\n"
         "  session show session_20261125_001423_75b26fb7 --json"
     ),
     "help.get": (
@@ -579,8 +591,17 @@ KO: dict[str, str] = {
     "list.title": "{path}의 세션 {count}개",
     "list.current_mark": "* 현재 세션",
     "show.values": "값 ({count}개)",
+    "show.scope_values": "{scope} 값 ({count}개)",
     "show.no_values": "세션 범위에 값이 없습니다.",
+    "show.no_scope_values": "{scope} 범위에 값이 없습니다.",
     "show.events": "이벤트 ({count}개)",
+    "show.events_part": "이벤트 ({count}개 중 {which} {shown}개)",
+    "show.first": "처음",
+    "show.last": "마지막",
+    "opt.show_limit": "처음 N개의 이벤트만.",
+    "opt.show_tail": "마지막 N개의 이벤트만.",
+    "opt.show_scope": "어느 범위의 값: 세션(기본), USER, APP 또는 all.",
+    "opt.no_pager": "출력을 페이저로 넘기지 않습니다(터미널에서만 넘깁니다).",
     "show.undecodable": "<여기서는 읽을 수 없음: {reason}>",
     "show.bad_events": "일부 이벤트를 해석하지 못해 저장된 그대로 보여 줍니다 ({reason})",
     "event.command": "{command} (종료 코드 {code})",
@@ -764,9 +785,12 @@ KO: dict[str, str] = {
     ),
     "help.show": (
         "세션의 값과 이벤트를 보여 줍니다.\n\n"
-        "SESSION_ID를 주지 않으면 현재 세션입니다.\n\n"
+        "SESSION_ID를 주지 않으면 현재 세션입니다. 터미널에서는 긴 출력을 페이저($SESSION_PAGER, "
+        "없으면 $PAGER, 없으면 less)로 보여 주고, 파이프로는 넘기지 않습니다.\n\n"
         "\b\n예:\n"
         "  session show\n"
+        "  session show --tail 20\n"
+        "  session show --scope all --no-pager\n"
         "  session show session_20261125_001423_75b26fb7 --json"
     ),
     "help.get": (

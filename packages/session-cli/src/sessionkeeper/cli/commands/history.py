@@ -76,7 +76,7 @@ def history(settings: Settings, limit: int | None, as_json: bool) -> None:
                 summary.session_id,
                 render.format_time(summary.started_at),
                 render.format_time(summary.ended_at),
-                messages.text(f"status.{summary.ending}"),
+                render.status(summary.ending, messages.text(f"status.{summary.ending}")),
                 f"{summary.events:,}",
                 summary.host or "-",
             )

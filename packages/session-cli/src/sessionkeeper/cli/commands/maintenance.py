@@ -158,8 +158,10 @@ def _status(exists: bool, check: StoreCheck) -> str:
 def _status_text(exists: bool, check: StoreCheck) -> str:
     status = _status(exists, check)
     if status == "locked":
-        return messages.text("verify.status.wrong_key" if check.wrong_key else "verify.status.no_key")
-    return messages.text(f"verify.status.{status}")
+        text = messages.text("verify.status.wrong_key" if check.wrong_key else "verify.status.no_key")
+    else:
+        text = messages.text(f"verify.status.{status}")
+    return render.status(status, text)
 
 
 def _repair(kind: str, check: StoreCheck) -> str:

@@ -15,6 +15,8 @@ import click
 from sessionkeeper.cli import console, messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
+from sessionkeeper.cli.helptext import LocalizedOption
+from sessionkeeper.cli.pager import paged
 
 from .describe import Row, keys_text, load_text, problem_rows
 from .options import command, json_option, session_argument
@@ -55,6 +57,7 @@ def info(settings: Settings, as_json: bool) -> None:
             {
                 "session_id": session_id,
                 "data_dir": str(data_dir),
+                "data_dir_origin": settings.data_dir_choice.origin,
                 "started_at": render.iso(view.started_at),
                 "last_checkpoint": render.iso(view.last_checkpoint),
                 "resumed_from": view.resumed_from,
@@ -72,7 +75,7 @@ def info(settings: Settings, as_json: bool) -> None:
         return
     rows: list[Row] = [
         (messages.text("label.session"), messages.text("info.current", id=session_id)),
-        (messages.text("label.data_dir"), str(data_dir)),
+        (messages.text("label.data_dir"), f"{data_dir} ({settings.describe_data_dir()})"),
         (messages.text("label.started"), render.format_time(view.started_at)),
         (messages.text("label.last_checkpoint"), render.format_time(view.last_checkpoint)),
     ]
@@ -140,7 +143,7 @@ def list_sessions_command(settings: Settings, as_json: bool) -> None:
                 entry.session_id,
                 entry.started_hint.strftime("%Y-%m-%d %H:%M:%S"),
                 render.format_time(status.last_update),
-                messages.text(f"status.{status.state}"),
+                render.status(status.state, messages.text(f"status.{status.state}")),
                 render.format_size(entry.size),
                 yes if entry.has_backup else no,
             )
@@ -155,32 +158,95 @@ def list_sessions_command(settings: Settings, as_json: bool) -> None:
 
 @command("show")
 @session_argument(required=False)
+@click.option("--limit", type=click.IntRange(min=0), metavar="N", cls=LocalizedOption, help="opt.show_limit")
+@click.option("--tail", type=click.IntRange(min=0), metavar="N", cls=LocalizedOption, help="opt.show_tail")
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(["session", "user", "app", "all"]),
+    default="session",
+    show_default=True,
+    cls=LocalizedOption,
+    help="opt.show_scope",
+)
+@click.option("--no-pager", is_flag=True, cls=LocalizedOption, help="opt.no_pager")
 @json_option
 @click.pass_obj
-def show(settings: Settings, session_id: str | None, as_json: bool) -> None:
+def show(
+    settings: Settings,
+    session_id: str | None,
+    limit: int | None,
+    tail: int | None,
+    scopes: str,
+    no_pager: bool,
+    as_json: bool,
+) -> None:
     """Show a session's values and events (the current session by default)."""
     from sessionkeeper.core import read_session
 
+    if limit is not None and tail is not None:
+        raise click.UsageError("--limit and --tail cannot be used together")
     data_dir, session_id = settings.session_or_current(session_id)
     view = read_session(data_dir, session_id)
     values, undecodable = _values(view)
     events = _events(view)
+    shown = events[:limit] if limit is not None else events
+    if tail is not None:
+        shown = events[len(events) - tail :]
+    shared = _shared_values(settings, data_dir, scopes)
     if as_json:
-        render.emit_json(
-            {
-                "session_id": session_id,
-                "stored_id": view.stored_id,
-                "started_at": render.iso(view.started_at),
-                "last_checkpoint": render.iso(view.last_checkpoint),
-                "resumed_from": view.resumed_from,
-                "legacy": view.legacy,
-                "values": values,
-                "undecodable": undecodable,
-                "events": events,
-                "load": _load_json(view),
-            }
-        )
+        data: dict[str, Any] = {
+            "session_id": session_id,
+            "stored_id": view.stored_id,
+            "started_at": render.iso(view.started_at),
+            "last_checkpoint": render.iso(view.last_checkpoint),
+            "resumed_from": view.resumed_from,
+            "legacy": view.legacy,
+            "values": values,
+            "undecodable": undecodable,
+            "events": shown,
+            "event_count": len(events),
+            "load": _load_json(view),
+        }
+        data.update({f"{scope}_values": scope_values for scope, scope_values in shared.items()})
+        render.emit_json(data)
         return
+    with paged(not no_pager):
+        _show_text(view, session_id, (values, undecodable) if scopes in ("session", "all") else None, shared)
+        if shown:
+            which = messages.text("show.first" if limit is not None else "show.last")
+            title = (
+                messages.text("show.events", count=len(events))
+                if len(shown) == len(events)
+                else messages.text("show.events_part", shown=len(shown), count=len(events), which=which)
+            )
+            render.table(
+                [messages.text("column.time"), messages.text("column.kind"), messages.text("column.what")],
+                [(_event_time(event), str(event.get("kind", "?")), _event_summary(event)) for event in shown],
+                title=title,
+            )
+
+
+def _shared_values(settings: Settings, data_dir: Path, scopes: str) -> dict[str, dict[str, Any]]:
+    """USER and/or APP values as JSON, read lock-free from their own stores, as ``--scope`` asks."""
+    from sessionkeeper.core import app_store_paths, read_scope, user_store_paths
+
+    wanted = ("user", "app") if scopes == "all" else (scopes,) if scopes in ("user", "app") else ()
+    found: dict[str, dict[str, Any]] = {}
+    for scope in wanted:
+        paths = user_store_paths(settings.places.user_dir) if scope == "user" else app_store_paths(data_dir)
+        view = read_scope(paths, scope)
+        names = view.keys()  # sorted
+        found[scope] = {key: view.get(key) for key in names}
+    return found
+
+
+def _show_text(
+    view: SessionView,
+    session_id: str,
+    session_values: tuple[dict[str, Any], dict[str, str]] | None,
+    shared: dict[str, dict[str, Any]],
+) -> None:
     rows: list[Row] = [
         (messages.text("label.session"), session_id),
         (messages.text("label.started"), render.format_time(view.started_at)),
@@ -195,23 +261,29 @@ def show(settings: Settings, session_id: str | None, as_json: bool) -> None:
     rows.append((messages.text("label.source"), load_text(view.report.source, view.report.journal_records)))
     render.fields(rows + problem_rows(view.report.warnings, view.report.dropped))
     out()
-    if values or undecodable:
-        cells = [(key, render.format_value(value, limit=_VALUE_WIDTH)) for key, value in values.items()]
-        cells += [
-            (key, messages.text("show.undecodable", reason=reason)) for key, reason in undecodable.items()
-        ]
+    if session_values is not None:
+        values, undecodable = session_values
+        if values or undecodable:
+            cells = [(key, render.format_value(value, limit=_VALUE_WIDTH)) for key, value in values.items()]
+            cells += [
+                (key, messages.text("show.undecodable", reason=reason)) for key, reason in undecodable.items()
+            ]
+            render.table(
+                [messages.text("column.key"), messages.text("column.value")],
+                sorted(cells),
+                title=messages.text("show.values", count=len(cells)),
+            )
+        else:
+            out(messages.text("show.no_values"))
+    for scope, scope_values in shared.items():
+        name = scope.upper()
+        if not scope_values:
+            out(messages.text("show.no_scope_values", scope=name))
+            continue
         render.table(
             [messages.text("column.key"), messages.text("column.value")],
-            sorted(cells),
-            title=messages.text("show.values", count=len(cells)),
-        )
-    else:
-        out(messages.text("show.no_values"))
-    if events:
-        render.table(
-            [messages.text("column.time"), messages.text("column.kind"), messages.text("column.what")],
-            [(_event_time(event), str(event.get("kind", "?")), _event_summary(event)) for event in events],
-            title=messages.text("show.events", count=len(events)),
+            sorted((key, render.format_value(v, limit=_VALUE_WIDTH)) for key, v in scope_values.items()),
+            title=messages.text("show.scope_values", scope=name, count=len(scope_values)),
         )
 
 
@@ -259,7 +331,8 @@ def _entry_json(entry: SessionEntry, current: str | None) -> dict[str, Any]:
 
 
 def _long_status(status: SessionStatus | None) -> str:
-    return messages.text(f"status.{status.state if status else 'unknown'}.long")
+    state = status.state if status else "unknown"
+    return render.status(state, messages.text(f"status.{state}.long"))
 
 
 def _status_json(status: SessionStatus | None) -> dict[str, Any]:
