@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
@@ -36,9 +36,8 @@ from sessionkeeper.core.model.info import LoadSummary, SessionInfo
 from sessionkeeper.core.model.scopes import StateScope
 from sessionkeeper.core.model.state import State
 from sessionkeeper.core.model.values import decode_stored, encode_value
-from sessionkeeper.core.storage import catalog, retention
+from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.fs import filesystem
-from sessionkeeper.core.storage.history import HistoryPolicy
 
 from . import legacy, signals
 from .background import Background
@@ -46,6 +45,10 @@ from .original_api import OriginalToolAPI
 from .scope_set import ScopeSet
 from .scope_store import SessionMeta
 from .signals import Guard
+
+if TYPE_CHECKING:
+    from sessionkeeper.core.storage.history import HistoryPolicy
+    from sessionkeeper.core.storage.retention import RetentionResult
 
 __all__ = ["SessionManager"]
 
@@ -100,7 +103,7 @@ class SessionManager(OriginalToolAPI):
         self.limits = limits if limits is not None else resolve_limits()
         # How long the history archive keeps the sessions retention removes; from the environment.
         self.history = history if history is not None else resolve_history_policy()
-        self.last_retention: retention.RetentionResult | None = None  # what the last prune() did
+        self.last_retention: RetentionResult | None = None  # what the last prune() did
         self.fsync = resolve_fsync(fsync)
         if not 0 < fsync_interval <= 1:
             raise ValueError("fsync_interval must be in (0, 1] seconds")
@@ -347,8 +350,10 @@ class SessionManager(OriginalToolAPI):
         """Apply retention now: the oldest sessions beyond ``max_sessions`` move into the history
         archive (their events and a summary; see ``history``) and are removed; returns their ids.
         ``last_retention`` says what was archived, kept (could not be archived) or expired."""
+        from sessionkeeper.core.storage.retention import apply_retention  # with the first prune
+
         protect = {self._scopes.session.meta.session_id} if self._scopes.session else set()
-        result = retention.apply_retention(
+        result = apply_retention(
             self.data_dir, self._max_sessions, protect, codec=self.codec, history=self.history
         )
         self.last_retention = result

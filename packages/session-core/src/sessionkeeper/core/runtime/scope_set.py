@@ -26,7 +26,6 @@ from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.documents import SessionDocument
 from sessionkeeper.core.storage.layout import StorePaths
 from sessionkeeper.core.storage.loader import Loaded
-from sessionkeeper.core.storage.status import unfolded_journals
 
 from .budget import Budget
 from .scope_store import (
@@ -197,6 +196,8 @@ class ScopeSet:
                 session = self.running()
                 last_update = document.last_update
                 if report.journal_records:  # changes a crash left unfolded: the journal says when
+                    from sessionkeeper.core.storage.status import unfolded_journals
+
                     journaled = unfolded_journals(session.writer.paths, document.journal_epoch)[1]
                     last_update = max(filter(None, (last_update, journaled)), default=None)
                 resumed_from = document.resumed_from

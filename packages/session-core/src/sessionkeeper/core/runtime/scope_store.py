@@ -44,7 +44,6 @@ from sessionkeeper.core.storage.documents import (
 )
 from sessionkeeper.core.storage.layout import StorePaths
 from sessionkeeper.core.storage.loader import Doc, Loaded, load_store
-from sessionkeeper.core.storage.status import journal_modified_at
 from sessionkeeper.core.storage.store import StoreWriter
 
 from . import signals
@@ -309,7 +308,7 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
     def render(self, image: SessionImage, epoch: int) -> bytes:
         # The last change is the last write to the journal this snapshot seals (by any process);
         # one stat per checkpoint instead of a clock read per set().
-        changed = journal_modified_at(self.writer.paths, epoch) if image.changed else None
+        changed = self.writer.paths.journal_modified_at(epoch) if image.changed else None
         if changed is not None and (image.meta.last_update is None or changed > image.meta.last_update):
             self.meta = self.meta._replace(last_update=changed)
             image = image._replace(meta=image.meta._replace(last_update=changed))

@@ -16,6 +16,7 @@ in that folder is for, and :mod:`.scan` lists the folder.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -127,6 +128,13 @@ class StorePaths:
 
     def journal(self, epoch: int) -> Path:
         return self.aux / f"{epoch:012d}{_JOURNAL}"
+
+    def journal_modified_at(self, epoch: int) -> datetime | None:
+        """When journal ``epoch`` was last written (the file system's clock; None: there is none)."""
+        try:
+            return datetime.fromtimestamp(self.journal(epoch).lstat().st_mtime, UTC)
+        except OSError:
+            return None
 
     def journal_epochs(self) -> list[int]:
         epochs = (journal_epoch(name) for name in filesystem().listdir(self.aux))

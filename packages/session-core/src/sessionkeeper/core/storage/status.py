@@ -30,7 +30,7 @@ from .layout import StorePaths
 from .loader import MAX_SNAPSHOT_BYTES
 from .locks import is_held
 
-__all__ = ["SessionCondition", "SessionStatus", "journal_modified_at", "session_status", "unfolded_journals"]
+__all__ = ["SessionCondition", "SessionStatus", "session_status", "unfolded_journals"]
 
 SessionCondition = Literal["running", "ended", "crashed", "unknown"]
 
@@ -130,14 +130,6 @@ def unfolded_journals(paths: StorePaths, epoch: int | None) -> tuple[bool, datet
             changed = datetime.fromtimestamp(info.st_mtime, UTC)
             newest = changed if newest is None or changed > newest else newest
     return records, newest
-
-
-def journal_modified_at(paths: StorePaths, epoch: int) -> datetime | None:
-    """When journal ``epoch`` of ``paths`` was last written (None: there is none)."""
-    try:
-        return datetime.fromtimestamp(paths.journal(epoch).lstat().st_mtime, UTC)
-    except OSError:
-        return None
 
 
 def _later(first: datetime | None, second: datetime | None) -> datetime | None:
