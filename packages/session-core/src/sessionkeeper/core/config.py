@@ -94,12 +94,36 @@ _codec_cache: dict[tuple[object, ...], Codec] = {}
 
 
 def _project_file(start: Path | None) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (cwd) that speaks of sessionkeeper: in a
+    monorepo, a sub-package's own pyproject does not hide the root's ``[tool.sessionkeeper]`` (the
+    ``session`` command finds its data directory the same way)."""
     directory = (start or Path.cwd()).absolute()
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file():
+        if _mentions_us(path):
             return path
     return None
+
+
+_mentions: dict[tuple[str, tuple[int, int, int, int]], bool] = {}
+
+
+def _mentions_us(path: Path) -> bool:
+    """Whether ``path`` is a file that may hold ``[tool.sessionkeeper]`` (a byte search, cached
+    per file version; the table itself is parsed by :func:`project_settings`)."""
+    version = _mtime(path)
+    if version == (0, 0, 0, 0):
+        return False
+    key = (str(path), version)
+    found = _mentions.get(key)
+    if found is None:
+        try:
+            with path.open("rb") as file:
+                found = b"sessionkeeper" in file.read(1 << 20)
+        except OSError:
+            found = False
+        _mentions[key] = found
+    return found
 
 
 def _mtime(path: Path | None) -> tuple[int, int, int, int]:
