@@ -92,3 +92,13 @@ def test_status_words_are_coloured_only_when_asked_or_on_a_terminal(cli: Cli, da
     info = cli.ok("info", "--json").json()
     assert info["data_dir_origin"] == "env"  # the tests set SESSIONKEEPER_DATA_DIR
     assert f"{data_dir} (" in cli.ok("info").out  # and says why this directory
+
+
+def test_session_analyze_is_also_session_analyze(cli: Cli, data_dir: Path) -> None:
+    _session_with_a_command(cli, 1)
+    report = cli.ok("analyze", "--json", "--days", "1").json()  # session-analyzer's entry point
+    assert report["stats"]["commands_failed"] == 1
+    assert "session analyze" in cli.ok("analyze", "--help").out
+    assert cli.fails("analyze", "--since", "nope", status=2).err.strip().endswith(
+        "use YYYY-MM-DD or an ISO date-time (2025-10-01T09:00)"
+    )
