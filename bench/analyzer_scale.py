@@ -22,7 +22,8 @@ timing it from spawn to exit (interpreter start-up and imports included) and rea
 child's peak RSS with ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (a fresh measurer per
 repetition, so the figure is that child's alone). The baseline, measured the same way in the same
 run and interleaved with it, is the old approach: read every file with ``json`` and walk the
-dicts, counting the same totals without validation, de-duplication or time zones.
+dicts, counting the same totals without validation, de-duplication or time zones. The event
+generator, the measurer and the report check are shared with benchmark R (``_scale.py``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ import hashlib
 import json
 import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,76 +48,21 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 import orjson
 
 from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
-from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted, export_session, unstructure
+from bench._scale import EVENTS_PER_SESSION, check_report, measure_in_fresh_process, session_events
+from sessionkeeper.core import Event, export_session, unstructure
 from sessionkeeper.core.storage.documents import FORMAT_VERSION, parse_session_document
 
 __all__ = ["run"]
 
-SESSIONS, EVENTS_PER_SESSION = 10_000, 100
+SESSIONS = 10_000
 TARGET_SECONDS, TARGET_BYTES = 5.0, 1 << 30
 NOW = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
 SINCE = "2025-09-15"  # every generated event falls after it
 GENERATOR_VERSION = 2  # 2: core's current format_version and its checksum (1 wrote format 2)
 ANALYZER = Path(sys.executable).with_name("session-analyze")
-TASKS = [f"{kind}-{n:03d}" for kind in ("FIX", "TEST", "FEAT", "BUILD", "DOCS", "PERF") for n in range(50)]
-COMMANDS = [
-    "pytest -q",
-    "pytest tests/unit",
-    "ruff check .",
-    "mypy --strict src",
-    "make all",
-    "git status",
-    "git push",
-    "docker build -t app .",
-    "npm test",
-    "python scripts/migrate.py",
-]
-ERRORS = [
-    "Connection timeout: Server not responding",
-    "DB locked at /var/db/app{n}.sqlite (pid {n})",
-    "File not found: src/module_{n}.py",
-    "AssertionError: expected {n} got {m}",
-    "Syntax error: Unexpected token",
-]
 
 
 # -- the data set ----------------------------------------------------------------------------------
-def _session_events(rnd: random.Random, start: datetime, totals: Counter[str]) -> list[Event]:
-    events: list[Event] = []
-    at = start
-    for _ in range(EVENTS_PER_SESSION // 4):
-        task = rnd.choice(TASKS)
-        at += timedelta(seconds=rnd.randrange(5, 300), microseconds=rnd.randrange(1_000_000))
-        events.append(TaskStarted(task_id=task, title=f"work on {task}", at=at))
-        for _ in range(2):
-            at += timedelta(seconds=rnd.randrange(1, 60), microseconds=rnd.randrange(1_000_000))
-            code = 0 if rnd.random() < 0.9 else rnd.choice((1, 2, 127))
-            totals["commands"] += 1
-            totals["commands_failed"] += code != 0
-            events.append(
-                CommandExecuted(
-                    command=rnd.choice(COMMANDS),
-                    exit_code=code,
-                    duration=round(rnd.uniform(0.1, 30), 3),
-                    cwd="/work/project",
-                    task_id=task,
-                    error="error: see log" if code else None,
-                    at=at,
-                )
-            )
-        success = rnd.random() > 0.15
-        duration = round(rnd.uniform(1, 600), 3)
-        at += timedelta(seconds=rnd.randrange(1, 30))
-        error = None
-        if not success:
-            error = rnd.choice(ERRORS).format(n=rnd.randrange(100), m=rnd.randrange(100))
-        events.append(TaskCompleted(task_id=task, success=success, duration=duration, error=error, at=at))
-        totals["tasks"] += 1
-        totals["succeeded"] += success
-        totals["duration_us"] += round(duration * 1_000_000)
-    return events
-
-
 def _render(session_id: str, started: datetime, events: list[Event]) -> bytes:
     """Core's snapshot layout (storage/documents.py's render_session_document), from core's converter."""
     session_json = b"{}"
@@ -183,7 +127,7 @@ def dataset(sessions: int, *, regenerate: bool = False) -> tuple[Path, dict[str,
     for index in range(sessions):
         start = NOW - timedelta(days=30) + timedelta(seconds=rnd.randrange(29 * 86400))
         session_id = f"session_{start:%Y%m%d_%H%M%S}_{index:08x}"
-        events = _session_events(rnd, start, totals)
+        events = session_events(rnd, start, totals)
         (folder / f"{session_id}.json").write_bytes(_render(session_id, start, events))
         ids.append(session_id)
     _check_against_core(directory / "data", ids[:: max(1, sessions // 20)])
@@ -250,53 +194,15 @@ def _workload_command(kind: str, data_dir: Path, output: Path) -> list[str]:
     ]
 
 
-def measure(kind: str, data_dir: Path, output: Path) -> dict[str, float]:
-    """Run one workload as a child of this (fresh) process: wall seconds, CPU seconds, peak RSS."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        _workload_command(kind, data_dir, output), capture_output=True, text=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024.0}
-
-
 def _measure_in_fresh_process(kind: str, data_dir: Path, output: Path) -> dict[str, float]:
-    script = str(Path(__file__).resolve())
-    done = subprocess.run(
-        [sys.executable, script, "--measure", kind, str(data_dir), str(output)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"measuring {kind} failed: {done.stderr.strip()[-800:]}")
-    result: dict[str, float] = json.loads(done.stdout)
-    return result
+    return measure_in_fresh_process(_workload_command(kind, data_dir, output), what=kind)
 
 
 def _verify(kind: str, output: Path, expected: dict[str, int]) -> None:
-    report = orjson.loads(output.read_bytes())
     if kind == "analyzer":
-        stats = report["stats"]
-        got = {
-            "tasks": stats["total_tasks"],
-            "succeeded": stats["succeeded"],
-            "commands": stats["commands_run"],
-            "commands_failed": stats["commands_failed"],
-            "sessions": report["sessions_analyzed"],
-            "seconds": stats["total_execution_seconds"],
-        }
-        want: dict[str, float] = {
-            key: expected[key] for key in ("tasks", "succeeded", "commands", "commands_failed", "sessions")
-        }
-        want["seconds"] = round(expected["duration_us"] / 1_000_000, 3)
-        if report["files_skipped"] or got != want:
-            raise RuntimeError(f"the analyzer's totals are wrong: {got} != {want}")
+        check_report(output, expected)
     else:
+        report = orjson.loads(output.read_bytes())
         keys = ("tasks", "succeeded", "commands", "commands_failed", "duration_us")
         if any(report[key] != expected[key] for key in keys):
             raise RuntimeError(f"the baseline's totals are wrong: {report}")
@@ -361,14 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="500 sessions instead of 10,000")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the cached data set")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--measure", nargs=3, metavar=("KIND", "DATA", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", nargs=3, metavar=("KIND", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workload:  # the baseline itself, in its own process
         Path(args.workload[2]).write_text(json.dumps(old_approach(Path(args.workload[1]))))
-        return 0
-    if args.measure:  # a fresh measurer: one child, its rusage alone
-        print(json.dumps(measure(args.measure[0], Path(args.measure[1]), Path(args.measure[2]))))
         return 0
     cfg = Config(quick=args.quick, reps=max(1, args.reps), scratch_root=Path(tempfile.gettempdir()))
     before = machine()

@@ -32,6 +32,7 @@ def _suites() -> dict[str, ModuleType]:
         core_fsync,
         core_resume,
         core_set,
+        history_scale,
         hooks_overhead,
         peers,
     )
@@ -44,6 +45,7 @@ def _suites() -> dict[str, ModuleType]:
         "E": cli_startup,
         "H": hooks_overhead,
         "P": peers,
+        "R": history_scale,
         "S": analyzer_scale,
     }
     try:  # the codec benchmark (compression + encryption) needs session-core's extras
@@ -61,7 +63,7 @@ def _suites() -> dict[str, ModuleType]:
     return suites
 
 
-_ALL = "ABCDEHIKPS"
+_ALL = "ABCDEHIKPRS"
 # Benchmark P's peers: optional, installed by the `bench` hatch environment only (pyproject.toml).
 PEER_MODULES = ("lmdb", "diskcache", "langgraph.checkpoint.sqlite")
 PEER_ENV = "bench"
@@ -132,7 +134,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "--only",
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
-        "H hooks overhead, I integrity fuzzing, K compression+encryption, P peers, S analyzer scale)",
+        "H hooks overhead, I integrity fuzzing, K compression+encryption, P peers, R history archive scale, "
+        "S analyzer scale)",
     )
     parser.add_argument(
         "--no-peer-env",
