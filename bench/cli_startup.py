@@ -1,5 +1,6 @@
-"""E. Cold start of the ``session`` command: ``session --version`` and ``session info`` (10k keys),
-and of ``import sessionkeeper.core`` against importing its third-party dependencies alone (E3).
+"""E. Cold start of the ``session`` command: ``session --version``, ``session info`` (10k keys) and
+``session --help`` (E4), and of ``import sessionkeeper.core`` against importing its third-party
+dependencies alone (E3).
 
 Each repetition starts a fresh process of the environment's own ``session`` script (never the pyenv
 shim on PATH, which adds ~55-90 ms) and waits for it to exit. The baseline, interleaved with it, is
@@ -28,12 +29,13 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 
 from bench._harness import Config, Figure, Kind, Target, interleaved, log, median, scratch_dir
 
-__all__ = ["MIN_REPS", "TARGET_IMPORT_RATIO", "TARGET_INFO_SECONDS", "main", "run"]
+__all__ = ["MIN_REPS", "TARGET_HELP_SECONDS", "TARGET_IMPORT_RATIO", "TARGET_INFO_SECONDS", "main", "run"]
 
 MIN_REPS = 15
 WARM_UP = 3
 N_KEYS = 10_000
 TARGET_INFO_SECONDS = 0.150
+TARGET_HELP_SECONDS = 0.120  # issue 16
 TARGET_IMPORT_RATIO = 1.3  # issue 13: core on top of its dependencies costs at most 30 % more
 # What session-core imports at import time (cattrs' orjson preset is the converter's).
 CORE_DEPENDENCIES = ("attrs", "cattrs", "cattrs.preconf.orjson", "orjson", "immutables", "platformdirs")
@@ -104,6 +106,7 @@ def run(cfg: Config) -> list[Figure]:
             "baseline": [python, "-c", "pass"],
             "version": [session, "--version"],
             "info": [session, "info"],
+            "help": [session, "--help"],
             "core": [python, "-c", "import sessionkeeper.core"],
             "dependencies": [python, "-c", f"import {', '.join(CORE_DEPENDENCIES)}"],
         }
@@ -142,6 +145,13 @@ def run(cfg: Config) -> list[Figure]:
             "info",
             Target.max_value(TARGET_INFO_SECONDS, f"<= {TARGET_INFO_SECONDS * 1000:.0f} ms"),
             "imports click and session-core, reads the session lock-free; never rich",
+        ),
+        figure(
+            "E4",
+            "cold start: session --help",
+            "help",
+            Target.max_value(TARGET_HELP_SECONDS, f"<= {TARGET_HELP_SECONDS * 1000:.0f} ms"),
+            "every built-in command's help text; plugins listed from their entry points",
         ),
         Figure(
             bench="E3",

@@ -99,6 +99,10 @@ def test_session_analyze_is_also_session_analyze(cli: Cli, data_dir: Path) -> No
     report = cli.ok("analyze", "--json", "--days", "1").json()  # session-analyzer's entry point
     assert report["stats"]["commands_failed"] == 1
     assert "session analyze" in cli.ok("analyze", "--help").out
+    # the session command's global options reach it: --data-dir before it, --json after it
+    elsewhere = cli.env(SESSIONKEEPER_DATA_DIR=str(data_dir.parent / "elsewhere"))
+    inherited = cli.ok("--data-dir", str(data_dir), "analyze", "--days", "1", "--json", env=elsewhere).json()
+    assert inherited["stats"]["commands_failed"] == 1
     assert cli.fails("analyze", "--since", "nope", status=2).err.strip().endswith(
         "use YYYY-MM-DD or an ISO date-time (2025-10-01T09:00)"
     )

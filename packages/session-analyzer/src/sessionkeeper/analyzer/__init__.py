@@ -15,16 +15,47 @@ print(render_text(analyze(Path("RUNS"), period, language="ko")))
 
 from __future__ import annotations
 
-from .analysis import analyze
-from .errors import AnalyzerError, DataDirError, InvalidDateError, InvalidTimezoneError, OutputError
-from .messages import LANGUAGES, default_language
-from .normalize import normalize_error, program_name
-from .period import DEFAULT_DAYS, Period, Zone, resolve_period, resolve_zone
-from .render_html import render_html
-from .render_json import render_json
-from .render_text import render_text
-from .report import Report, SkippedFile, Suggestion
-from .suggestions import THRESHOLDS
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analysis import analyze
+    from .errors import AnalyzerError, DataDirError, InvalidDateError, InvalidTimezoneError, OutputError
+    from .html_report import render_html
+    from .json_report import render_json
+    from .messages import LANGUAGES, default_language
+    from .normalize import normalize_error, program_name
+    from .period import DEFAULT_DAYS, Period, Zone, resolve_period, resolve_zone
+    from .report import Report, SkippedFile, Suggestion
+    from .suggestions import THRESHOLDS
+    from .text_report import render_text
+
+# Imported at first use (PEP 562): `session --help` loads this package for its `analyze` entry
+# point (.entry), which must not pay for the whole analyzer (nor for session-core).
+_LAZY = {
+    "analyze": "analysis",
+    **dict.fromkeys(
+        ("AnalyzerError", "DataDirError", "InvalidDateError", "InvalidTimezoneError", "OutputError"), "errors"
+    ),
+    **dict.fromkeys(("LANGUAGES", "default_language"), "messages"),
+    **dict.fromkeys(("normalize_error", "program_name"), "normalize"),
+    **dict.fromkeys(("DEFAULT_DAYS", "Period", "Zone", "resolve_period", "resolve_zone"), "period"),
+    "render_html": "html_report",
+    "render_json": "json_report",
+    "render_text": "text_report",
+    **dict.fromkeys(("Report", "SkippedFile", "Suggestion"), "report"),
+    "THRESHOLDS": "suggestions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
 
 __all__ = [
     "DEFAULT_DAYS",

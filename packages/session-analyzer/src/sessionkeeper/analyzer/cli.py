@@ -33,13 +33,13 @@ from .analysis import analyze, read_sessions
 from .errors import InvalidDateError
 from .export import FORMATS as EXPORT_FORMATS
 from .export import atomic_output, export_events
+from .html_report import render_html
+from .json_report import render_json
 from .messages import LANGUAGES, Messages, default_language, plain
 from .period import DEFAULT_DAYS, MAX_DAYS, Period, Zone, resolve_period, resolve_zone
 from .progress import Progress
-from .render_html import render_html
-from .render_json import render_json
-from .render_text import render_text
 from .report import Report
+from .text_report import render_text
 
 __all__ = ["command", "format_for", "main"]
 
@@ -181,6 +181,20 @@ def _check_options(
 
 
 # -- the command --------------------------------------------------------------------------------------
+def _under_session(ctx: click.Context, data_dir: Path, as_json: bool) -> tuple[Path, bool]:
+    """As ``session analyze``: the ``session`` command's global ``--data-dir`` and ``--json``, when
+    this command's own were not given (read from click's parameters: the packages never import
+    each other)."""
+    root = ctx.find_root()
+    if root is ctx:
+        return data_dir, as_json
+    inherited = root.params.get("data_dir")
+    # `session --data-dir X analyze` beats SESSIONKEEPER_DATA_DIR, as it does for every command.
+    if inherited is not None and ctx.get_parameter_source("data_dir") is not ParameterSource.COMMANDLINE:
+        data_dir = Path(inherited)
+    return data_dir, as_json or root.params.get("as_json") is True
+
+
 @click.command(name=_PROG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--days",
@@ -262,6 +276,7 @@ def command(
     """Report on the sessions of a data directory: task patterns, failures, productivity and
     suggestions; or export their events for DuckDB, Polars or pandas (--export)."""
     say = Messages(lang or default_language())
+    data_dir, as_json = _under_session(ctx, data_dir, as_json)
     _check_options(ctx, since, fmt, as_json, export)
     if export == "parquet" and output is None:
         raise click.UsageError("--export parquet needs --output FILE (Parquet is a binary file format)", ctx)
