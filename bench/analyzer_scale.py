@@ -6,11 +6,11 @@ from a benchmark runner).
 **Data set**, generated once and cached under the temp directory (``--regenerate`` rebuilds it):
 10,000 sessions x 100 events (25 task runs of TaskStarted, two CommandExecuted, TaskCompleted),
 spread over 30 days, ~15 % failed tasks with varied error messages. The events are core's own models
-(``TaskStarted``...), unstructured by core's converter into core's snapshot layout (core's current
-``format_version``, ending with its CRC-32 ``checksum`` field) and written with orjson as core
-renders snapshots. Measured ways to make them, per session of 100 events: ``SessionManager`` +
-``record`` ~43 ms (7 minutes for 10k), ``import_session`` ~1.5-6 ms (an fsync per file), rendering
-the layout directly ~0.3 ms. The direct way is kept honest by three checks: a sample of the files
+(``TaskStarted``...), unstructured by core's converter and rendered by core's own
+``render_session_document`` (a session that ended cleanly), written without an fsync. Measured ways
+to make them, per session of 100 events: ``SessionManager`` + ``record`` ~43 ms (7 minutes for
+10k), ``import_session`` ~1.5-6 ms (an fsync per file), rendering directly ~0.3 ms. The direct way
+is kept honest by three checks: a sample of the files
 must equal, field for field, what core's ``export_session`` renders for them (only
 ``last_checkpoint``, the export's time, and so the checksum over it, differ), core's parser must
 accept every sampled file's checksum, and every run of the analyzer must report exactly the totals
@@ -29,14 +29,12 @@ generator, the measurer and the report check are shared with benchmark R (``_sca
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
 import sys
 import tempfile
 import time
-import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +48,7 @@ import orjson
 from bench._harness import Config, Figure, Kind, Target, log, machine, median, render_table
 from bench._scale import EVENTS_PER_SESSION, check_report, measure_in_fresh_process, session_events
 from sessionkeeper.core import Event, export_session, unstructure
-from sessionkeeper.core.storage.documents import FORMAT_VERSION, parse_session_document
+from sessionkeeper.core.storage.documents import parse_session_document, render_session_document
 
 __all__ = ["run"]
 
@@ -58,37 +56,27 @@ SESSIONS = 10_000
 TARGET_SECONDS, TARGET_BYTES = 5.0, 1 << 30
 NOW = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
 SINCE = "2025-09-15"  # every generated event falls after it
-GENERATOR_VERSION = 2  # 2: core's current format_version and its checksum (1 wrote format 2)
+# 3: rendered by core's render_session_document (graceful_shutdown, last_update); 2: a copy of its
+# layout with format 4's checksum (1 wrote format 2)
+GENERATOR_VERSION = 3
 ANALYZER = Path(sys.executable).with_name("session-analyze")
 
 
 # -- the data set ----------------------------------------------------------------------------------
 def _render(session_id: str, started: datetime, events: list[Event]) -> bytes:
-    """Core's snapshot layout (storage/documents.py's render_session_document), from core's converter."""
-    session_json = b"{}"
-    document = {
-        "format_version": FORMAT_VERSION,  # first, as core writes it
-        "session_id": session_id,
-        "started_at": started,
-        "last_checkpoint": events[-1].at,
-        "context_hash": hashlib.blake2b(session_json, digest_size=8).hexdigest(),
-        "state_data": {},
-        "scope_data": {"session": {}, "user": {}, "app": {}, "temp": {}},
-        "journal_epoch": 0,
-        "resumed_from": None,
-        "events": [unstructure(event, Event) for event in events],
-    }
-    return _with_checksum(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
-
-
-def _with_checksum(body: bytes) -> bytes:
-    """``body`` ending with ``"checksum": "crc32:<8 hex>"``, the CRC-32 of every byte before that field,
-    as core's snapshot writer ends every document since format 3 (checked in ``_check_against_core``)."""
-    end = body.rindex(b"}")
-    while body[end - 1] in b" \n":
-        end -= 1
-    head = body[:end]
-    return head + b',\n  "checksum": "crc32:%08x"\n}\n' % zlib.crc32(head)
+    """The snapshot core itself renders for a session that holds ``events`` and ended cleanly."""
+    return render_session_document(
+        session_id=session_id,
+        started_at=started,
+        values={},
+        events=[unstructure(event, Event) for event in events],
+        user={},
+        app={},
+        journal_epoch=0,
+        resumed_from=None,
+        last_update=events[-1].at,
+        graceful_shutdown=True,
+    )
 
 
 def _check_against_core(data_dir: Path, session_ids: list[str]) -> None:
