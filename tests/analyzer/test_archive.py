@@ -72,15 +72,16 @@ def test_a_session_both_archived_and_still_in_the_folder_counts_once(record: Rec
     assert report["tasks"]["most_run"] == [{"task_id": "ONCE", "count": 1}, {"task_id": "OTHER", "count": 1}]
 
 
-def _archived(data_dir: Path, task_id: str, day: int) -> Path:
-    """An archived session of 2025-10-``day`` (as retention writes one, with its own times)."""
+def _archived(data_dir: Path, task_id: str, day: int, runs: int = 1) -> Path:
+    """An archived session of 2025-10-``day`` with ``runs`` runs of ``task_id`` (as retention writes
+    one, with its own times)."""
     started = utc(2025, 10, day, 8, 0, 0)
     summary = ArchivedSession(
         session_id=f"session_{started:%Y%m%d_%H%M%S}_{day:08x}", started_at=started,
         ended_at=utc(2025, 10, day, 10, 0, 0), ending="ended", host="laptop",
         keys={"session": 0, "user": 0, "app": 0}, events=2, archived_at=NOW,
     )  # fmt: skip
-    events = [orjson.loads(encode_event(event)) for event in _run(task_id, day)]
+    events = [orjson.loads(encode_event(event)) for _ in range(runs) for event in _run(task_id, day)]
     return write_history(data_dir, summary, events, resolve_codec())
 
 
@@ -108,3 +109,12 @@ def test_files_in_the_archive_that_are_not_archive_files_are_named(record: Recor
     assert skipped == {"history/notes.txt": "bad_name"}
     assert report["stats"]["total_tasks"] == 2
     assert (data_dir / "history" / "notes.txt").read_text() == "mine"  # never touched
+
+
+def test_an_oversized_archive_file_is_named_and_never_read(record: Record, data_dir: Path) -> None:
+    record(_run("NEWEST", 22))
+    big = _archived(data_dir, "BIG", 21, runs=200)  # far larger than the live session's files
+    report = analyze_dict(data_dir, now=NOW, days=7, max_session_bytes=big.stat().st_size - 1)
+    skipped = {item["file"]: item["reason"] for item in report["files_skipped"]}
+    assert skipped == {f"history/{big.name}": "too_large"}
+    assert report["stats"]["total_tasks"] == 1

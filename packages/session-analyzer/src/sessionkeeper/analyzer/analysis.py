@@ -82,7 +82,7 @@ def _read(
             if isinstance(item, SkippedFile) or dedupe.offer(item):
                 yield item
         for file in archived:
-            yield load_archived(file, codec)
+            yield load_archived(file, codec, max_bytes=max_session_bytes)
             if tick is not None:
                 tick()
     finally:

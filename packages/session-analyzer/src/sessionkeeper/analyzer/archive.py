@@ -72,9 +72,11 @@ def archived_sessions(data_dir: Path, period: Period | None = None) -> Archive:
     return Archive(files, frozenset(file.session_id for file in listing.files), skipped)
 
 
-def load_archived(file: HistoryFile, codec: Codec) -> SessionData | SkippedFile:
-    """One archived session as rows, or why it is skipped."""
+def load_archived(file: HistoryFile, codec: Codec, *, max_bytes: int) -> SessionData | SkippedFile:
+    """One archived session as rows, or why it is skipped (over ``max_bytes``: not even read)."""
     name = _label(file)
+    if file.size > max_bytes:
+        return SkippedFile(name, "too_large", f"{file.size} bytes, over the {max_bytes}-byte limit")
     try:
         summary, events = core_read_history(file, codec)
     except KeyRequiredError as exc:
