@@ -2,7 +2,9 @@
 
 It opens the store of ``KIND`` in ``DIRECTORY`` as :class:`~tests.store_spec.adapter.SpecStore`,
 appends ``COUNT`` values (and, for sessions, events), checkpointing now and then, prints the number
-of each change once it is acknowledged, checkpoints a last time and closes.
+of each change once it is acknowledged, checkpoints a last time and closes. It starts writing once
+it reads a line on stdin (the parent's first write is done: on a loaded machine the child could
+otherwise finish before the parent is scheduled at all).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def main(argv: list[str]) -> None:
     store = SpecStore(kind, directory)
     store.open()
     print("open", flush=True)
+    sys.stdin.readline()  # "go": the parent has written too, so the two really write at once
     for n in range(count):
         store.set(f"child_{n}", n)
         store.set("last_writer", "child")

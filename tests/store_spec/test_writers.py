@@ -121,11 +121,13 @@ def test_a_writer_in_another_process_and_this_one_lose_nothing(
             str(CHILD_CHANGES),
         ],
         cwd=REPO,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert child.stdout is not None
+    assert child.stdin is not None
     assert child.stdout.readline() == "open\n"  # it has read the store: from now on both write
     written = 0
     deadline = time.monotonic() + CHILD_TIMEOUT
@@ -135,6 +137,9 @@ def test_a_writer_in_another_process_and_this_one_lose_nothing(
         if kind.events:
             parent.record(_task("parent", written))
         written += 1
+        if written == 1:
+            child.stdin.write("go\n")  # the child writes from now on, as this process goes on
+            child.stdin.close()
         if written % 25 == 0:
             parent.checkpoint()
         time.sleep(0.001)
