@@ -34,16 +34,22 @@ from .errors import (
     LegacySessionError,
     LimitExceededError,
     NoActiveSessionError,
+    RemoteIntegrityError,
+    RemoteKeyError,
+    RemotePlaintextError,
     SaveError,
     SessionkeeperError,
     SessionLockedError,
     SessionNotFoundError,
     SnapshotFormatError,
     StorageError,
+    TargetAccessError,
     TargetConflictError,
     TargetError,
+    TargetMissingError,
     TargetNotFoundError,
     TargetPreconditionError,
+    TargetUnavailableError,
     UnserializableValueError,
     ValueDecodeError,
 )
@@ -58,6 +64,8 @@ from .runtime.manager import SessionManager
 
 if TYPE_CHECKING:
     from .model.session_state import SessionState
+    from .remote.s3 import S3Target
+    from .remote.settings import RemoteSettings, TargetURL, open_target, parse_target_url, resolve_remote
     from .storage.catalog import (
         SessionEntry,
         app_store_paths,
@@ -158,6 +166,12 @@ _TOOLS = {
     **dict.fromkeys(
         ("BackupTarget", "LocalDirectoryTarget", "ObjectInfo", "TargetObject"), "storage.targets"
     ),
+    # remote backup (the session-core[remote] extra for S3): imported only when a remote is used
+    "S3Target": "remote.s3",
+    **dict.fromkeys(
+        ("RemoteSettings", "TargetURL", "open_target", "parse_target_url", "resolve_remote"),
+        "remote.settings",
+    ),
     # the original tool's state object (SessionManager.current_state), built at its first use
     "SessionState": "model.session_state",
     # the cheap listing of a sessions folder (names, kinds, sizes), for tools reading stored sessions
@@ -213,7 +227,12 @@ __all__ = [
     "LocalDirectoryTarget",
     "NoActiveSessionError",
     "ObjectInfo",
+    "RemoteIntegrityError",
+    "RemoteKeyError",
+    "RemotePlaintextError",
+    "RemoteSettings",
     "RetentionResult",
+    "S3Target",
     "SaveError",
     "ScannedSession",
     "ScopeView",
@@ -235,11 +254,15 @@ __all__ = [
     "StoreCheck",
     "StorePaths",
     "StrayFile",
+    "TargetAccessError",
     "TargetConflictError",
     "TargetError",
+    "TargetMissingError",
     "TargetNotFoundError",
     "TargetObject",
     "TargetPreconditionError",
+    "TargetURL",
+    "TargetUnavailableError",
     "TaskCompleted",
     "TaskStarted",
     "UnserializableValueError",
@@ -258,6 +281,8 @@ __all__ = [
     "list_history",
     "list_sessions",
     "new_session_id",
+    "open_target",
+    "parse_target_url",
     "plan_retention",
     "prune_sessions",
     "read_current",
@@ -270,6 +295,7 @@ __all__ = [
     "resolve_data_dir",
     "resolve_history_policy",
     "resolve_key_file",
+    "resolve_remote",
     "resolve_user_dir",
     "rotate_keys",
     "scan_session_files",

@@ -24,16 +24,22 @@ __all__ = [
     "LegacySessionError",
     "LimitExceededError",
     "NoActiveSessionError",
+    "RemoteIntegrityError",
+    "RemoteKeyError",
+    "RemotePlaintextError",
     "SaveError",
     "SessionLockedError",
     "SessionNotFoundError",
     "SessionkeeperError",
     "SnapshotFormatError",
     "StorageError",
+    "TargetAccessError",
     "TargetConflictError",
     "TargetError",
+    "TargetMissingError",
     "TargetNotFoundError",
     "TargetPreconditionError",
+    "TargetUnavailableError",
     "UnserializableValueError",
     "UnsupportedPlatformError",
     "ValueDecodeError",
@@ -267,3 +273,34 @@ class TargetPreconditionError(TargetError):
         self.key = key
         self.where = where
         self.expected = expected
+
+
+# -- remote backup (core/remote/): a target that cannot be used, and what a remote may not do -------
+class TargetUnavailableError(StorageError):
+    """The target cannot be reached (connection refused, DNS, timeout, a server error that retries
+    did not cure). Local saving is never affected; the next push tries again. The message names
+    the target's location (``s3://bucket/prefix``), never its endpoint or credentials."""
+
+
+class TargetAccessError(StorageError):
+    """The target refused the credentials (wrong key id or secret, expired token) or what they may
+    do (no permission on the bucket or prefix). Nothing was changed."""
+
+
+class TargetMissingError(StorageError):
+    """The target's bucket (or root) does not exist: it is never created by Sessionkeeper."""
+
+
+class RemoteKeyError(DecryptionError):
+    """The remote holds objects sealed with a key that is not configured here (or cannot be opened
+    at all without one). Checked before anything is written: nothing was changed on either side."""
+
+
+class RemotePlaintextError(ConfigurationError):
+    """Pushing would send unencrypted bytes to a remote: no key is configured (or a store still has
+    plain files), and plain pushes were not asked for (``remote-plaintext``)."""
+
+
+class RemoteIntegrityError(IntegrityError):
+    """An object or manifest on the remote does not check out (changed, truncated, swapped, missing,
+    or older than one this machine has already seen): it is never restored as data."""
