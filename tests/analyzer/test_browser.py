@@ -11,12 +11,15 @@ person can look at what was checked.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,7 +33,9 @@ NOW = utc(2025, 10, 22, 12, 0, 0)
 HOSTILE = '<img src="http://127.0.0.1:9/pwn.png" onerror="window.pwned=1"><script>window.pwned=2</script>'
 CHART_TITLES = {
     "chart-by-hour": "Tasks by hour",
+    "chart-weekday-hour": "Tasks by weekday and hour",
     "chart-daily": "Daily trend",
+    "chart-duration": "Mean task duration by day",
     "chart-calendar": "Tasks by weekday and week",
     "chart-top": "Top tasks",
     "chart-failures": "Failures",
@@ -48,6 +53,11 @@ def chromium() -> Path:
 def busy(record: Record, data_dir: Path) -> Path:
     """Four weeks of work: five tasks, some failing, one run 1,200 times, one that failed its only run,
     and a hostile id (markup that would fetch and run something if it were not escaped)."""
+    record(_busy_events())
+    return data_dir
+
+
+def _busy_events() -> list[Event]:
     events: list[Event] = []
     for day in range(28):
         for i in range(2 + day % 5):
@@ -73,12 +83,11 @@ def busy(record: Record, data_dir: Path) -> Path:
     ]
     events.append(TaskCompleted(task_id="ONCE", success=False, error="boom", at=utc(2025, 10, 21, 3, 0, 0)))
     events.append(TaskCompleted(task_id=HOSTILE, success=False, error=HOSTILE, at=utc(2025, 10, 21, 4, 0, 0)))
-    record(events)
-    return data_dir
+    return events
 
 
-def _report(data_dir: Path, language: str = "en") -> Report:
-    period = resolve_period(zone=resolve_zone("UTC"), days=30, now=NOW)
+def _report(data_dir: Path, language: str = "en", tz: str = "UTC") -> Report:
+    period = resolve_period(zone=resolve_zone(tz), days=30, now=NOW)
     return analyze(data_dir, period, language=language, now=NOW)
 
 
@@ -172,7 +181,12 @@ def test_trend_x_labels_are_several_and_do_not_overlap_at_400px(
     with open_page(chromium, tmp_path / "profile") as page:
         page.resize(400, 900)
         page.load(url)
-        for chart in ("#chart-daily .x-tick", "#chart-calendar text"):
+        for chart in (
+            "#chart-daily .x-tick",
+            "#chart-duration .x-tick",
+            "#chart-calendar text",
+            "#chart-weekday-hour text",
+        ):
             boxes = _map(
                 page,
                 chart,
@@ -285,3 +299,68 @@ def test_page_reads_fine_without_javascript(chromium: Path, busy: Path, tmp_path
         assert page.evaluate("document.querySelectorAll('table.sortable').length") >= 6
         assert page.evaluate("document.documentElement.scrollWidth") <= 400
         page.screenshot(tmp_path / "report-en-400-nojs.png")
+
+
+def _shoot(page: Page, selector: str, path: Path) -> Path:
+    """A PNG of one element of the page (a chart's figure), as drawn at the current width."""
+    box = page.evaluate(
+        f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect(); "
+        "return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height]; })()"
+    )
+    clip = dict(zip(("x", "y", "width", "height"), box, strict=True))
+    shot = page.send(
+        "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip={**clip, "scale": 1}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_weekday_hour_heatmap_and_duration_trend_in_the_reports_zone(
+    chromium: Path, busy: Path, tmp_path: Path, language: str
+) -> None:
+    seoul = ZoneInfo("Asia/Seoul")
+    report = _report(busy, language, "Asia/Seoul")
+    since, until = (datetime.fromisoformat(report.period.since), datetime.fromisoformat(report.period.until))
+    # the oracle: every run ended in the period, placed by zoneinfo itself, not by the analyzer
+    expected = Counter(
+        (local.weekday(), local.hour)
+        for event in _busy_events()
+        if isinstance(event, TaskCompleted) and since <= event.at <= until
+        for local in [event.at.astimezone(seoul)]
+    )
+    assert sum(expected.values()) == report.stats.total_tasks  # some runs of 10-22 end after the period
+    url = _page(report, tmp_path)
+    with open_page(chromium, tmp_path / "profile") as page:
+        for width in (1280, 400):
+            page.resize(width, 900)
+            page.load(url)
+            cells = _map(
+                page,
+                "#chart-weekday-hour rect.cell",
+                "[e.getAttribute('y'), e.getAttribute('x'), +e.dataset.count, e.textContent]",
+            )
+            assert len(cells) == 7 * 24
+            assert sum(count for _, _, count, _ in cells) == report.stats.total_tasks
+            rows = sorted({float(y) for y, _, _, _ in cells})
+            columns = sorted({float(x) for _, x, _, _ in cells})
+            drawn = Counter(
+                {(rows.index(float(y)), columns.index(float(x))): count for y, x, count, _ in cells if count}
+            )
+            assert drawn == expected  # weekday rows from Monday down, local hours across
+            # BULK: 1,200 runs from 09:00 UTC on Monday 10-20 are Monday 18h in Seoul, with the
+            # ordinary runs of that hour
+            busiest = expected[0, 18]
+            assert busiest > 1200
+            tip = f"Mon 18h: {busiest:,} tasks" if language == "en" else f"월 18시: {busiest:,} 작업"
+            assert tip in {text for _, _, _, text in cells}
+            # 2025-10-20 in Seoul: FIX-DB 60 s (09:10Z), BUILD 480 s (12:10Z) and TEST 240 s
+            # (17:10Z on 10-19 is 02:10 on 10-20 in Seoul): a mean of 260 s; BULK is not timed
+            means = _map(page, "#chart-duration circle title", "e.textContent")
+            assert ("2025-10-20: 4.3 min" if language == "en" else "2025-10-20: 4.3분") in means
+            assert page.evaluate("document.querySelectorAll('#chart-duration polyline').length") >= 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+            for key in ("weekday-hour", "duration"):
+                shot = _shoot(page, f"#figure-{key}", tmp_path / f"chart-{key}-{language}-{width}.png")
+                assert shot.stat().st_size > 5_000, shot  # drawn, not an empty frame
+            assert _errors(page) == []

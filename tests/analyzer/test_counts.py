@@ -80,6 +80,21 @@ def sample(record: Record, data_dir: Path) -> Path:
     return data_dir
 
 
+def _grid(**days: dict[int, int]) -> dict[str, list[int]]:
+    """``_grid(monday={9: 1})``: the weekday x hour counts, zero but for the cells given."""
+    weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return {day: [days.get(day, {}).get(hour, 0) for hour in range(24)] for day in weekdays}
+
+
+def _durations(first: str, count: int, **marked: tuple[float, int]) -> list[dict[str, object]]:
+    """Every day's ``{date, total_execution_seconds, timed_tasks}``, zero but for ``d2025_10_20=(s, n)``."""
+    days = []
+    for entry in _days(first, count):
+        seconds, timed = marked.get("d" + str(entry["date"]).replace("-", "_"), (0.0, 0))
+        days.append({"date": entry["date"], "total_execution_seconds": seconds, "timed_tasks": timed})
+    return days
+
+
 def _hours(**counts: int) -> dict[str, int]:
     result = {str(hour): 0 for hour in range(24)}
     result.update({key.removeprefix("h"): value for key, value in counts.items()})
@@ -156,6 +171,11 @@ def test_every_number_of_the_json_report_in_utc(sample: Path) -> None:
         {"hour": 23, "tasks": 1},
     ]
     assert productivity["by_day"] == _days("2025-09-23", 30, d2025_10_20=(3, 1, 2), d2025_10_21=(1, 1, 0))
+    assert productivity["by_weekday_hour"] == _grid(monday={9: 1, 10: 2}, tuesday={23: 1})
+    # 10-20: FIX-DB 30 s (from its start) + BUILD 12.5 s + FIX-DB 5 s; 10-21: DOCS 60 s
+    assert productivity["duration_by_day"] == _durations(
+        "2025-09-23", 30, d2025_10_20=(47.5, 3), d2025_10_21=(60.0, 1)
+    )
     assert report["errors"] == {
         "repeated": [{"message": "DB locked at <path> (pid <n>)", "count": 2, "task_ids": ["FIX-DB"]}],
         "problem_tasks": [{"task_id": "FIX-DB", "runs": 2, "failed": 2, "failure_rate": 1.0}],
@@ -187,7 +207,29 @@ def test_hours_and_days_are_local_to_the_time_zone(sample: Path) -> None:
     assert productivity["by_weekday"]["tuesday"] == 0
     assert productivity["by_weekday"]["wednesday"] == 1
     assert productivity["by_day"] == _days("2025-09-23", 30, d2025_10_20=(3, 1, 2), d2025_10_22=(1, 1, 0))
+    assert productivity["by_weekday_hour"] == _grid(monday={18: 1, 19: 2}, wednesday={8: 1})
+    assert productivity["duration_by_day"] == _durations(
+        "2025-09-23", 30, d2025_10_20=(47.5, 3), d2025_10_22=(60.0, 1)
+    )
     assert report["stats"]["total_tasks"] == 4
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Seoul", "America/New_York", "Asia/Kolkata"])
+def test_weekday_hour_grid_and_daily_durations_add_up_to_the_totals(sample: Path, tz: str) -> None:
+    report = analyze_dict(sample, now=NOW, since="2025-09-01", tz=tz)
+    productivity, stats = report["productivity"], report["stats"]
+    grid = productivity["by_weekday_hour"]
+    assert list(grid) == list(productivity["by_weekday"])  # monday first, as by_weekday
+    assert all(len(hours) == 24 for hours in grid.values())
+    assert sum(map(sum, grid.values())) == stats["total_tasks"] == 5
+    assert {day: sum(hours) for day, hours in grid.items()} == productivity["by_weekday"]
+    assert [sum(hours[h] for hours in grid.values()) for h in range(24)] == list(
+        productivity["by_hour"].values()
+    )
+    durations = productivity["duration_by_day"]
+    assert [d["date"] for d in durations] == [d["date"] for d in productivity["by_day"]]
+    assert sum(d["timed_tasks"] for d in durations) == stats["timed_tasks"]
+    assert sum(d["total_execution_seconds"] for d in durations) == stats["total_execution_seconds"] == 207.5
 
 
 def test_an_event_at_2330_utc_falls_on_the_next_local_day_in_seoul(sample: Path) -> None:

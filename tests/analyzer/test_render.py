@@ -31,7 +31,16 @@ EN_SECTIONS = [
 ]
 KO_SECTIONS = ["[실행 통계]", "[자주 실행한 작업]", "[실패한 작업]", "[생산성]", "[에러 패턴]", "[개선 제안]"]
 HOSTILE = '<script>alert("x")</script>\u202e&amp;'
-CHARTS = ("chart-by-hour", "chart-daily", "chart-calendar", "chart-top", "chart-failures", "chart-slowest")
+CHARTS = (
+    "chart-by-hour",
+    "chart-weekday-hour",
+    "chart-daily",
+    "chart-duration",
+    "chart-calendar",
+    "chart-top",
+    "chart-failures",
+    "chart-slowest",
+)
 
 
 def _report(data_dir: Path, language: str = "en", tz: str = "UTC") -> Report:
@@ -294,7 +303,74 @@ def test_calendar_heatmap_counts_every_task_of_the_period_once(busy: Path) -> No
     assert "<title>Tue week of 10-20: 2 tasks</title>" in svg
 
 
-# Ready for data the report does not carry yet (weekday x hour counts, each day's mean duration).
+# The weekday x hour heatmap and the duration trend, drawn from the report's data and on their own.
+
+
+@pytest.fixture
+def known(record: Record, data_dir: Path) -> Path:
+    """Four timed-or-not runs around midnight, whose weekday, hour and day depend on the zone."""
+    record(
+        [
+            # UTC: Monday 10-20 at 14h, 15h and 23h, Tuesday 10-21 at 00h.
+            # Seoul (UTC+9): Monday 10-20 at 23h, Tuesday 10-21 at 00h, 08h and 09h.
+            TaskCompleted(task_id="C", success=True, duration=570.0, at=utc(2025, 10, 20, 14, 59, 0)),
+            TaskCompleted(task_id="D", success=False, error="boom", at=utc(2025, 10, 20, 15, 0, 0)),
+            TaskCompleted(task_id="A", success=True, duration=30.0, at=utc(2025, 10, 20, 23, 30, 0)),
+            TaskCompleted(task_id="B", success=True, duration=90.0, at=utc(2025, 10, 21, 0, 15, 0)),
+        ]
+    )
+    record([TaskCompleted(task_id="OLD", success=True, duration=5.0, at=utc(2025, 9, 1, 12, 0, 0))])
+    return data_dir
+
+
+def _cells(svg: str) -> dict[str, int]:
+    """Each heatmap cell's tooltip -> its count."""
+    return {tip: int(count) for count, tip in re.findall(r'data-count="(\d+)"><title>([^<]+)</title>', svg)}
+
+
+@pytest.mark.parametrize(
+    ("tz", "language", "busy_cells"),
+    [
+        (
+            "Asia/Seoul",
+            "en",
+            {"Mon 23h: 1 tasks", "Tue 00h: 1 tasks", "Tue 08h: 1 tasks", "Tue 09h: 1 tasks"},
+        ),
+        ("Asia/Seoul", "ko", {"월 23시: 1 작업", "화 00시: 1 작업", "화 08시: 1 작업", "화 09시: 1 작업"}),
+        ("UTC", "en", {"Mon 14h: 1 tasks", "Mon 15h: 1 tasks", "Mon 23h: 1 tasks", "Tue 00h: 1 tasks"}),
+    ],
+)
+def test_weekday_hour_heatmap_puts_each_run_in_its_local_weekday_and_hour(
+    known: Path, tz: str, language: str, busy_cells: set[str]
+) -> None:
+    report = _report(known, language, tz)
+    svg = _svg(render_html(report), "chart-weekday-hour")
+    cells = _cells(svg)
+    assert len(cells) == 7 * 24
+    assert sum(cells.values()) == report.stats.total_tasks == 4  # the period's runs, not the September one
+    assert {tip for tip, count in cells.items() if count} == busy_cells
+
+
+@pytest.mark.parametrize(
+    ("tz", "language", "means"),
+    [
+        # Seoul: 10-20 has C alone (570 s); 10-21 has A and B timed, (30 + 90) / 2 = 60 s, and D untimed
+        ("Asia/Seoul", "en", ["2025-10-20: 9.5 min", "2025-10-21: 1.0 min"]),
+        ("Asia/Seoul", "ko", ["2025-10-20: 9.5분", "2025-10-21: 1.0분"]),
+        # UTC: 10-20 has C and A, (570 + 30) / 2 = 300 s; 10-21 has B alone
+        ("UTC", "en", ["2025-10-20: 5.0 min", "2025-10-21: 1.5 min"]),
+    ],
+)
+def test_duration_trend_shows_each_local_days_mean_of_its_timed_runs(
+    known: Path, tz: str, language: str, means: list[str]
+) -> None:
+    svg = _svg(render_html(_report(known, language, tz)), "chart-duration")
+    assert re.findall(r"<circle [^>]*><title>([^<]+)</title>", svg) == means  # no dot for untimed days
+    assert len(re.findall(r'<polyline class="series-duration"', svg)) == 1  # 10-20 to 10-21, one line
+    titles = re.findall(r'class="axis-title"[^>]*>([^<]+)<', svg)
+    assert titles == (
+        ["Date", "Mean duration (min)"] if language == "en" else ["날짜", "평균 실행 시간 (분)"]
+    )
 
 
 @pytest.mark.parametrize(("language", "tip"), [("en", "Mon 09h: 3 tasks"), ("ko", "월 09시: 3 작업")])

@@ -9,6 +9,10 @@ Counting rules (the old analyzer's bugs are what they rule out):
 * the period is decided by each event's own time; hours, weekdays and days are local to the
   report's zone;
 * durations are summed in integer microseconds, so totals do not depend on the order of addition.
+
+A run is counted where it ended: one cell of the weekday x hour grid (``by_weekday_hour``, from
+which the by-hour and by-weekday counts are summed afterwards, so the hot loop adds to one list
+rather than three) and one day of ``by_day``, which also sums that day's known durations.
 """
 
 from __future__ import annotations
@@ -42,14 +46,13 @@ class Tally:
     unfinished: int = 0
     runs: dict[str, int] = attrs.Factory(dict)
     failures: dict[str, int] = attrs.Factory(dict)
-    duration_us: int = 0
-    timed: int = 0
     task_duration_us: dict[str, int] = attrs.Factory(dict)
     task_timed: dict[str, int] = attrs.Factory(dict)
-    by_hour: list[int] = attrs.Factory(lambda: [0] * 24)
+    # local weekday * 24 + local hour -> runs (weekday 0 is Monday, as date.weekday() counts)
+    by_weekday_hour: list[int] = attrs.Factory(lambda: [0] * (7 * 24))
     succeeded_by_hour: list[int] = attrs.Factory(lambda: [0] * 24)
-    by_weekday: list[int] = attrs.Factory(lambda: [0] * 7)
-    by_day: dict[date, list[int]] = attrs.Factory(dict)  # local date -> [tasks, succeeded, failed]
+    # local date -> [tasks, succeeded, failed, duration_us, timed] (the last two: its timed runs)
+    by_day: dict[date, list[int]] = attrs.Factory(dict)
     commands_run: int = 0
     commands_failed: int = 0
     programs: dict[str, int] = attrs.Factory(dict)
@@ -63,6 +66,17 @@ class Tally:
     unknown_events: int = 0
     warnings: list[str] = attrs.Factory(list)
     cross_checks: list[CrossCheck] = attrs.Factory(list)
+
+    # The totals of timed runs are their days' sums: the hot loop adds a duration in one place only.
+    @property
+    def duration_us(self) -> int:
+        """The durations of every timed run, summed."""
+        return sum(counts[3] for counts in self.by_day.values())
+
+    @property
+    def timed(self) -> int:
+        """How many runs have a known duration."""
+        return sum(counts[4] for counts in self.by_day.values())
 
 
 class Aggregator:
@@ -80,7 +94,8 @@ class Aggregator:
 
     # -- local time -------------------------------------------------------------------------------
     def _local_hour(self, at: datetime) -> tuple[date, int, int]:
-        """(local date, local hour, weekday) of ``at``; one zone lookup per UTC hour, not per event."""
+        """(local date, local hour, weekday * 24 + hour) of ``at``: its day, its hour and its cell
+        of the weekday x hour grid; one zone lookup per UTC hour, not per event."""
         key = (at.year, at.month, at.day, at.hour)
         found = self._local.get(key, False)
         if found is False:
@@ -88,10 +103,13 @@ class Aggregator:
             first, last = start.astimezone(self._tz), (start + _HOUR).astimezone(self._tz)
             # Zones with half-hour offsets, or a change of offset inside this hour: no shortcut.
             same = first.date() == last.date() and first.hour == last.hour
-            found = self._local[key] = (first.date(), first.hour, first.weekday()) if same else None
-        if found is None:
+            found = self._local[key] = (
+                (first.date(), first.hour, first.weekday() * 24 + first.hour) if same else None
+            )
+        if found is None:  # every event of such an hour: inline, a call would cost more than the sum
             local = at.astimezone(self._tz)
-            return local.date(), local.hour, local.weekday()
+            hour = local.hour
+            return local.date(), hour, local.weekday() * 24 + hour
         return found  # type: ignore[return-value]
 
     def _normalised(self, error: str) -> str:
@@ -187,12 +205,11 @@ class Aggregator:
         tally = self.tally
         tally.completed += 1
         tally.runs[task_id] = tally.runs.get(task_id, 0) + 1
-        day, hour, weekday = self._local_hour(at)
-        tally.by_hour[hour] += 1
-        tally.by_weekday[weekday] += 1
+        day, hour, cell = self._local_hour(at)
+        tally.by_weekday_hour[cell] += 1
         counts = tally.by_day.get(day)
         if counts is None:
-            counts = tally.by_day[day] = [0, 0, 0]
+            counts = tally.by_day[day] = [0, 0, 0, 0, 0]
         counts[0] += 1
         if success:
             tally.succeeded += 1
@@ -209,10 +226,10 @@ class Aggregator:
                 tasks[task_id] = tasks.get(task_id, 0) + 1
         if duration is not None:
             micros = round(duration * 1_000_000)
-            tally.duration_us += micros
-            tally.timed += 1
             tally.task_duration_us[task_id] = tally.task_duration_us.get(task_id, 0) + micros
             tally.task_timed[task_id] = tally.task_timed.get(task_id, 0) + 1
+            counts[3] += micros
+            counts[4] += 1
 
 
 def _micros(seconds: float) -> int:

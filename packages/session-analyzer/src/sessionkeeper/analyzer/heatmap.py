@@ -42,15 +42,17 @@ def heatmap(
     unit: str,
     no_data: str,
     width: int = 480,
+    row_height: float | None = None,
 ) -> str:
     """``cells[r][c]`` coloured by count; ``None`` is outside the period (no cell).
 
     ``columns`` names each column in its tooltips; ``labels`` (by default the same) are written
     above the map, as many as fit without overlapping: every column, every other one, and so on.
+    Cells are as tall as they are wide (16 to 24 units) unless ``row_height`` says otherwise.
     """
     count_cols = max((len(row) for row in cells), default=0)
     cell_w = (width - _LEFT - _RIGHT) / max(count_cols, 1)
-    cell_h = min(24.0, max(cell_w, 16.0))
+    cell_h = min(24.0, max(cell_w, 16.0)) if row_height is None else row_height
     height = round(_TOP + cell_h * len(rows) + 52)
     frame = Frame(chart_id, title, width, height)
     peak = max((value or 0 for row in cells for value in row), default=0)

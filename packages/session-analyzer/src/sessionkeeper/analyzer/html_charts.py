@@ -16,7 +16,8 @@ from .bars import Bar, horizontal_bars
 from .charts import bar_chart_hours, duration_trend, line_chart_days
 from .heatmap import heatmap
 from .messages import Messages, plain
-from .report import DayCount, Report
+from .report import DayCount, DayDuration, Report
+from .summary import WEEKDAYS
 from .svg import NEUTRAL, SLOW, grouped
 
 __all__ = ["ChartFigure", "calendar_heatmap", "duration_by_day", "report_charts", "weekday_hour_heatmap"]
@@ -73,11 +74,6 @@ def calendar_heatmap(days: list[DayCount], say: Messages) -> ChartFigure:
     return ChartFigure("calendar", title, svg)
 
 
-# The two charts below draw data the report does not carry yet: tasks by weekday *and* hour
-# (``Productivity`` has each alone) and each day's mean duration (``DayCount`` has counts only).
-# They are ready for those fields; report_charts() adds them once summary.py provides them.
-
-
 def weekday_hour_heatmap(cells: Sequence[Sequence[int]], say: Messages) -> ChartFigure:
     """Tasks by local weekday (rows, Monday first) and hour (24 columns)."""
     title = say("html.chart.weekday_hour")
@@ -90,6 +86,9 @@ def weekday_hour_heatmap(cells: Sequence[Sequence[int]], say: Messages) -> Chart
         chart_id="chart-weekday-hour",
         unit=say("chart.tasks"),
         no_data=say("chart.no_data"),
+        # 24 columns leave cells 16 units wide; rows of 24 make the map as tall as the hour
+        # chart it stands beside on a wide page, instead of leaving a third of its box empty
+        row_height=24.0,
     )
     return ChartFigure("weekday-hour", title, svg)
 
@@ -187,7 +186,7 @@ def _ranked(report: Report, say: Messages) -> list[ChartFigure]:
 
 
 def report_charts(report: Report, say: Messages) -> list[ChartFigure]:
-    """Every chart of the page, in order: when (hour, day, weekday), then what (ranked tasks)."""
+    """Every chart of the page, in order: when (hour, weekday, day), then what (ranked tasks)."""
     prod = report.productivity
     succeeded = [prod.succeeded_by_hour[str(h)] for h in range(24)]
     failed = [prod.by_hour[str(h)] - succeeded[h] for h in range(24)]
@@ -211,9 +210,19 @@ def report_charts(report: Report, say: Messages) -> list[ChartFigure]:
         axes=(say("html.axis.date"), say("html.axis.tasks")),
         no_data=no_data,
     )
+    # two columns on a wide page: hours beside weekday x hour, the two daily trends side by side
     return [
         ChartFigure("by-hour", say("chart.by_hour"), hours),
+        weekday_hour_heatmap([prod.by_weekday_hour[name] for name in WEEKDAYS], say),
         ChartFigure("daily", say("chart.daily"), daily),
+        duration_by_day(
+            [d.date for d in prod.duration_by_day], [_mean(d) for d in prod.duration_by_day], say
+        ),
         calendar_heatmap(days, say),
         *_ranked(report, say),
     ]
+
+
+def _mean(day: DayDuration) -> float | None:
+    """The day's mean duration of its timed runs; None (a gap in the line) when none was timed."""
+    return day.total_execution_seconds / day.timed_tasks if day.timed_tasks else None

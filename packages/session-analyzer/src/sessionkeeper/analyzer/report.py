@@ -13,6 +13,7 @@ __all__ = [
     "CommandStats",
     "CrossCheck",
     "DayCount",
+    "DayDuration",
     "ErrorStats",
     "FailedTask",
     "FailingProgram",
@@ -109,6 +110,15 @@ class DayCount:
 
 
 @attrs.frozen
+class DayDuration:
+    """One local day's timed runs: their mean duration is ``total_execution_seconds / timed_tasks``."""
+
+    date: str  # local date, YYYY-MM-DD
+    total_execution_seconds: float  # the durations of the day's timed runs, summed
+    timed_tasks: int  # the day's runs (ended that day) whose duration is known; 0: no mean that day
+
+
+@attrs.frozen
 class Productivity:
     """When work happens, in the report's time zone (hours and days are local)."""
 
@@ -119,6 +129,12 @@ class Productivity:
     by_weekday: dict[str, int]  # "monday".."sunday"
     most_active_hours: list[HourCount]
     by_day: list[DayCount]  # every local day of the period, oldest first
+    # Added after the fields above (JSON: new keys, existing objects unchanged, so a script that
+    # compares a by_day entry whole still matches):
+    # "monday".."sunday" -> 24 counts, index = local hour: task runs ended in that weekday's hour.
+    # Keyed by name like by_weekday, so no reader has to guess whether weekday 0 is Monday or Sunday.
+    by_weekday_hour: dict[str, list[int]]
+    duration_by_day: list[DayDuration]  # the same days as by_day, in the same order
 
 
 @attrs.frozen

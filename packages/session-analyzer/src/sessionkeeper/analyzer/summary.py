@@ -11,6 +11,7 @@ from .period import Period
 from .report import (
     CommandStats,
     DayCount,
+    DayDuration,
     ErrorStats,
     FailedTask,
     FailingProgram,
@@ -85,21 +86,27 @@ def _tasks(tally: Tally) -> TaskStats:
 
 
 def _productivity(tally: Tally, period: Period) -> Productivity:
+    grid = tally.by_weekday_hour  # weekday * 24 + hour; the hours and weekdays are its sums
+    rows = [grid[weekday * 24 : weekday * 24 + 24] for weekday in range(7)]
+    by_hour = [sum(row[hour] for row in rows) for hour in range(24)]
     hours = sorted(
-        ((count, hour) for hour, count in enumerate(tally.by_hour) if count), key=lambda i: (-i[0], i[1])
+        ((count, hour) for hour, count in enumerate(by_hour) if count), key=lambda i: (-i[0], i[1])
     )
-    days = []
+    days, durations = [], []
     for day in period.local_dates():
-        tasks, succeeded, failed = tally.by_day.get(day, (0, 0, 0))
+        tasks, succeeded, failed, duration_us, timed = tally.by_day.get(day, (0, 0, 0, 0, 0))
         days.append(DayCount(day.isoformat(), tasks, succeeded, failed))
+        durations.append(DayDuration(day.isoformat(), _seconds(duration_us), timed))
     return Productivity(
         average_session_seconds=_mean_seconds(tally.session_us, tally.sessions_timed),
         sessions_timed=tally.sessions_timed,
-        by_hour={str(hour): count for hour, count in enumerate(tally.by_hour)},
+        by_hour={str(hour): count for hour, count in enumerate(by_hour)},
         succeeded_by_hour={str(hour): count for hour, count in enumerate(tally.succeeded_by_hour)},
-        by_weekday=dict(zip(WEEKDAYS, tally.by_weekday, strict=True)),
+        by_weekday={name: sum(row) for name, row in zip(WEEKDAYS, rows, strict=True)},
         most_active_hours=[HourCount(hour, count) for count, hour in hours[:_ACTIVE_HOURS]],
         by_day=days,
+        by_weekday_hour=dict(zip(WEEKDAYS, rows, strict=True)),
+        duration_by_day=durations,
     )
 
 
