@@ -54,6 +54,12 @@ def _suites() -> dict[str, ModuleType]:
         pass
     else:
         suites["K"] = core_codec
+    try:  # the insights' evaluation: the session-analyzer[insights] extra (numpy, scikit-learn)
+        from bench import insights_eval
+    except ImportError:
+        pass
+    else:
+        suites["F"] = insights_eval
     try:  # integrity fuzzing: the extras too, and the test suite's engine (tests/integrity)
         from bench import integrity_fuzz
     except ImportError:
@@ -63,7 +69,7 @@ def _suites() -> dict[str, ModuleType]:
     return suites
 
 
-_ALL = "ABCDEHIKPRS"
+_ALL = "ABCDEFHIKPRS"
 # Benchmark P's peers: optional, installed by the `bench` hatch environment only (pyproject.toml).
 PEER_MODULES = ("lmdb", "diskcache", "langgraph.checkpoint.sqlite")
 PEER_ENV = "bench"
@@ -134,8 +140,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "--only",
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
-        "H hooks overhead, I integrity fuzzing, K compression+encryption, P peers, R history archive scale, "
-        "S analyzer scale)",
+        "F insights against known truth and at scale, H hooks overhead, I integrity fuzzing, "
+        "K compression+encryption, P peers, R history archive scale, S analyzer scale)",
     )
     parser.add_argument(
         "--no-peer-env",

@@ -40,7 +40,7 @@ def test_each_kind_as_core_writes_it() -> None:
     assert unknown == 0
     assert rows == [
         (STARTED, AT, "A"),
-        (COMMAND, AT, "pytest -q", 1),
+        (COMMAND, AT, "pytest -q", 1, 0.5),
         (COMPLETED, AT, "A", False, 1.25, "boom"),
     ]
     assert rows == [row_from_event(e) for e in events]

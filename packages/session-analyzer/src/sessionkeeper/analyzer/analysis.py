@@ -8,9 +8,10 @@ report and an export of one period always rest on the same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sessionkeeper.core import Codec, HistoryFile, resolve_codec
 
@@ -25,7 +26,13 @@ from .report import Report, SkippedFile
 from .sources import DEFAULT_MAX_SESSION_BYTES, SessionData, SessionFiles, list_session_files, load_all
 from .summary import build_report
 
-__all__ = ["analyze", "read_sessions"]
+__all__ = ["SessionObserver", "analyze", "read_sessions"]
+
+
+class SessionObserver(Protocol):
+    """Also handed every session the report counts, in the same pass (the insights' collector)."""
+
+    def add(self, data: SessionData) -> None: ...
 
 
 def read_sessions(
@@ -102,8 +109,10 @@ def analyze(
     progress: Progress | None = None,
     now: datetime | None = None,
     codec: Codec | None = None,
+    observers: Sequence[SessionObserver] = (),
 ) -> Report:
-    """The report of the sessions in ``data_dir`` over ``period``.
+    """The report of the sessions in ``data_dir`` over ``period``; every session counted is also
+    handed to each of ``observers`` (one pass over the sessions for the report and the insights).
 
     Only one session's rows are in memory at a time (plus the old tool's files and copies until
     copies are settled, see :mod:`dedupe`). Unreadable files are skipped and listed, never fatal.
@@ -122,4 +131,6 @@ def analyze(
             skipped.append(item)
         else:
             aggregator.add(item)
+            for observer in observers:
+                observer.add(item)
     return build_report(aggregator.tally, period, skipped, say, now or datetime.now(UTC))

@@ -22,7 +22,7 @@ import os
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import click
 from click.core import ParameterSource
@@ -40,6 +40,9 @@ from .period import DEFAULT_DAYS, MAX_DAYS, Period, Zone, resolve_period, resolv
 from .progress import Progress
 from .report import Report
 from .text_report import render_text
+
+if TYPE_CHECKING:
+    from .insights.model import Insights
 
 __all__ = ["command", "format_for", "main"]
 
@@ -85,12 +88,12 @@ def format_for(output: Path | None, explicit: str | None) -> str:
     )
 
 
-def _render(report: Report, fmt: str) -> bytes | str:
+def _render(report: Report, fmt: str, insights: Insights | None = None) -> bytes | str:
     if fmt == "json":
-        return render_json(report)
+        return render_json(report, insights)
     if fmt == "html":
-        return render_html(report).encode("utf-8")
-    return render_text(report)
+        return render_html(report, insights).encode("utf-8")
+    return render_text(report, insights)
 
 
 def _write_file(path: Path, content: bytes | str) -> int:
@@ -166,7 +169,7 @@ def _period(
 
 
 def _check_options(
-    ctx: click.Context, since: str | None, fmt: str | None, as_json: bool, export: str | None
+    ctx: click.Context, since: str | None, fmt: str | None, as_json: bool, export: str | None, insights: bool
 ) -> None:
     if since is not None and ctx.get_parameter_source("days") is ParameterSource.COMMANDLINE:
         raise click.UsageError(
@@ -176,6 +179,8 @@ def _check_options(
         )
     if export is not None and (fmt is not None or as_json):
         raise click.UsageError("--export writes events, not a report: leave out --format and --json", ctx)
+    if export is not None and insights:
+        raise click.UsageError("--insights adds a section to a report, not to an export: leave out one", ctx)
     if as_json and fmt not in (None, "json"):
         raise click.UsageError(f"--json and --format {fmt} ask for different formats: give one", ctx)
 
@@ -217,6 +222,12 @@ def _under_session(ctx: click.Context, data_dir: Path, as_json: bool) -> tuple[P
     help="Report format [default: from --output's suffix (.json, .html, .txt), else text].",
 )
 @click.option("--json", "as_json", is_flag=True, help="The JSON report (same as --format json).")
+@click.option(
+    "--insights",
+    is_flag=True,
+    help="Add predictions learned from the history: failure risk, expected durations, flaky tasks "
+    "and commands, drift, productive hours (needs the session-analyzer[insights] extra).",
+)
 @click.option(
     "--export",
     type=click.Choice(EXPORT_FORMATS),
@@ -265,6 +276,7 @@ def command(
     until: str | None,
     fmt: str | None,
     as_json: bool,
+    insights: bool,
     export: str | None,
     output: Path | None,
     quiet: bool,
@@ -277,7 +289,7 @@ def command(
     suggestions; or export their events for DuckDB, Polars or pandas (--export)."""
     say = Messages(lang or default_language())
     data_dir, as_json = _under_session(ctx, data_dir, as_json)
-    _check_options(ctx, since, fmt, as_json, export)
+    _check_options(ctx, since, fmt, as_json, export, insights)
     if export == "parquet" and output is None:
         raise click.UsageError("--export parquet needs --output FILE (Parquet is a binary file format)", ctx)
     # Checked before any work: a name that is no report format fails now, not after the analysis.
@@ -292,8 +304,20 @@ def command(
     if export is not None:
         _export(say, export, output, period, data_dir, progress, quiet=quiet)
         return
-    report = analyze(data_dir, period, language=say.language, progress=progress, now=now)
-    content = _render(report, report_format)
+    collector = None
+    if insights:
+        from .insights import InsightsCollector, require
+
+        require()  # before anything is read: without the extra, say how to install it (status 1)
+        collector = InsightsCollector(period)
+    observers = [collector] if collector is not None else []
+    report = analyze(data_dir, period, language=say.language, progress=progress, now=now, observers=observers)
+    found = None
+    if collector is not None:
+        from .insights import insights_of
+
+        found = insights_of(collector, say)
+    content = _render(report, report_format, found)
     if output is None:
         if not quiet:
             _write_stdout(content, sys.stdout)

@@ -13,6 +13,8 @@ own box. Parts: :mod:`html_charts` (which charts, in which words), :mod:`charts`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .html_assets import CSP, CSS, SCRIPT
 from .html_charts import report_charts
 from .html_sections import report_sections
@@ -20,6 +22,9 @@ from .messages import Messages, plain
 from .outline import header_lines
 from .report import Report
 from .svg import escape, grouped
+
+if TYPE_CHECKING:
+    from .insights.model import Insights
 
 __all__ = ["render_html"]
 
@@ -42,9 +47,15 @@ def _cards(report: Report, say: Messages) -> str:
     )
 
 
-def render_html(report: Report) -> str:
-    """The whole page (UTF-8 text); every value from the data is escaped."""
+def render_html(report: Report, insights: Insights | None = None) -> str:
+    """The whole page (UTF-8 text); every value from the data is escaped. With ``insights``, their
+    section comes after the report's own."""
     say = Messages(report.language)
+    extra: list[str] = []
+    if insights is not None:
+        from .insights.html_section import insights_section
+
+        extra.append(insights_section(insights, say))
     title, period, sessions = header_lines(report, say)
     figures = [
         f'<figure class="chart" id="figure-{figure.key}"><h2>{_e(figure.title)}</h2>\n{figure.svg}\n</figure>'
@@ -58,6 +69,7 @@ def render_html(report: Report) -> str:
         "</div>",
         f'<p class="sort-hint" hidden>{_e(say("html.sort_hint"))}</p>',
         *report_sections(report, say),
+        *extra,
         f"<footer>{_e(say('html.generated', generated=report.generated_at))}</footer>",
     ]
     return (

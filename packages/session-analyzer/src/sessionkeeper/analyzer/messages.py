@@ -179,6 +179,109 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.legend.duration": "mean of timed runs",
         "html.hour": "{hour:02d}h",
         # -- end of the HTML report's keys ----------------------------------------------------------
+        # -- insights (session-analyze --insights; insights/text_section.py, insights/html_section.py) -----
+        "insights.section": "Insights",
+        "insights.learned": "Learned from {tasks} task runs ({period}) and {commands} command runs",
+        "insights.model": "Failure risk of {kind}: {method}, trained on {runs} runs ({failures} failed)",
+        "insights.holdout": (
+            "on the latest {runs} runs: AUC {auc}, Brier score "
+            "{brier} (historical failure rate: {baseline})"
+        ),
+        "insights.model_rate": (
+            "Failure risk of {kind}: the smoothed failure rate ({runs} "
+            "runs, {failures} failed: too few for a model)"
+        ),
+        "insights.kinds.task": "tasks",
+        "insights.kinds.command": "commands",
+        "insights.next_tasks": "Next run of each task (failure risk; duration):",
+        "insights.next_commands": "Next run of each command:",
+        "insights.subject": "{name}: {risk} risk ({failed} of the last {recent} failed); {duration}",
+        "insights.duration": "usually {p50} (p90 {p90}, from {runs} runs)",
+        "insights.duration_unknown": "duration unknown ({runs} timed runs; 3 needed)",
+        "insights.flaky": "Flaky (the outcome flips with no change in what ran):",
+        "insights.flaky_item": (
+            "{name}: {flips} flips in {runs} runs (flip rate {rate}, 90% "
+            "{low}\u2013{high}; entropy {entropy} bits; "
+            "{confidence} sure) \u2014 latest: {recent}"
+        ),
+        "insights.drift": "Drift (durations changed level):",
+        "insights.anomalies": "Unusual durations:",
+        "insights.anomaly_item": (
+            "{name} on {date}: {duration}, {ratio}\u00d7 its median "
+            "{median} (robust z {z}, {runs} runs before)"
+        ),
+        "insights.hours": "Success by hour of day:",
+        "insights.hours_none": "no two-hour window stands out with 90% certainty ({runs} runs)",
+        "insights.suggestions": "Suggestions:",
+        "insights.more": "\u2026 and {count} more (the JSON report has them all)",
+        "insights.unknown": "unknown",
+        "insights.suggest.risky": (
+            "{name}'s next run fails with probability {probability} "
+            "({failed} of its last {recent} runs failed; "
+            "learned from {runs} runs, {period})"
+        ),
+        "insights.suggest.flaky_task": (
+            "Task {name} is flaky: its outcome flipped {flips} times in "
+            "{runs} runs with no change in what ran "
+            "(flip rate {rate}, {period}) \u2014 look for a race or a shared resource"
+        ),
+        "insights.suggest.flaky_command": (
+            "Command {name} is flaky: its outcome flipped {flips} times "
+            "in {runs} runs of the same command line "
+            "(flip rate {rate}, {period}) \u2014 look for a race or a shared resource"
+        ),
+        "insights.suggest.slower": (
+            "{name} has taken {ratio}\u00d7 longer since {date} (median {after} over {runs_after} runs, "
+            "against {before} over {runs_before} before)"
+        ),
+        "insights.suggest.faster": (
+            "{name} has been {ratio}\u00d7 faster since {date} (median {after} over {runs_after} runs, "
+            "against {before} over {runs_before} before)"
+        ),
+        "insights.suggest.anomaly": (
+            "{name} took {duration} on {date}, {ratio}\u00d7 its median of {median} "
+            "(robust z {z} over the {runs} runs before it)"
+        ),
+        "insights.suggest.best_hours": (
+            "{start:02d}\u2013{end:02d}h: {rate} of tasks succeed "
+            "({succeeded} of {runs}) against {rest} at other "
+            "hours ({confidence} sure it is better) \u2014 plan demanding work there"
+        ),
+        "insights.suggest.worst_hours": (
+            "{start:02d}\u2013{end:02d}h: only {rate} of tasks succeed "
+            "({succeeded} of {runs}) against {rest} at "
+            "other hours ({confidence} sure it is worse)"
+        ),
+        "insights.html.col.name": "Name",
+        "insights.html.col.risk": "Failure risk",
+        "insights.html.col.recent": "Last runs failed",
+        "insights.html.col.p50": "P50",
+        "insights.html.col.p90": "P90",
+        "insights.html.col.runs": "Runs",
+        "insights.html.col.coverage": "Within P90 (backtest)",
+        "insights.html.col.flips": "Flips",
+        "insights.html.col.flip_rate": "Flip rate (90%)",
+        "insights.html.col.entropy": "Entropy",
+        "insights.html.col.confidence": "Confidence",
+        "insights.html.col.changed": "Changed on",
+        "insights.html.col.ratio": "Ratio",
+        "insights.html.col.before": "Median before",
+        "insights.html.col.after": "Median after",
+        "insights.html.col.when": "When",
+        "insights.html.col.duration": "Duration",
+        "insights.html.col.median": "Usual median",
+        "insights.html.col.z": "Robust z",
+        "insights.html.table.tasks": "Next run of each task",
+        "insights.html.table.commands": "Next run of each command",
+        "insights.html.table.flaky": "Flaky tasks and commands",
+        "insights.html.table.drift": "Drift",
+        "insights.html.table.anomalies": "Unusual durations",
+        "insights.html.heatmap": "Success rate by weekday and hour (pale: fewer than 5 runs)",
+        "insights.html.cell": (
+            "{day} {hour:02d}h: {succeeded} of {runs} succeeded "
+            "({rate}; 90% interval {low}\u2013{high})"
+        ),
+        # -- end of the insights' keys ---------------------------------------------------------------
     },
     "ko": {
         # -- the command's own lines on stderr (confirmations, errors), not the report ---------------
@@ -342,6 +445,103 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.legend.duration": "시간이 기록된 실행의 평균",
         "html.hour": "{hour:02d}시",
         # -- end of the HTML report's keys ----------------------------------------------------------
+        # -- insights (session-analyze --insights; insights/text_section.py, insights/html_section.py) -----
+        "insights.section": "인사이트",
+        "insights.learned": "작업 실행 {tasks}회({period})와 명령 실행 {commands}회에서 학습",
+        "insights.model": "{kind} 실패 위험: {method}, {runs}회 실행으로 학습 ({failures}회 실패)",
+        "insights.holdout": "최근 {runs}회 실행에서: AUC {auc}, Brier 점수 {brier} (과거 실패율: {baseline})",
+        "insights.model_rate": (
+            "{kind} 실패 위험: 보정한 실패율 ({runs}회 "
+            "실행, {failures}회 실패: 모델에는 부족)"
+        ),
+        "insights.kinds.task": "작업",
+        "insights.kinds.command": "명령",
+        "insights.next_tasks": "작업별 다음 실행 (실패 위험; 소요 시간):",
+        "insights.next_commands": "명령별 다음 실행:",
+        "insights.subject": "{name}: 위험 {risk} (최근 {recent}회 중 {failed}회 실패); {duration}",
+        "insights.duration": "보통 {p50} (p90 {p90}, {runs}회 기준)",
+        "insights.duration_unknown": "소요 시간 알 수 없음 (시간이 기록된 실행 {runs}회; 3회 필요)",
+        "insights.flaky": "불안정 (실행한 것이 같은데 결과가 바뀜):",
+        "insights.flaky_item": (
+            "{name}: {runs}회 중 {flips}회 바뀜 (전환율 {rate}, 90% "
+            "{low}\u2013{high}; 엔트로피 {entropy}비트; "
+            "확신 {confidence}) \u2014 최근: {recent}"
+        ),
+        "insights.drift": "변화 (소요 시간 수준이 바뀜):",
+        "insights.anomalies": "이례적인 소요 시간:",
+        "insights.anomaly_item": (
+            "{name} {date}: {duration}, 중앙값 {median}의 "
+            "{ratio}배 (로버스트 z {z}, 이전 {runs}회 기준)"
+        ),
+        "insights.hours": "시간대별 성공:",
+        "insights.hours_none": "90% 확신으로 두드러지는 두 시간 구간 없음 ({runs}회 실행)",
+        "insights.suggestions": "제안:",
+        "insights.more": "\u2026 외 {count}개 (JSON 보고서에 모두 있음)",
+        "insights.unknown": "알 수 없음",
+        "insights.suggest.risky": (
+            "{name}의 다음 실행이 실패할 확률 {probability} (최근 {recent}회 중 {failed}회 실패; "
+            "{runs}회 실행에서 학습, {period})"
+        ),
+        "insights.suggest.flaky_task": (
+            "작업 {name}이(가) 불안정합니다: 실행한 것이 같은데 {runs}회 중 {flips}회 결과가 바뀜 "
+            "(전환율 {rate}, {period}) \u2014 경쟁 상태나 공유 자원을 살펴보세요"
+        ),
+        "insights.suggest.flaky_command": (
+            "명령 {name}이(가) 불안정합니다: 같은 명령줄 {runs}회 실행 중 {flips}회 결과가 바뀜 "
+            "(전환율 {rate}, {period}) \u2014 경쟁 상태나 공유 자원을 살펴보세요"
+        ),
+        "insights.suggest.slower": (
+            "{name}이(가) {date}부터 {ratio}배 오래 걸립니다 (이후 {runs_after}회 중앙값 {after}, "
+            "이전 {runs_before}회 {before})"
+        ),
+        "insights.suggest.faster": (
+            "{name}이(가) {date}부터 {ratio}배 빨라졌습니다 (이후 {runs_after}회 중앙값 {after}, "
+            "이전 {runs_before}회 {before})"
+        ),
+        "insights.suggest.anomaly": (
+            "{name}이(가) {date}에 {duration} 걸렸습니다: 중앙값 "
+            "{median}의 {ratio}배 (이전 {runs}회 기준 로버스트 z {z})"
+        ),
+        "insights.suggest.best_hours": (
+            "{start:02d}\u2013{end:02d}시: 작업의 {rate}가 성공 "
+            "({runs}회 중 {succeeded}회), 다른 시간대는 {rest} "
+            "(더 나을 확률 {confidence}) \u2014 어려운 일은 이때 하세요"
+        ),
+        "insights.suggest.worst_hours": (
+            "{start:02d}\u2013{end:02d}시: 작업의 {rate}만 성공 "
+            "({runs}회 중 {succeeded}회), 다른 시간대는 {rest} "
+            "(더 나쁠 확률 {confidence})"
+        ),
+        "insights.html.col.name": "이름",
+        "insights.html.col.risk": "실패 위험",
+        "insights.html.col.recent": "최근 실패",
+        "insights.html.col.p50": "P50",
+        "insights.html.col.p90": "P90",
+        "insights.html.col.runs": "실행",
+        "insights.html.col.coverage": "P90 이내 (사후 검증)",
+        "insights.html.col.flips": "전환",
+        "insights.html.col.flip_rate": "전환율 (90%)",
+        "insights.html.col.entropy": "엔트로피",
+        "insights.html.col.confidence": "확신",
+        "insights.html.col.changed": "바뀐 날",
+        "insights.html.col.ratio": "배율",
+        "insights.html.col.before": "이전 중앙값",
+        "insights.html.col.after": "이후 중앙값",
+        "insights.html.col.when": "시각",
+        "insights.html.col.duration": "소요 시간",
+        "insights.html.col.median": "평소 중앙값",
+        "insights.html.col.z": "로버스트 z",
+        "insights.html.table.tasks": "작업별 다음 실행",
+        "insights.html.table.commands": "명령별 다음 실행",
+        "insights.html.table.flaky": "불안정한 작업과 명령",
+        "insights.html.table.drift": "변화",
+        "insights.html.table.anomalies": "이례적인 소요 시간",
+        "insights.html.heatmap": "요일·시간대별 성공률 (옅은 칸: 실행 5회 미만)",
+        "insights.html.cell": (
+            "{day} {hour:02d}시: {runs}회 중 {succeeded}회 성공 "
+            "({rate}; 90% 구간 {low}\u2013{high})"
+        ),
+        # -- end of the insights' keys ---------------------------------------------------------------
     },
 }
 

@@ -3,10 +3,11 @@
 A row is a plain tuple (one allocation, no attribute lookups in the hot loop)::
 
     (STARTED,   at, task_id)
-    (COMMAND,   at, command, exit_code)
+    (COMMAND,   at, command, exit_code, duration)
     (COMPLETED, at, task_id, success, duration, error)
 
-``at`` is an aware UTC datetime, ``duration`` seconds or None.
+``at`` is an aware UTC datetime, ``duration`` seconds or None (a command's: what its runner
+measured, used by the insights' per-command forecasts).
 
 Two ways in, with one result:
 
@@ -127,7 +128,7 @@ def row_from_event(event: Event) -> Row:
     if isinstance(event, TaskStarted):
         _check_task_id(event.task_id, -1)
         return (STARTED, event.at, event.task_id)
-    return (COMMAND, event.at, event.command, event.exit_code)
+    return (COMMAND, event.at, event.command, event.exit_code, event.duration)
 
 
 def _row_from_model(data: dict[str, Any], index: int) -> Row:
@@ -182,7 +183,7 @@ def rows_from_stored(stored: Iterable[Any]) -> tuple[list[Row], int]:
                 if kind == "command_executed":
                     command = get("command")
                     exit_code = get("exit_code")
-                    duration = get("duration")  # unused, but cattrs refuses a non-number: let it decide
+                    duration = get("duration")  # cattrs refuses a non-number: let it decide
                     if (
                         type(command) is str
                         and type(exit_code) is int
@@ -194,7 +195,7 @@ def rows_from_stored(stored: Iterable[Any]) -> tuple[list[Row], int]:
                         and type(get("error")) in text_or_none
                         and type(get("task_id")) in text_or_none
                     ):
-                        append((COMMAND, when, command, exit_code))
+                        append((COMMAND, when, command, exit_code, duration))
                         continue
                 elif kind == "task_completed":
                     task_id = get("task_id")

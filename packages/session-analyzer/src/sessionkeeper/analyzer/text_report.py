@@ -10,17 +10,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .messages import Messages
 from .outline import build_outline, header_lines
 from .report import Report
+
+if TYPE_CHECKING:
+    from .insights.model import Insights
 
 __all__ = ["render_text"]
 
 _BAR = 30  # characters of the longest bar of the hour histogram
 
 
-def render_text(report: Report) -> str:
-    """The report as text in its own language, ending with a newline."""
+def render_text(report: Report, insights: Insights | None = None) -> str:
+    """The report as text in its own language, ending with a newline; with ``insights``, their
+    section (``[Insights]``) comes last."""
     lines = header_lines(report, Messages(report.language))
     for section in build_outline(report):
         lines += ["", f"[{section.title}]"]
@@ -34,4 +40,10 @@ def render_text(report: Report) -> str:
                 lines.append(f"  {entry.hour:02d} {bar} {entry.count}")
             else:
                 lines.append(entry.text)
+    if insights is not None:
+        from .insights.text_section import insight_lines
+
+        say = Messages(report.language)
+        lines += ["", f"[{say('insights.section')}]"]
+        lines += [f"- {text}" if kind == "item" else text for kind, text in insight_lines(insights, say)]
     return "\n".join(lines) + "\n"
