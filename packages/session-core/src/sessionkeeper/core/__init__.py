@@ -64,8 +64,11 @@ from .runtime.manager import SessionManager
 
 if TYPE_CHECKING:
     from .model.session_state import SessionState
+    from .remote.push import PushResult, push_remote
+    from .remote.restore import RestoreResult, restore_session
     from .remote.s3 import S3Target
     from .remote.settings import RemoteSettings, TargetURL, open_target, parse_target_url, resolve_remote
+    from .remote.verify import RemoteCheck, verify_remote
     from .storage.catalog import (
         SessionEntry,
         app_store_paths,
@@ -168,6 +171,9 @@ _TOOLS = {
     ),
     # remote backup (the session-core[remote] extra for S3): imported only when a remote is used
     "S3Target": "remote.s3",
+    **dict.fromkeys(("PushResult", "push_remote"), "remote.push"),
+    **dict.fromkeys(("RestoreResult", "restore_session"), "remote.restore"),
+    **dict.fromkeys(("RemoteCheck", "verify_remote"), "remote.verify"),
     **dict.fromkeys(
         ("RemoteSettings", "TargetURL", "open_target", "parse_target_url", "resolve_remote"),
         "remote.settings",
@@ -227,10 +233,13 @@ __all__ = [
     "LocalDirectoryTarget",
     "NoActiveSessionError",
     "ObjectInfo",
+    "PushResult",
+    "RemoteCheck",
     "RemoteIntegrityError",
     "RemoteKeyError",
     "RemotePlaintextError",
     "RemoteSettings",
+    "RestoreResult",
     "RetentionResult",
     "S3Target",
     "SaveError",
@@ -285,6 +294,7 @@ __all__ = [
     "parse_target_url",
     "plan_retention",
     "prune_sessions",
+    "push_remote",
     "read_current",
     "read_history",
     "read_import_file",
@@ -297,6 +307,7 @@ __all__ = [
     "resolve_key_file",
     "resolve_remote",
     "resolve_user_dir",
+    "restore_session",
     "rotate_keys",
     "scan_session_files",
     "session_paths",
@@ -305,6 +316,7 @@ __all__ = [
     "unstructure",
     "user_store_paths",
     "validate_session_id",
+    "verify_remote",
     "verify_store",
     "write_current",
     "write_key_file",

@@ -1,0 +1,226 @@
+"""The local side of a push: every store's files, read without a lock, as objects to send.
+
+What is pushed is each file as it is on disk — the codec's bytes, never opened — so a restore
+writes the same files back and the ordinary loader reads them (journal replay, backup fallback,
+torn tails, identity checks and all). Per store: the snapshot, its backup and every journal there
+is (the snapshot's ``journal_epoch`` says which of them a load replays).
+
+* Snapshots and backups are replaced whole (atomic rename), so one read is one version; a file
+  whose inode, size and modification time are those of the last push is not read again.
+* Journals only grow. A journal is pushed as *segments*: the bytes appended since the last push,
+  cut at the last whole record (an append in progress is left for the next push). A sealed journal
+  (not the newest) whose end does not parse as records (damage) is pushed as it is.
+* A checkpoint may replace the snapshot and delete journals while they are read: the snapshot is
+  looked at again after the journals, and the store read again if it changed (so what is pushed is
+  always a snapshot plus every journal a load of it needs).
+
+With encryption required, a file that is not encrypted (a plain snapshot, a journal whose header is
+plain: a store written before encryption was switched on and not yet migrated) is not pushed: its
+store is skipped and named, and nothing of it leaves the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+
+from sessionkeeper.core.codec.envelope import inspect_envelope
+from sessionkeeper.core.errors import StorageError
+from sessionkeeper.core.storage import catalog, journal
+from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.layout import StorePaths
+
+from .documents import FileRef, Part, StoreEntry, StoreKind
+from .state import JournalProgress, PushState
+
+__all__ = ["Blob", "LocalStore", "StorePlan", "iter_blobs", "local_stores", "plan_store", "whole_records"]
+
+_READ_LIMIT = 1 << 30  # no store file is larger (a load reads at most max_store_bytes, ≤ 60 MiB values)
+_FRAME = struct.Struct("<BII")
+_RECORD_MAGIC = 0xA5
+_RETRIES = 5  # a store read again this often while checkpoints replace its snapshot under us
+
+
+@attrs.frozen
+class LocalStore:
+    """A store to push: ``root`` is the folder its ``paths`` are relative to in the index."""
+
+    kind: StoreKind
+    name: str
+    paths: StorePaths
+    root: Path
+
+
+@attrs.frozen
+class Blob:
+    """An object to send: its digest and bytes."""
+
+    digest: str
+    data: bytes
+
+
+@attrs.define
+class StorePlan:
+    """One store as it will be pushed: its index entry and the objects not yet on the remote."""
+
+    entry: StoreEntry
+    blobs: list[Blob]
+    progress: dict[str, JournalProgress]  # journal path -> what will be on the remote after this push
+    files: dict[str, tuple[int, int, int, str]]  # whole-file digests (cache for the next push)
+    skipped: str | None = None  # why the store is not pushed (not encrypted), if it is not
+
+
+def local_stores(data_dir: Path, user_dir: Path | None) -> list[LocalStore]:
+    """The stores of a data directory (sessions, then APP) and of a user directory (USER)."""
+    stores = [
+        LocalStore("session", entry.session_id, catalog.session_paths(data_dir, entry.session_id), data_dir)
+        for entry in catalog.list_sessions(data_dir)
+    ]
+    for kind, paths, root in (
+        ("app", catalog.app_store_paths(data_dir), data_dir),
+        ("user", catalog.user_store_paths(user_dir) if user_dir else None, user_dir),
+    ):
+        if paths is not None and root is not None and paths.exists():
+            stores.append(LocalStore(kind, kind, paths, root))  # type: ignore[arg-type]
+    return stores
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = filesystem().read_head(path, 0)[1]
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def whole_records(data: bytes) -> tuple[int, bool]:
+    """How many leading bytes of journal bytes ``data`` are whole records (by their frames), and
+    whether that is all of it."""
+    pos, end = 0, len(data)
+    while pos + _FRAME.size <= end:
+        magic, size, _ = _FRAME.unpack_from(data, pos)
+        if magic != _RECORD_MAGIC or size > journal.MAX_RECORD:
+            return pos, False
+        if pos + _FRAME.size + size > end:
+            break
+        pos += _FRAME.size + size
+    return pos, pos == end
+
+
+def _encrypted_journal(head: bytes) -> bool:
+    payload = journal.first_payload(head)
+    return payload is not None and inspect_envelope(payload).encrypted
+
+
+def plan_store(store: LocalStore, state: PushState, *, require_encryption: bool) -> StorePlan:
+    """What pushing ``store`` now takes (see the module docstring); reads files, sends nothing."""
+    for _ in range(_RETRIES):
+        before = _stat(store.paths.snapshot)
+        plan = _read_store(store, state, require_encryption)
+        if plan.skipped is not None or _stat(store.paths.snapshot) == before:
+            return plan
+    raise StorageError(0, f"{store.name} kept changing while it was read for a push; try again")
+
+
+def _read_store(store: LocalStore, state: PushState, require_encryption: bool) -> StorePlan:
+    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {})
+    files: list[FileRef] = []
+    paths = store.paths
+    for path in (paths.snapshot, paths.backup):
+        ref = _whole_file(path, store, state, plan, require_encryption)
+        if plan.skipped is not None:
+            return plan
+        if ref is not None:
+            files.append(ref)
+    epochs = paths.journal_epochs() if paths.aux.is_dir() else []
+    for position, epoch in enumerate(epochs):
+        ref = _journal(
+            paths.journal(epoch), store, state, plan, require_encryption, position == len(epochs) - 1
+        )
+        if plan.skipped is not None:
+            return plan
+        if ref is not None:
+            files.append(ref)
+    plan.entry = StoreEntry(store.kind, store.name, tuple(files))
+    return plan
+
+
+def _whole_file(
+    path: Path, store: LocalStore, state: PushState, plan: StorePlan, require_encryption: bool
+) -> FileRef | None:
+    relative = _relative(path, store.root)
+    seen = _stat(path)
+    if seen is None:
+        return None
+    cached = state.files.get(relative)
+    if cached is not None and cached[:3] == seen and cached[3] in state.known:
+        plan.files[relative] = cached
+        return FileRef(relative, (Part(cached[3], seen[1]),))
+    try:
+        data = filesystem().read_bytes(path, _READ_LIMIT)
+    except FileNotFoundError:  # replaced or removed meanwhile: plan_store reads the store again
+        return None
+    if require_encryption and not inspect_envelope(data).encrypted:
+        plan.skipped = f"{path.name} is not encrypted (written before encryption was switched on?)"
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    plan.files[relative] = (*seen, digest)
+    if digest not in state.known:
+        plan.blobs.append(Blob(digest, data))
+    return FileRef(relative, (Part(digest, len(data)),))
+
+
+def _journal(
+    path: Path, store: LocalStore, state: PushState, plan: StorePlan, require_encryption: bool, newest: bool
+) -> FileRef | None:
+    relative = _relative(path, store.root)
+    seen = _stat(path)
+    if seen is None:
+        return None
+    inode, size, _ = seen
+    done = state.journals.get(relative)
+    if done is None or done.inode != inode or done.size > size:
+        done = JournalProgress(inode, 0, [])
+    parts = list(done.parts)
+    if size > done.size:
+        try:
+            fresh = filesystem().read_range(path, done.size, size)
+        except FileNotFoundError:
+            return None
+        if done.size == 0 and require_encryption and not _encrypted_journal(fresh):
+            if journal.header_length(fresh) is None and newest:
+                return None  # a journal being created: its header is not whole yet
+            plan.skipped = f"{path.name} is not encrypted (written before encryption was switched on?)"
+            return None
+        whole, complete = whole_records(fresh)
+        if not complete and not newest and whole < len(fresh):
+            whole = len(fresh)  # a sealed journal that does not parse to its end: push it as it is
+        if whole:
+            segment = fresh[:whole]
+            digest = hashlib.sha256(segment).hexdigest()
+            parts.append((digest, whole))
+            if digest not in state.known:
+                plan.blobs.append(Blob(digest, segment))
+        done = JournalProgress(inode, done.size + whole, parts)
+    plan.progress[relative] = done
+    if not parts:
+        return None
+    return FileRef(relative, tuple(Part(digest, length) for digest, length in parts))
+
+
+def iter_blobs(plans: list[StorePlan]) -> Iterator[Blob]:
+    """Every object to send, once each, in store order (data of one store together)."""
+    seen: set[str] = set()
+    for plan in plans:
+        for blob in plan.blobs:
+            if blob.digest not in seen:
+                seen.add(blob.digest)
+                yield blob

@@ -1,0 +1,141 @@
+"""Restoring a session from a remote: its files fetched, checked, and written back as they were.
+
+The index of a push (the latest, or the last one made at or before a given time: point in time at
+push granularity) says which objects make each file of the session; every object must hash to its
+name, and the index to the hash its manifest names, before anything is written. Files are then
+written where a session's files live (``<dir>/sessions/<id>.json``, ``.json.bak``,
+``.d/<epoch>.journal``; 0700 folders, 0600 files, each written atomically) — only under names built
+here from the validated session id and epoch, whatever the index says — and the session is loaded
+once with the ordinary loader to say what came back. A session that exists already at the
+destination is never overwritten.
+"""
+
+from __future__ import annotations
+
+import errno
+from datetime import datetime
+from pathlib import Path
+
+import attrs
+
+from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.errors import RemoteIntegrityError, SessionNotFoundError, StorageError, storage_errors
+from sessionkeeper.core.model.ids import validate_session_id
+from sessionkeeper.core.storage import catalog
+from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
+from sessionkeeper.core.storage.targets import BackupTarget
+
+from .documents import FileRef, HistoryEntry, Index, Manifest
+from .reading import fetch_index, fetch_object, read_manifest
+
+__all__ = ["RestoreResult", "choose_push", "restore_session"]
+
+
+@attrs.frozen
+class RestoreResult:
+    """What a restore wrote, and what the session holds."""
+
+    session_id: str
+    host: str
+    seq: int  # the push it came from
+    pushed_at: str
+    data_dir: Path
+    files: tuple[Path, ...]
+    bytes: int
+    keys: int
+    events: int
+    warnings: tuple[str, ...]
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def choose_push(manifest: Manifest, at: datetime | None) -> HistoryEntry | None:
+    """The latest push, or the last one made at or before ``at`` (None: there is none)."""
+    if at is None:
+        return manifest.latest
+    chosen = None
+    for entry in manifest.history:
+        when = _when(entry.at)
+        if when is not None and when <= at:
+            chosen = entry
+    return chosen
+
+
+def _destination(paths: StorePaths, ref: FileRef, session_id: str) -> Path:
+    """The file ``ref`` names, rebuilt from the session id: the index cannot name any other place."""
+    prefix = f"sessions/{session_id}"
+    if ref.path == f"{prefix}.json":
+        return paths.snapshot
+    if ref.path == f"{prefix}.json.bak":
+        return paths.backup
+    head, _, name = ref.path.rpartition("/")
+    epoch = journal_epoch(name)
+    if head == f"{prefix}.d" and epoch is not None:
+        return paths.journal(epoch)
+    raise RemoteIntegrityError(f"the index names {ref.path[:120]!r} as a file of {session_id}")
+
+
+def restore_session(
+    target: BackupTarget,
+    codec: Codec,
+    host: str,
+    session_id: str,
+    data_dir: Path,
+    *,
+    at: datetime | None = None,
+) -> RestoreResult:
+    """Restore ``session_id`` as pushed by ``host`` (at ``at``, else its latest push) into
+    ``data_dir``. Raises SessionNotFoundError (no such host, push or session), StorageError
+    (EEXIST: the session is already there), RemoteKeyError, RemoteIntegrityError."""
+    validate_session_id(session_id)
+    where = f"the backups of {host} in {target.location}"
+    found = read_manifest(target, codec, host)
+    if found is None:
+        raise SessionNotFoundError(session_id, where)
+    entry = choose_push(found.manifest, at)
+    if entry is None:
+        raise SessionNotFoundError(session_id, f"{where} made at or before {at}")
+    index: Index = fetch_index(target, codec, host, entry)
+    store = index.store("session", session_id)
+    if store is None:
+        raise SessionNotFoundError(session_id, f"{where} (push {entry.seq} of {entry.at})")
+    paths = catalog.session_paths(data_dir, session_id)
+    if paths.exists():
+        raise StorageError(
+            errno.EEXIST,
+            f"{session_id} already exists in {data_dir}: nothing was restored (restore it --to another "
+            "directory, or remove it first)",
+        )
+    planned = [(_destination(paths, ref, session_id), ref) for ref in store.files]
+    contents = [
+        (path, b"".join(fetch_object(target, part.digest, part.size) for part in ref.parts))
+        for path, ref in planned
+    ]  # every object checked before the first file is written
+    fs = filesystem()
+    with storage_errors(f"cannot restore {session_id} into {data_dir}"):
+        fs.make_private_dir(paths.directory)
+        if any(path.parent == paths.aux for path, _ in contents):
+            fs.make_private_dir(paths.aux)
+        for path, data in contents:
+            fs.write_atomic(path, data)
+    from sessionkeeper.core.tools.reading import read_session
+
+    view = read_session(data_dir, session_id, codec)
+    return RestoreResult(
+        session_id,
+        host,
+        entry.seq,
+        entry.at,
+        data_dir,
+        tuple(path for path, _ in contents),
+        sum(len(data) for _, data in contents),
+        len(view.values),
+        len(view.event_data),
+        tuple(view.report.warnings),
+    )
