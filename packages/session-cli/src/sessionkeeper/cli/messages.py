@@ -485,6 +485,98 @@ EN: dict[str, str] = {
     "opt.json_value": (
         "VALUE must be JSON: refuse text that does not parse instead of storing it as a string."
     ),
+    # == issue 17, remote backup: `session backup ...` (commands/backup.py) ===========================
+    "help.backup": (
+        "Back up the data directory to a remote, and restore from it.\n\n"
+        "The remote is --remote URL, else SESSIONKEEPER_REMOTE, else remote in [tool.sessionkeeper]: "
+        "s3://bucket/prefix (any S3-compatible store) or a directory. Endpoint and credentials come "
+        "from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and "
+        "AWS_ALLOW_HTTP, and are never written anywhere. Files leave encrypted: a key is needed "
+        "unless remote-plaintext = true.\n\n"
+        "\b\nExamples:\n"
+        "  session backup push\n"
+        "  session backup status\n"
+        "  session backup restore 75b2 --to /tmp/restored\n"
+        "  session backup verify --remote s3://my-bucket/team"
+    ),
+    "help.backup.push": (
+        "Push every session, the APP store and the USER store to the remote now.\n\n"
+        "Only what changed since the last push is sent; the remote is changed only after the key "
+        "configured here opened what it holds. A push stopped at any point leaves the remote "
+        "restorable, and the next one goes on from where it stopped.\n\n"
+        "\b\nExamples:\n"
+        "  session backup push\n"
+        "  session backup push --dry-run --json"
+    ),
+    "help.backup.status": (
+        "Where the backup stands: the last push, time since the last success (lag), what is waiting "
+        "to be sent (backlog) and the last error.\n\n"
+        "\b\nExamples:\n"
+        "  session backup status\n"
+        "  session backup status --json"
+    ),
+    "help.backup.restore": (
+        "Fetch SESSION_ID from the remote as this machine (or --host) last pushed it.\n\n"
+        "Every object is checked before a file is written; an existing session is never "
+        "overwritten. SESSION_ID may be a unique start of the id or of its random part.\n\n"
+        "\b\nExamples:\n"
+        "  session backup restore session_20261125_001423_75b26fb7\n"
+        "  session backup restore 75b2 --to /tmp/restored --host laptop"
+    ),
+    "help.backup.verify": (
+        "Check the remote: every manifest opens, every push it lists is there, every object hashes "
+        "to its name.\n\n"
+        "\b\nExit status:\n"
+        "  0  all intact\n"
+        "  1  problems found (listed)\n"
+        "  3  locked: the remote was written with a key not configured here\n\n"
+        "\b\nExamples:\n"
+        "  session backup verify\n"
+        "  session backup verify --quick --json"
+    ),
+    "opt.remote": "The remote (s3://bucket/prefix or a directory); over SESSIONKEEPER_REMOTE and pyproject.",
+    "opt.backup_dry_run": "Only say what would be sent; change nothing.",
+    "opt.restore_to": "Restore into this data directory (default: this run's).",
+    "opt.backup_host": "Whose pushes: the machine's name on the remote (default: this machine's).",
+    "opt.backup_quick": "Check objects' sizes only, without downloading them.",
+    "backup.no_remote": (
+        "no remote is configured: give --remote URL, set SESSIONKEEPER_REMOTE, or put remote = "
+        "\"s3://bucket/prefix\" in [tool.sessionkeeper]"
+    ),
+    "backup.pushed": (
+        "Pushed {count} object(s) ({size}) of {stores} store(s) to {remote} as {host} (push {seq})."
+    ),
+    "backup.up_to_date": "{remote} is up to date ({host}, push {seq}).",
+    "backup.would_push": "Would push {count} object(s) ({size}) to {remote} as {host}.",
+    "backup.nothing_to_push": "Nothing to push: {remote} has everything ({host}).",
+    "backup.skipped": "{store} was not pushed: {reason}",
+    "backup.restored": (
+        "Restored {id} into {path} from {host}'s push {seq} ({at}): {keys} key(s), {events} event(s)."
+    ),
+    "backup.no_host": "{remote} holds no backup of {host} (see 'session backup verify' for the hosts it has)",
+    "backup.no_session": "{host}'s latest push to {remote} has no session {ref}",
+    "backup.verify_ok": (
+        "All intact: {objects} object(s) ({size}) of {hosts} host(s); {unreferenced} unreferenced."
+    ),
+    "backup.verify_problems": "{count} problem(s) in {remote} (see above)",
+    "backup.verify_locked": "{detail}",
+    "backup.never": "never",
+    "backup.none": "none",
+    "backup.seq": "push {seq}",
+    "backup.seconds": "{seconds} s",
+    "backup.backlog": "{count} object(s) ({size}) waiting",
+    "backup.no_backlog": "nothing waiting",
+    "backup.remote_value": "{url} ({origin})",
+    "label.remote": "Remote",
+    "label.backup_host": "As host",
+    "label.last_push": "Last push",
+    "label.last_success": "Last success",
+    "label.lag": "Lag",
+    "label.backlog": "Backlog",
+    "label.last_error": "Last error",
+    "label.remote_now": "Remote now",
+    "column.pushes": "Pushes",
+    "column.latest": "Latest",
 }
 
 KO: dict[str, str] = {
@@ -954,6 +1046,96 @@ KO: dict[str, str] = {
     "opt.color": "상태 단어와 오류에 색을 쓸 때: auto(터미널이고 NO_COLOR가 없을 때), always, never.",
     "opt.json_global": "결과를 JSON으로 출력합니다 (각 명령의 --json과 같음).",
     "opt.json_value": "VALUE는 JSON이어야 합니다: 해석되지 않는 텍스트를 문자열로 저장하지 않고 거부합니다.",
+    # == issue 17, 원격 백업: `session backup ...` ====================================================
+    "help.backup": (
+        "데이터 디렉터리를 원격 저장소에 백업하고, 원격에서 복원합니다.\n\n"
+        "원격은 --remote URL, 없으면 SESSIONKEEPER_REMOTE, 없으면 [tool.sessionkeeper]의 remote입니다: "
+        "s3://bucket/prefix(S3 호환 저장소) 또는 디렉터리. 엔드포인트와 자격 증명은 AWS_ENDPOINT_URL, "
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ALLOW_HTTP에서 읽으며 어디에도 "
+        "기록하지 않습니다. 파일은 암호화된 채로 나갑니다: remote-plaintext = true가 아니면 키가 "
+        "필요합니다.\n\n"
+        "\b\n예:\n"
+        "  session backup push\n"
+        "  session backup status\n"
+        "  session backup restore 75b2 --to /tmp/restored\n"
+        "  session backup verify --remote s3://my-bucket/team"
+    ),
+    "help.backup.push": (
+        "모든 세션과 APP, USER 저장소를 지금 원격에 올립니다.\n\n"
+        "지난번 이후 바뀐 것만 보냅니다. 여기 설정된 키로 원격의 내용을 연 뒤에만 원격을 바꿉니다. "
+        "어느 순간에 중단되어도 원격은 복원할 수 있는 상태로 남고, 다음 push가 이어서 보냅니다.\n\n"
+        "\b\n예:\n"
+        "  session backup push\n"
+        "  session backup push --dry-run --json"
+    ),
+    "help.backup.status": (
+        "백업 상태: 마지막 push, 마지막 성공 이후 시간(지연), 보낼 것(대기), 마지막 오류.\n\n"
+        "\b\n예:\n"
+        "  session backup status\n"
+        "  session backup status --json"
+    ),
+    "help.backup.restore": (
+        "이 컴퓨터(또는 --host)가 마지막으로 올린 SESSION_ID를 원격에서 가져옵니다.\n\n"
+        "파일을 쓰기 전에 모든 객체를 검사하며, 있는 세션은 덮어쓰지 않습니다. SESSION_ID는 ID나 "
+        "임의 부분의 고유한 앞부분이어도 됩니다.\n\n"
+        "\b\n예:\n"
+        "  session backup restore session_20261125_001423_75b26fb7\n"
+        "  session backup restore 75b2 --to /tmp/restored --host laptop"
+    ),
+    "help.backup.verify": (
+        "원격을 검사합니다: 모든 매니페스트가 열리고, 거기 적힌 모든 push가 있고, 모든 객체가 이름과 "
+        "같은 해시인지.\n\n"
+        "\b\n종료 상태:\n"
+        "  0  모두 온전함\n"
+        "  1  문제가 있음 (목록 출력)\n"
+        "  3  잠김: 여기 설정되지 않은 키로 쓴 원격\n\n"
+        "\b\n예:\n"
+        "  session backup verify\n"
+        "  session backup verify --quick --json"
+    ),
+    "opt.remote": "원격(s3://bucket/prefix 또는 디렉터리). SESSIONKEEPER_REMOTE와 pyproject보다 우선합니다.",
+    "opt.backup_dry_run": "보낼 것만 보여 주고 아무것도 바꾸지 않습니다.",
+    "opt.restore_to": "이 데이터 디렉터리에 복원합니다(기본값: 이번 실행의 데이터 디렉터리).",
+    "opt.backup_host": "누구의 push인지: 원격에서의 컴퓨터 이름(기본값: 이 컴퓨터).",
+    "opt.backup_quick": "객체를 내려받지 않고 크기만 검사합니다.",
+    "backup.no_remote": (
+        "원격이 설정되지 않았습니다: --remote URL을 주거나, SESSIONKEEPER_REMOTE를 설정하거나, "
+        "[tool.sessionkeeper]에 remote = \"s3://bucket/prefix\"를 넣으세요"
+    ),
+    "backup.pushed": (
+        "{remote}에 {host}(으)로 저장소 {stores}개의 객체 {count}개({size})를 올렸습니다 (push {seq})."
+    ),
+    "backup.up_to_date": "{remote}은(는) 최신 상태입니다 ({host}, push {seq}).",
+    "backup.would_push": "{remote}에 {host}(으)로 객체 {count}개({size})를 올릴 것입니다.",
+    "backup.nothing_to_push": "올릴 것이 없습니다: {remote}에 모두 있습니다 ({host}).",
+    "backup.skipped": "{store}을(를) 올리지 않았습니다: {reason}",
+    "backup.restored": (
+        "{host}의 push {seq}({at})에서 {id}을(를) {path}에 복원했습니다: 키 {keys}개, 이벤트 {events}개."
+    ),
+    "backup.no_host": "{remote}에 {host}의 백업이 없습니다 (어떤 호스트가 있는지는 'session backup verify')",
+    "backup.no_session": "{remote}에 {host}가 마지막으로 올린 push에는 세션 {ref}이(가) 없습니다",
+    "backup.verify_ok": (
+        "모두 온전합니다: 호스트 {hosts}개의 객체 {objects}개({size}), 참조되지 않은 객체 {unreferenced}개."
+    ),
+    "backup.verify_problems": "{remote}에 문제가 {count}개 있습니다 (위 참조)",
+    "backup.verify_locked": "{detail}",
+    "backup.remote_value": "{url} ({origin})",
+    "backup.never": "없음",
+    "backup.none": "없음",
+    "backup.seq": "push {seq}",
+    "backup.seconds": "{seconds}초",
+    "backup.backlog": "객체 {count}개({size}) 대기 중",
+    "backup.no_backlog": "대기 중인 것 없음",
+    "label.remote": "원격",
+    "label.backup_host": "호스트 이름",
+    "label.last_push": "마지막 push",
+    "label.last_success": "마지막 성공",
+    "label.lag": "지연",
+    "label.backlog": "대기",
+    "label.last_error": "마지막 오류",
+    "label.remote_now": "현재 원격",
+    "column.pushes": "push 수",
+    "column.latest": "최근",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

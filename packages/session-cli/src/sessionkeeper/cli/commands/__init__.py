@@ -30,6 +30,7 @@ BUILTIN: dict[str, str] = {
     "history": "history:history",
     "verify": "maintenance:verify",
     "key": "keys:key",
+    "backup": "backup:backup",
 }
 
 

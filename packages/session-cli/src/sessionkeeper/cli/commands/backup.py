@@ -1,0 +1,350 @@
+"""Remote backup: ``session backup status | push | restore ID | verify`` (core's ``sessionkeeper.core``
+remote API; see docs/remote.md).
+
+The remote is ``--remote URL``, else ``SESSIONKEEPER_REMOTE``, else ``remote`` in the project's
+``[tool.sessionkeeper]``; S3 endpoint and credentials come from the AWS variables only. Every
+command has ``--json``; ``push`` has ``--dry-run``. Messages never show an endpoint or a credential
+(core's errors do not carry them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from sessionkeeper.cli import messages, render
+from sessionkeeper.cli.console import out
+from sessionkeeper.cli.context import Settings
+from sessionkeeper.cli.errors import CliError, LockedError
+from sessionkeeper.cli.helptext import LocalizedCommand, LocalizedGroup, LocalizedOption
+
+from .options import json_option
+
+if TYPE_CHECKING:
+    from sessionkeeper.core import Codec, RemoteSettings
+
+__all__ = ["backup"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BackupCommand(LocalizedCommand):
+    """A ``session backup`` subcommand: its help is ``help.backup.<name>`` (``status`` is also a
+    subcommand of ``key``, with a help of its own)."""
+
+    @property
+    def help(self) -> str | None:
+        return messages.text(f"help.backup.{self.name}")
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        del value
+
+
+def remote_option(function: F) -> F:
+    """``--remote URL``: the remote for this run (over SESSIONKEEPER_REMOTE and pyproject)."""
+    return click.option("--remote", "remote_url", metavar="URL", cls=LocalizedOption, help="opt.remote")(
+        function
+    )
+
+
+def _remote(url: str | None) -> RemoteSettings:
+    from sessionkeeper.core import resolve_remote
+
+    settings = resolve_remote(url)
+    if settings is None:
+        raise CliError("backup.no_remote")
+    return settings
+
+
+def _codec() -> Codec:
+    from sessionkeeper.core import resolve_codec
+
+    return resolve_codec()
+
+
+@click.group("backup", cls=LocalizedGroup)
+def backup() -> None:
+    """Remote backup (see ``help.backup``)."""
+
+
+# -- push ------------------------------------------------------------------------------------------
+@backup.command("push", cls=BackupCommand)
+@remote_option
+@click.option("--dry-run", is_flag=True, cls=LocalizedOption, help="opt.backup_dry_run")
+@json_option
+@click.pass_obj
+def push(settings: Settings, remote_url: str | None, dry_run: bool, as_json: bool) -> None:
+    """Push every store to the remote now."""
+    from sessionkeeper.core import push_remote
+
+    remote = _remote(remote_url)
+    data_dir = settings.existing_data_dir()
+    result = push_remote(data_dir, settings.places.user_dir, remote, _codec(), dry_run=dry_run)
+    if as_json:
+        render.emit_json(
+            {
+                "remote": str(remote.url),
+                "host": result.host,
+                "dry_run": result.dry_run,
+                "changed": result.changed,
+                "seq": result.seq,
+                "index": result.index,
+                "objects": result.objects,
+                "bytes": result.bytes,
+                "reused": result.reused,
+                "stores": result.stores,
+                "skipped": [{"store": store, "reason": reason} for store, reason in result.skipped],
+                "seconds": round(result.seconds, 3),
+            }
+        )
+        return
+    size = render.format_size(result.bytes)
+    if dry_run:
+        key = "backup.would_push" if result.objects else "backup.nothing_to_push"
+        out(messages.text(key, count=result.objects, size=size, remote=remote.url, host=result.host))
+    elif result.changed:
+        out(
+            messages.text(
+                "backup.pushed",
+                count=result.objects,
+                size=size,
+                remote=remote.url,
+                host=result.host,
+                seq=result.seq,
+                stores=result.stores,
+            )
+        )
+    else:
+        out(messages.text("backup.up_to_date", remote=remote.url, host=result.host, seq=result.seq))
+    for store, reason in result.skipped:
+        click.echo(
+            messages.text("warning", message=messages.text("backup.skipped", store=store, reason=reason)),
+            err=True,
+        )
+
+
+# -- status ----------------------------------------------------------------------------------------
+def _ago(moment: str | None) -> float | None:
+    if moment is None:
+        return None
+    try:
+        return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds())
+    except ValueError:
+        return None
+
+
+@backup.command("status", cls=BackupCommand)
+@remote_option
+@json_option
+@click.pass_obj
+def status(settings: Settings, remote_url: str | None, as_json: bool) -> None:
+    """Where the backup stands: last push, lag, backlog, last error."""
+    from sessionkeeper.core import SessionkeeperError, push_remote
+    from sessionkeeper.core.remote.state import StateFiles
+
+    remote = _remote(remote_url)
+    data_dir = settings.existing_data_dir()
+    state = StateFiles(data_dir).load().for_remote(str(remote.url), remote.host)
+    backlog: tuple[int, int] | None = None
+    remote_error: str | None = None
+    seq = state.seq
+    try:
+        # A dry run reads the remote's manifest (so proves the key) and plans without sending.
+        planned = push_remote(
+            data_dir, settings.places.user_dir, remote, _codec(), dry_run=True, lock_timeout=5.0
+        )
+        backlog, seq = (planned.objects, planned.bytes), planned.seq
+    except (SessionkeeperError, OSError) as exc:
+        remote_error = str(exc)
+    lag = _ago(state.last_success)
+    if as_json:
+        render.emit_json(
+            {
+                "remote": str(remote.url),
+                "origin": remote.origin,
+                "host": remote.host,
+                "seq": seq,
+                "last_success": state.last_success,
+                "lag_seconds": None if lag is None else round(lag, 3),
+                "backlog_objects": backlog[0] if backlog else None,
+                "backlog_bytes": backlog[1] if backlog else None,
+                "last_error": state.last_error,
+                "failures": state.failures,
+                "pushed_objects": state.pushed_objects,
+                "pushed_bytes": state.pushed_bytes,
+                "remote_error": remote_error,
+            }
+        )
+        return
+    never = messages.text("backup.never")
+    rows: list[tuple[str, str]] = [
+        (
+            messages.text("label.remote"),
+            messages.text("backup.remote_value", url=remote.url, origin=remote.origin),
+        ),
+        (messages.text("label.backup_host"), remote.host),
+        (messages.text("label.last_push"), messages.text("backup.seq", seq=seq) if seq else never),
+        (messages.text("label.last_success"), state.last_success or never),
+        (
+            messages.text("label.lag"),
+            never if lag is None else messages.text("backup.seconds", seconds=f"{lag:.1f}"),
+        ),
+    ]
+    if backlog is not None:
+        value = (
+            messages.text("backup.backlog", count=backlog[0], size=render.format_size(backlog[1]))
+            if backlog[0]
+            else messages.text("backup.no_backlog")
+        )
+        rows.append((messages.text("label.backlog"), value))
+    rows.append(
+        (
+            messages.text("label.last_error"),
+            render.status("damaged", state.last_error) if state.last_error else messages.text("backup.none"),
+        )
+    )
+    if remote_error is not None:
+        rows.append((messages.text("label.remote_now"), render.status("damaged", remote_error)))
+    render.fields(rows)
+
+
+# -- restore ---------------------------------------------------------------------------------------
+@backup.command("restore", cls=BackupCommand)
+@click.argument("session_ref", metavar="SESSION_ID")
+@remote_option
+@click.option(
+    "--to",
+    "to_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    cls=LocalizedOption,
+    help="opt.restore_to",
+)
+@click.option("--host", metavar="HOST", cls=LocalizedOption, help="opt.backup_host")
+@json_option
+@click.pass_obj
+def restore(
+    settings: Settings,
+    session_ref: str,
+    remote_url: str | None,
+    to_dir: Path | None,
+    host: str | None,
+    as_json: bool,
+) -> None:
+    """Fetch a session from the remote into the data directory (or --to DIR)."""
+    from sessionkeeper.core import restore_session
+
+    remote = _remote(remote_url)
+    codec = _codec()
+    target = remote.open()
+    host = host or remote.host
+    session_id = _remote_session_id(target, codec, host, session_ref)
+    destination = to_dir.expanduser().absolute() if to_dir is not None else settings.data_dir_for_writing()
+    result = restore_session(target, codec, host, session_id, destination)
+    if as_json:
+        render.emit_json(
+            {
+                "session_id": result.session_id,
+                "host": result.host,
+                "seq": result.seq,
+                "pushed_at": result.pushed_at,
+                "data_dir": str(result.data_dir),
+                "files": [str(path) for path in result.files],
+                "bytes": result.bytes,
+                "keys": result.keys,
+                "events": result.events,
+                "warnings": list(result.warnings),
+            }
+        )
+        return
+    out(
+        messages.text(
+            "backup.restored",
+            id=result.session_id,
+            path=result.data_dir,
+            host=result.host,
+            seq=result.seq,
+            at=result.pushed_at,
+            keys=result.keys,
+            events=result.events,
+        )
+    )
+    for warning in result.warnings:
+        click.echo(messages.text("warning", message=warning), err=True)
+
+
+def _remote_session_id(target: Any, codec: Codec, host: str, reference: str) -> str:
+    """The whole id ``reference`` means among the sessions of ``host``'s latest push: the id, or a
+    unique start of it or of its random part."""
+    from sessionkeeper.core.remote.reading import fetch_index, read_manifest
+
+    found = read_manifest(target, codec, host)
+    if found is None:
+        raise CliError("backup.no_host", host=host, remote=target.location)
+    index = fetch_index(target, codec, host, found.manifest.latest)
+    ids = [store.name for store in index.stores if store.kind == "session"]
+    if reference in ids:
+        return reference
+    matches = [i for i in ids if i.startswith(reference) or i.rsplit("_", 1)[-1].startswith(reference)]
+    if len(matches) == 1 and len(reference) >= 4:
+        return matches[0]
+    if len(matches) > 1:
+        raise CliError("id.ambiguous", ref=reference, count=len(matches), candidates=", ".join(matches[:5]))
+    raise CliError("backup.no_session", ref=reference, host=host, remote=target.location)
+
+
+# -- verify ----------------------------------------------------------------------------------------
+@backup.command("verify", cls=BackupCommand)
+@remote_option
+@click.option("--quick", is_flag=True, cls=LocalizedOption, help="opt.backup_quick")
+@json_option
+@click.pass_obj
+def verify(settings: Settings, remote_url: str | None, quick: bool, as_json: bool) -> None:
+    """Check every manifest, index and object of the remote."""
+    from sessionkeeper.core import RemoteKeyError, verify_remote
+
+    remote = _remote(remote_url)
+    try:
+        check = verify_remote(remote.open(), _codec(), deep=not quick)
+    except RemoteKeyError as exc:
+        raise LockedError("backup.verify_locked", detail=str(exc)) from None
+    if as_json:
+        render.emit_json(
+            {
+                "remote": str(remote.url),
+                "ok": check.ok,
+                "hosts": [
+                    {"host": h.host, "seq": h.seq, "pushes": h.pushes, "latest_at": h.latest_at}
+                    for h in check.hosts
+                ],
+                "objects": check.objects,
+                "bytes": check.bytes,
+                "unreferenced": check.unreferenced,
+                "problems": [{"key": key, "problem": problem} for key, problem in check.problems],
+            }
+        )
+    else:
+        render.table(
+            [messages.text("column.host"), messages.text("column.pushes"), messages.text("column.latest")],
+            [(h.host, str(h.pushes), h.latest_at or "") for h in check.hosts],
+            no_wrap=(0,),
+        )
+        for key, problem in check.problems:
+            out(render.status("damaged", f"{key}: {problem}"))
+        if check.ok:
+            out(
+                messages.text(
+                    "backup.verify_ok",
+                    objects=check.objects,
+                    size=render.format_size(check.bytes),
+                    hosts=len(check.hosts),
+                    unreferenced=check.unreferenced,
+                )
+            )
+    if not check.ok:
+        raise CliError("backup.verify_problems", count=len(check.problems), remote=remote.url)
