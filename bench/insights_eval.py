@@ -77,7 +77,10 @@ class Between(Target):
 
 
 def table_of(subjects: list[Subject]) -> RunTable:
+    """The runs of ``subjects`` as the insights take them (one group each, zone UTC)."""
     names = [s.name for s in subjects]
+    if not subjects:
+        return RunTable.build(names, [], [], [], [], [], UTC)
     group = np.concatenate([np.full(len(s.at), i) for i, s in enumerate(subjects)])
     at = np.concatenate([s.at for s in subjects])
     failed = np.concatenate([s.failed for s in subjects])

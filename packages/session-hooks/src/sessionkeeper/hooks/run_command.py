@@ -166,19 +166,31 @@ def run_and_record(
 @click.option(
     "--verbose", "-v", is_flag=True, help="Report on stderr when the command could not be recorded."
 )
+@click.option(
+    "--forecast",
+    "show_forecast",
+    is_flag=True,
+    help="Before running, say on stderr how long this command usually takes and how often it "
+    "failed lately (from the recorded history; nothing if it takes over 0.5 s to find out).",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
-def run(ctx: click.Context, data_dir: str | None, verbose: bool, command: tuple[str, ...]) -> None:
+def run(
+    ctx: click.Context, data_dir: str | None, verbose: bool, show_forecast: bool, command: tuple[str, ...]
+) -> None:
     """Run COMMAND with the terminal untouched and record it in the current session.
 
     The exit code, duration and working directory are recorded (secrets in the command line are
     redacted first); the session is the data directory's current one, started if there is none.
     The exit status is the command's own: 128+N if signal N killed it, 127 if it was not found.
 
+    With --forecast, first prints on stderr what the history says about this command line,
+    e.g. "usually 2m10s (p90 3m40s); failed 3 of the last 10 runs".
+
     \b
     Examples:
       session run -- make test
-      session run -- sh -c 'pytest -q && ruff check'
+      session run --forecast -- sh -c 'pytest -q && ruff check'
     """
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
@@ -192,7 +204,21 @@ def run(ctx: click.Context, data_dir: str | None, verbose: bool, command: tuple[
         root = ctx.find_root()
         inherited = root.params.get("data_dir") if root is not ctx else None
         data_dir = None if inherited is None else str(inherited)
+    if show_forecast:
+        _print_forecast(command, data_dir)
     ctx.exit(run_and_record(command, data_dir=data_dir))
+
+
+def _print_forecast(command: Sequence[str], data_dir: str | None) -> None:
+    """The forecast line on stderr, or nothing: it must never stop or delay the command for long."""
+    try:
+        from .forecasting import forecast_in_time
+
+        found = forecast_in_time(command, data_dir)
+        if found is not None:
+            click.echo(f"session run: {found.message()}", err=True)
+    except Exception:  # never between the user and their command
+        logging.getLogger("sessionkeeper.hooks").debug("session run: no forecast", exc_info=True)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ __all__ = ["KindFound", "analyse_kind"]
 
 RECENT = 10
 FLAKY_RUNS_SHOWN = 12
+NO_BETTER = "smoothed rate (the model did not beat the historical rate on the latest runs)"
 
 
 @attrs.frozen
@@ -89,6 +90,12 @@ class _Kind:
         order = np.argsort(t.at, kind="stable")
         model = FailureModel.fit(design(t, prior)[order], t.failed[order])
         held = holdout(t) if model.estimator is not None else None
+        if held is not None and (
+            held.brier is None or held.baseline_brier is None or held.brier >= held.baseline_brier
+        ):
+            # It did not beat the historical failure rate on the latest runs: the rate is all the
+            # evidence supports (a model of a few dozen runs mostly pulls every risk to the mean).
+            model = FailureModel(NO_BETTER, None, model.trained_runs, model.trained_failures)
         info = ModelInfo(
             method=model.method,
             features=list(FEATURES),

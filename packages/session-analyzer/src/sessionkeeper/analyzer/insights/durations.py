@@ -8,13 +8,14 @@ runs: "unknown". Successful runs only, as Jenkins estimates a build from its suc
 failed run often stops early and would make the forecast too short.
 
 Its confidence is measured, not assumed: ``backtest_coverage`` is the share of the task's past
-runs that took at most the P90 forecast from the (up to 30) runs before them — about 0.9 when the
-forecast is honest (the benchmark checks 85-95% on synthetic histories).
+runs (its latest 300) that took at most the P90 forecast from the (up to 30) runs before them —
+about 0.9 when the forecast is honest (the benchmark checks 85-95% on synthetic histories).
 
 **Anomalies.** A run (successful or not) whose log duration lies at least ``Z_MIN`` (3.5, after
 Iglewicz and Hoaglin) robust z-scores from the median of the up to 30 timed runs before it —
 ``0.6745 (x - median) / MAD`` — and at least 1.5x (or 1/1.5) from it in seconds; windows do not
-reach back across a change of level, and need 10 runs.
+reach back across a change of level, and need 10 runs. The latest 300 runs of a task are checked,
+and its latest 5 anomalies kept (older ones are history, and the work stays bounded).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ F64 = npt.NDArray[np.float64]
 WINDOW = 30
 MIN_RUNS = 3
 ANOMALY_WINDOW, ANOMALY_MIN = 30, 10
+SCAN = BACKTEST = 300  # latest runs of a task checked for anomalies / backtested (bounded work)
 Z_MIN, RATIO_MIN = 3.5, 1.5
 MAD_FLOOR = 0.05  # in log units (~5%): runs of identical durations are not infinitely sure
 
@@ -53,13 +55,23 @@ class Forecast:
     backtest_coverage: float | None
 
 
+def _small_quantile(ordered: list[float], q: float) -> float:
+    """:func:`.stats.quantile` of a short sorted list (numpy's per-call cost is ~40x a sort of 30)."""
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def _backtest(seconds: F64) -> tuple[int, float | None]:
+    seconds = seconds[-(BACKTEST + WINDOW) :]  # the latest runs say how good the forecast is now
     n = len(seconds)
     if n <= MIN_RUNS:
         return 0, None
     covered = 0
+    values = seconds.tolist()
     for i in range(MIN_RUNS, min(n, WINDOW)):
-        covered += bool(seconds[i] <= np.percentile(seconds[:i], 90))
+        covered += values[i] <= _small_quantile(sorted(values[:i]), 0.9)
     if n > WINDOW:
         windows = np.lib.stride_tricks.sliding_window_view(seconds[:-1], WINDOW)
         p90 = np.percentile(windows, 90, axis=1)
@@ -93,8 +105,11 @@ class AnomalyFound:
     window_runs: int
 
 
-def anomalies(seconds: F64, at: F64, change_times: list[float]) -> list[AnomalyFound]:
-    """The anomalous runs of one task's timed runs (``at`` ascending): see the module docstring."""
+def anomalies(seconds: F64, at: F64, change_times: list[float], latest: int = 5) -> list[AnomalyFound]:
+    """The ``latest`` anomalous runs of one task's timed runs (``at`` ascending): see the module
+    docstring."""
+    skipped = max(0, len(seconds) - SCAN - ANOMALY_WINDOW)  # older runs are not looked at
+    seconds, at = seconds[skipped:], at[skipped:]
     n = len(seconds)
     if n <= ANOMALY_MIN:
         return []
@@ -113,20 +128,21 @@ def anomalies(seconds: F64, at: F64, change_times: list[float]) -> list[AnomalyF
         mad[ANOMALY_WINDOW:] = np.median(np.abs(windows - m[:, None]), axis=1)
     # the first runs, and runs whose full window would reach back over a change: window by window
     redo = np.flatnonzero((np.arange(n) < ANOMALY_WINDOW) | (np.arange(n) - ANOMALY_WINDOW < segment))
+    values = x.tolist()
     for i in redo.tolist():
         lo = int(first_of[i])
         if i - lo < ANOMALY_MIN:
             median[i] = np.nan
             continue
-        w = x[lo:i]
-        median[i] = float(np.median(w))
-        mad[i] = float(np.median(np.abs(w - median[i])))
+        middle = _small_quantile(sorted(values[lo:i]), 0.5)
+        median[i] = middle
+        mad[i] = _small_quantile(sorted(abs(v - middle) for v in values[lo:i]), 0.5)
     valid = ~np.isnan(median)
     z = np.full(n, 0.0)
     z[valid] = 0.6745 * (x[valid] - median[valid]) / np.maximum(mad[valid], MAD_FLOOR)
     hit = valid & (np.abs(z) >= Z_MIN) & (np.abs(x - np.where(valid, median, x)) >= math.log(RATIO_MIN))
     found = []
-    for i in np.flatnonzero(hit).tolist():
+    for i in np.flatnonzero(hit)[-latest:].tolist():
         lo = int(first_of[i])
-        found.append(AnomalyFound(i, float(np.exp(median[i])), float(z[i]), lo, i - lo))
+        found.append(AnomalyFound(skipped + i, float(np.exp(median[i])), float(z[i]), skipped + lo, i - lo))
     return found

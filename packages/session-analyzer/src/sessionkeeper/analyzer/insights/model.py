@@ -171,7 +171,7 @@ class ProductiveHours:
 class ModelInfo:
     """How failure risk is predicted for one kind, and how well that did on held-out runs."""
 
-    method: str  # "logistic regression + isotonic calibration", "... + sigmoid (Platt) ...", "smoothed rate"
+    method: str  # "logistic regression + isotonic (or sigmoid) calibration", or "smoothed rate ..."
     features: list[str]
     trained_runs: int
     trained_failures: int

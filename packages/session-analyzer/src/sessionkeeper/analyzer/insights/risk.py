@@ -20,8 +20,10 @@ calibrated; gradient boosting was not needed for these features (the benchmark's
 beat both baselines with it) and would cost more time and more data per parameter. Its
 probabilities are then calibrated by ``CalibratedClassifierCV`` (3 folds): isotonic regression
 from 1,000 runs and 50 failures on (it needs many samples not to overfit), Platt's sigmoid below
-that. Below 30 runs or 5 failures (or 5 successes) there is no model: the risk is the smoothed
-rate ``rate``, which is what the evidence supports. Training uses the latest 50,000 runs at most.
+that. Below 100 runs or 10 failures (or 10 successes) there is no model: the risk is the smoothed
+rate ``rate``, which is what the evidence supports; the same when the model, trained on the
+earliest 80% of the runs, does not beat the historical failure rate on the latest 20% (Brier
+score; :mod:`.analyse`). Training uses the latest 50,000 runs at most.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ FEATURES = [
 ]
 PRIOR_RUNS = 2.0  # weight of the prior, in runs
 RECENT = 5
-MIN_RUNS, MIN_CLASS = 30, 5
+MIN_RUNS, MIN_CLASS = 100, 10
 ISOTONIC_RUNS, ISOTONIC_FAILURES = 1000, 50
 MAX_TRAIN = 50_000
 HOLDOUT = 0.2

@@ -21,7 +21,7 @@ def _grouped(number: int) -> str:
 
 def model_lines(kind: str, info: ModelInfo, say: Messages) -> list[str]:
     what = say(f"insights.kinds.{kind}")
-    if info.holdout_auc is None and info.holdout_brier is None and info.method == "smoothed rate":
+    if info.method == "smoothed rate":
         return [
             say(
                 "insights.model_rate",
