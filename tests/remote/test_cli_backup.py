@@ -186,3 +186,21 @@ def test_korean_messages(cli: Cli) -> None:
     assert "마지막 성공" in shown
     assert "최신 상태" in cli.ok("backup", "push", "--lang", "ko").out
     assert "원격" in cli.ok("backup", "--help", "--lang", "ko").out
+
+
+def test_info_shows_the_backup_without_reaching_the_remote(cli: Cli) -> None:
+    fill(cli)
+    assert cli.ok("info", "--json").json()["backup"]["seq"] == 0  # a remote is configured: never pushed
+    cli.ok("backup", "push")
+    backup = cli.ok("info", "--json").json()["backup"]
+    assert (backup["seq"], backup["backlog_objects"], backup["last_error"]) == (1, 0, None)
+    assert backup["lag_seconds"] < 60
+    cli.ok("set", "more", "1")
+    down = cli.env(AWS_ENDPOINT_URL="http://127.0.0.1:9")  # info never asks the remote
+    backup = cli.ok("info", "--json", env=down).json()["backup"]
+    assert backup["backlog_objects"] >= 1
+    shown = cli.ok("info", env=down).out
+    assert "Lag" in shown
+    assert "Backlog" in shown
+    assert "waiting" in shown
+    assert cli.ok("info", "--json", env=cli.env(SESSIONKEEPER_REMOTE=None)).json()["backup"]["seq"] == 1

@@ -13,6 +13,7 @@ from .codec.envelope import PLAIN, Codec, CodecSettings, EnvelopeInfo, inspect_e
 from .codec.keys import Key, Keyring, generate_key, read_key_file, write_key_file
 from .config import (
     FsyncPolicy,
+    remote_configured,
     resolve_codec,
     resolve_data_dir,
     resolve_history_policy,
@@ -65,9 +66,10 @@ from .runtime.manager import SessionManager
 if TYPE_CHECKING:
     from .model.session_state import SessionState
     from .remote.push import PushResult, push_remote
-    from .remote.restore import RestoreResult, restore_session
+    from .remote.restore import RestoreResult, pushed_sessions, restore_session
     from .remote.s3 import S3Target
     from .remote.settings import RemoteSettings, TargetURL, open_target, parse_target_url, resolve_remote
+    from .remote.status import BackupStatus, backup_status
     from .remote.verify import RemoteCheck, verify_remote
     from .storage.catalog import (
         SessionEntry,
@@ -172,8 +174,9 @@ _TOOLS = {
     # remote backup (the session-core[remote] extra for S3): imported only when a remote is used
     "S3Target": "remote.s3",
     **dict.fromkeys(("PushResult", "push_remote"), "remote.push"),
-    **dict.fromkeys(("RestoreResult", "restore_session"), "remote.restore"),
+    **dict.fromkeys(("RestoreResult", "pushed_sessions", "restore_session"), "remote.restore"),
     **dict.fromkeys(("RemoteCheck", "verify_remote"), "remote.verify"),
+    **dict.fromkeys(("BackupStatus", "backup_status"), "remote.status"),
     **dict.fromkeys(
         ("RemoteSettings", "TargetURL", "open_target", "parse_target_url", "resolve_remote"),
         "remote.settings",
@@ -201,6 +204,7 @@ __all__ = [
     "PLAIN",
     "ArchiveError",
     "ArchivedSession",
+    "BackupStatus",
     "BackupTarget",
     "Codec",
     "CodecSettings",
@@ -278,6 +282,7 @@ __all__ = [
     "ValueDecodeError",
     "app_store_paths",
     "apply_retention",
+    "backup_status",
     "checkpoint_session",
     "event_from_dict",
     "expire_history",
@@ -295,12 +300,14 @@ __all__ = [
     "plan_retention",
     "prune_sessions",
     "push_remote",
+    "pushed_sessions",
     "read_current",
     "read_history",
     "read_import_file",
     "read_key_file",
     "read_scope",
     "read_session",
+    "remote_configured",
     "resolve_codec",
     "resolve_data_dir",
     "resolve_history_policy",

@@ -12,6 +12,8 @@
   ``[tool.sessionkeeper]`` of the project's ``pyproject.toml``: the environment wins.
 * ``SESSIONKEEPER_HISTORY_DAYS`` / ``history-days`` (365; 0: no archive) and
   ``SESSIONKEEPER_HISTORY_MAX_MB`` / ``history-max-mb`` (1024): the history archive's retention.
+* ``SESSIONKEEPER_REMOTE`` / ``remote``: remote backup (resolved by ``core.remote.settings``; here
+  only whether there is one, so a manager without a remote never imports the remote package).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FsyncPolicy",
     "project_settings",
+    "remote_configured",
     "resolve_codec",
     "resolve_data_dir",
     "resolve_fsync",
@@ -155,6 +158,17 @@ def project_settings(start: Path | None = None) -> dict[str, object]:
             table = {}
         cached = _project_cache[cache_key] = table if isinstance(table, dict) else {}
     return cached
+
+
+REMOTE_ENV = "SESSIONKEEPER_REMOTE"
+
+
+def remote_configured(remote: object = None, project_dir: Path | None = None) -> bool:
+    """Whether remote backup is on: ``remote`` if given (False: off; a URL or settings: on), else
+    ``SESSIONKEEPER_REMOTE`` or ``remote`` in ``[tool.sessionkeeper]`` (cheap: nothing imported)."""
+    if remote is not None:
+        return remote is not False and remote != ""
+    return bool(os.environ.get(REMOTE_ENV)) or bool(project_settings(project_dir).get("remote"))
 
 
 HISTORY_DAYS_ENV = "SESSIONKEEPER_HISTORY_DAYS"

@@ -10,7 +10,6 @@ command has ``--json``; ``push`` has ``--dry-run``. Messages never show an endpo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,9 +24,9 @@ from sessionkeeper.cli.helptext import LocalizedCommand, LocalizedGroup, Localiz
 from .options import json_option
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import Codec, RemoteSettings
+    from sessionkeeper.core import BackupStatus, Codec, RemoteSettings
 
-__all__ = ["backup"]
+__all__ = ["backup", "backup_rows"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,88 +128,85 @@ def push(settings: Settings, remote_url: str | None, dry_run: bool, as_json: boo
 
 
 # -- status ----------------------------------------------------------------------------------------
-def _ago(moment: str | None) -> float | None:
-    if moment is None:
-        return None
-    try:
-        return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds())
-    except ValueError:
-        return None
-
-
 @backup.command("status", cls=BackupCommand)
 @remote_option
 @json_option
 @click.pass_obj
 def status(settings: Settings, remote_url: str | None, as_json: bool) -> None:
     """Where the backup stands: last push, lag, backlog, last error."""
-    from sessionkeeper.core import SessionkeeperError, push_remote
-    from sessionkeeper.core.remote.state import StateFiles
+    from sessionkeeper.core import SessionkeeperError, backup_status, pushed_sessions
 
     remote = _remote(remote_url)
     data_dir = settings.existing_data_dir()
-    state = StateFiles(data_dir).load().for_remote(str(remote.url), remote.host)
-    backlog: tuple[int, int] | None = None
+    local = backup_status(data_dir, settings.places.user_dir, remote)
+    assert local is not None  # a remote was given
+    remote_seq: int | None = None
     remote_error: str | None = None
-    seq = state.seq
-    try:
-        # A dry run reads the remote's manifest (so proves the key) and plans without sending.
-        planned = push_remote(
-            data_dir, settings.places.user_dir, remote, _codec(), dry_run=True, lock_timeout=5.0
-        )
-        backlog, seq = (planned.objects, planned.bytes), planned.seq
+    try:  # the remote as it is now (reading its manifest also proves the key)
+        pushed = pushed_sessions(remote.open(), _codec(), remote.host)
+        remote_seq = pushed[0] if pushed else 0
     except (SessionkeeperError, OSError) as exc:
         remote_error = str(exc)
-    lag = _ago(state.last_success)
     if as_json:
         render.emit_json(
             {
                 "remote": str(remote.url),
                 "origin": remote.origin,
                 "host": remote.host,
-                "seq": seq,
-                "last_success": state.last_success,
-                "lag_seconds": None if lag is None else round(lag, 3),
-                "backlog_objects": backlog[0] if backlog else None,
-                "backlog_bytes": backlog[1] if backlog else None,
-                "last_error": state.last_error,
-                "failures": state.failures,
-                "pushed_objects": state.pushed_objects,
-                "pushed_bytes": state.pushed_bytes,
+                "seq": local.seq,
+                "remote_seq": remote_seq,
+                "last_success": local.last_success,
+                "lag_seconds": None if local.lag_seconds is None else round(local.lag_seconds, 3),
+                "backlog_objects": local.backlog_objects,
+                "backlog_bytes": local.backlog_bytes,
+                "last_error": local.last_error,
+                "failures": local.failures,
+                "pushed_objects": local.pushed_objects,
+                "pushed_bytes": local.pushed_bytes,
                 "remote_error": remote_error,
             }
         )
         return
-    never = messages.text("backup.never")
-    rows: list[tuple[str, str]] = [
+    rows = [
         (
             messages.text("label.remote"),
             messages.text("backup.remote_value", url=remote.url, origin=remote.origin),
         ),
         (messages.text("label.backup_host"), remote.host),
-        (messages.text("label.last_push"), messages.text("backup.seq", seq=seq) if seq else never),
-        (messages.text("label.last_success"), state.last_success or never),
+        *backup_rows(local),
+    ]
+    if remote_error is not None:
+        rows.append((messages.text("label.remote_now"), render.status("damaged", remote_error)))
+    render.fields(rows)
+
+
+def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
+    """The fields of a backup's status (``backup status`` and ``info``)."""
+    never = messages.text("backup.never")
+    lag = local.lag_seconds
+    backlog = (
+        messages.text(
+            "backup.backlog", count=local.backlog_objects, size=render.format_size(local.backlog_bytes)
+        )
+        if local.backlog_objects
+        else messages.text("backup.no_backlog")
+    )
+    return [
+        (
+            messages.text("label.last_push"),
+            messages.text("backup.seq", seq=local.seq) if local.seq else never,
+        ),
+        (messages.text("label.last_success"), local.last_success or never),
         (
             messages.text("label.lag"),
             never if lag is None else messages.text("backup.seconds", seconds=f"{lag:.1f}"),
         ),
-    ]
-    if backlog is not None:
-        value = (
-            messages.text("backup.backlog", count=backlog[0], size=render.format_size(backlog[1]))
-            if backlog[0]
-            else messages.text("backup.no_backlog")
-        )
-        rows.append((messages.text("label.backlog"), value))
-    rows.append(
+        (messages.text("label.backlog"), backlog),
         (
             messages.text("label.last_error"),
-            render.status("damaged", state.last_error) if state.last_error else messages.text("backup.none"),
-        )
-    )
-    if remote_error is not None:
-        rows.append((messages.text("label.remote_now"), render.status("damaged", remote_error)))
-    render.fields(rows)
+            render.status("damaged", local.last_error) if local.last_error else messages.text("backup.none"),
+        ),
+    ]
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -281,13 +277,12 @@ def restore(
 def _remote_session_id(target: Any, codec: Codec, host: str, reference: str) -> str:
     """The whole id ``reference`` means among the sessions of ``host``'s latest push: the id, or a
     unique start of it or of its random part."""
-    from sessionkeeper.core.remote.reading import fetch_index, read_manifest
+    from sessionkeeper.core import pushed_sessions
 
-    found = read_manifest(target, codec, host)
-    if found is None:
+    pushed = pushed_sessions(target, codec, host)
+    if pushed is None:
         raise CliError("backup.no_host", host=host, remote=target.location)
-    index = fetch_index(target, codec, host, found.manifest.latest)
-    ids = [store.name for store in index.stores if store.kind == "session"]
+    ids = pushed[1]
     if reference in ids:
         return reference
     matches = [i for i in ids if i.startswith(reference) or i.rsplit("_", 1)[-1].startswith(reference)]

@@ -22,7 +22,7 @@ from .describe import Row, keys_text, load_text, problem_rows
 from .options import command, json_option, session_argument
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import SessionEntry, SessionStatus, SessionView, StorePaths
+    from sessionkeeper.core import BackupStatus, SessionEntry, SessionStatus, SessionView, StorePaths
 
 __all__ = ["info", "list_sessions_command", "show"]
 
@@ -70,6 +70,7 @@ def info(settings: Settings, as_json: bool) -> None:
                 **_status_json(status),
                 "last_save_error": view.last_save_error,
                 "load": _load_json(view),
+                "backup": _backup_json(data_dir, places.user_dir),
             }
         )
         return
@@ -100,7 +101,39 @@ def info(settings: Settings, as_json: bool) -> None:
         rows.append((messages.text("label.legacy"), messages.text("info.legacy")))
     if view.last_save_error:
         rows.append((messages.text("label.last_save_error"), view.last_save_error))
+    rows += _backup_rows(data_dir, places.user_dir)
     render.fields(rows + problem_rows(report.warnings, report.dropped))
+
+
+def _backup_status(data_dir: Path, user_dir: Path) -> BackupStatus | None:
+    """The remote backup's status from this machine's side (no network), if there is a remote or
+    this data directory ever pushed to one; core's remote package is imported only then."""
+    from sessionkeeper.core import remote_configured
+
+    if not remote_configured() and not (data_dir / "remote.d" / "state.json").exists():
+        return None
+    from sessionkeeper.core import SessionkeeperError, backup_status, resolve_remote
+
+    try:
+        return backup_status(data_dir, user_dir, resolve_remote())
+    except (SessionkeeperError, OSError):  # a bad setting is `session backup`'s to report
+        return backup_status(data_dir, user_dir)
+
+
+def _backup_json(data_dir: Path, user_dir: Path) -> dict[str, object] | None:
+    import attrs
+
+    found = _backup_status(data_dir, user_dir)
+    return None if found is None else attrs.asdict(found)
+
+
+def _backup_rows(data_dir: Path, user_dir: Path) -> list[Row]:
+    found = _backup_status(data_dir, user_dir)
+    if found is None:
+        return []
+    from .backup import backup_rows
+
+    return [(messages.text("label.remote"), f"{found.location} ({found.host})"), *backup_rows(found)]
 
 
 @command("list")

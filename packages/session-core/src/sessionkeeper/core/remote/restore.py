@@ -29,7 +29,7 @@ from sessionkeeper.core.storage.targets import BackupTarget
 from .documents import FileRef, HistoryEntry, Index, Manifest
 from .reading import fetch_index, fetch_object, read_manifest
 
-__all__ = ["RestoreResult", "choose_push", "restore_session"]
+__all__ = ["RestoreResult", "choose_push", "pushed_sessions", "restore_session"]
 
 
 @attrs.frozen
@@ -65,6 +65,16 @@ def choose_push(manifest: Manifest, at: datetime | None) -> HistoryEntry | None:
         if when is not None and when <= at:
             chosen = entry
     return chosen
+
+
+def pushed_sessions(target: BackupTarget, codec: Codec, host: str) -> tuple[int, list[str]] | None:
+    """The seq of ``host``'s latest push and the ids of the sessions in it (None: ``host`` never
+    pushed here). Reads and checks its manifest (so proves the key) and its latest index."""
+    found = read_manifest(target, codec, host)
+    if found is None:
+        return None
+    index = fetch_index(target, codec, host, found.manifest.latest)
+    return found.manifest.seq, [store.name for store in index.stores if store.kind == "session"]
 
 
 def _destination(paths: StorePaths, ref: FileRef, session_id: str) -> Path:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
     FsyncPolicy,
+    remote_configured,
     resolve_codec,
     resolve_data_dir,
     resolve_fsync,
@@ -47,6 +48,8 @@ from .scope_store import SessionMeta
 from .signals import Guard
 
 if TYPE_CHECKING:
+    from sessionkeeper.core.remote.replicator import Replicator
+    from sessionkeeper.core.remote.settings import RemoteSettings
     from sessionkeeper.core.storage.history import HistoryPolicy
     from sessionkeeper.core.storage.retention import RetentionResult
 
@@ -94,6 +97,7 @@ class SessionManager(OriginalToolAPI):
         codec: Codec | None = None,
         limits: Limits | None = None,
         history: HistoryPolicy | None = None,
+        remote: RemoteSettings | str | bool | None = None,
     ) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.user_dir = resolve_user_dir(user_dir)
@@ -113,6 +117,10 @@ class SessionManager(OriginalToolAPI):
         # False: no background thread; checkpoints and group fsync run only when called.
         self.background = background
         self._background: Background | None = None
+        # Remote backup in the background (issue 17): None = as SESSIONKEEPER_REMOTE or pyproject's
+        # remote say, a URL or RemoteSettings, False = never. Started with the background thread.
+        self.remote = remote
+        self._replicator: Replicator | None = None
         self._scopes = self._new_scopes(Guard())
         self._checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL
         self._max_sessions = DEFAULT_MAX_SESSIONS
@@ -232,6 +240,7 @@ class SessionManager(OriginalToolAPI):
         background, self._background = self._background, None
         if background is not None:
             background.stop()
+        self._stop_replicator()
         with self._scopes.guard.exclusive():
             self._scopes.save_all(force=False, ending=True)
             self._scopes.close()
@@ -245,6 +254,7 @@ class SessionManager(OriginalToolAPI):
         background, self._background = self._background, None
         if background is not None:
             background.stop()
+        self._stop_replicator()
         signals.unregister(self)
         self._forget_after_fork()
 
@@ -418,7 +428,16 @@ class SessionManager(OriginalToolAPI):
                 scopes.scheduled_checkpoint,
                 lambda: scopes.next_checkpoint_in(self._checkpoint_interval, self.journal_limit),
             )
+        if self._replicator is None and self.background and remote_configured(self.remote):
+            from sessionkeeper.core.remote.replicator import start_replicator  # only with a remote
+
+            self._replicator = start_replicator(self.data_dir, self.user_dir, self.codec, self.remote)
         signals.register(self, handle_signals=self.handle_signals)
+
+    def _stop_replicator(self) -> None:
+        replicator, self._replicator = self._replicator, None
+        if replicator is not None:
+            replicator.stop()
 
     def _wake_background(self) -> None:
         if self._background is not None:
@@ -432,4 +451,5 @@ class SessionManager(OriginalToolAPI):
         """In a forked child: drop the parent's descriptors and locks; start() or resume() again."""
         self._scopes.abandon()
         self._background = None
+        self._replicator = None  # a thread of the parent: the child has none
         self._scopes = self._new_scopes(Guard())
