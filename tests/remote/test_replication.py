@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import pytest
 
 from sessionkeeper.core import SessionManager, backup_status, resolve_codec
@@ -139,7 +138,8 @@ def test_a_manager_without_a_remote_never_imports_the_remote_code(tmp_path: Path
         "from sessionkeeper.core import SessionManager\n"
         f"m = SessionManager(data_dir={str(tmp_path / 'RUNS')!r}, user_dir={str(tmp_path / 'u')!r})\n"
         "m.start(); m.set('k', 1); m.checkpoint(); m.stop()\n"
-        "print(sorted(name for name in sys.modules if name.startswith('sessionkeeper.core.remote') or name == 'obstore'))\n"
+        "remote = ('sessionkeeper.core.remote', 'obstore')\n"
+        "print(sorted(name for name in sys.modules if name.startswith(remote)))\n"
     )
     found = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
@@ -157,4 +157,3 @@ def test_a_bad_remote_setting_is_logged_and_local_saving_goes_on(
     manager.stop()
     assert "remote backup is off" in caplog.text
     assert "not supported" in caplog.text
-    _ = attrs
