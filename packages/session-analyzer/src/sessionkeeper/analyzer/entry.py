@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-__all__ = ["LazyCommand", "analyze"]
+__all__ = ["LazyCommand", "analyze", "dashboard"]
 
 
 class LazyCommand(click.Command):
@@ -42,4 +42,10 @@ analyze = LazyCommand(
     "analyze",
     "sessionkeeper.analyzer.cli:command",
     "Report on the sessions: task patterns, failures, productivity (session-analyze).",
+)
+
+dashboard = LazyCommand(
+    "dashboard",
+    "sessionkeeper.analyzer.dashboard.command:command",
+    "Serve a live web page of the sessions: now, trends, tasks (the session-analyzer[dashboard] extra).",
 )

@@ -1,0 +1,104 @@
+"""The Now page: the sessions of the sessions folder and the live stream of their events.
+
+The sessions table is also served alone (``/now/sessions``): the page's script fetches it again
+when the stream says a session changed (started, ended, crashed), so the table follows without a
+reload. The event list is filled from the stream; the server renders the latest events into the
+page first, and the page asks the stream for what came after the newest of them.
+"""
+
+from __future__ import annotations
+
+from sessionkeeper.analyzer.dashboard.live import LiveSession, StreamEvent
+
+from .common import View, badge, e, page, session_href, task_href, when
+from .events import event_item
+
+__all__ = ["now_page", "sessions_table"]
+
+_SHOWN_EVENTS = 100
+
+
+def _row(view: View, session: LiveSession) -> str:
+    say = view.say
+    current = (
+        f'<a href="{task_href(session.current_task)}">{e(session.current_task)}</a>'
+        if session.current_task
+        else e("\u2014")
+    )
+    last = session.last_event
+    last_text = e(say("dash.event.at", time=when(view, last.at))) if last is not None else e("\u2014")
+    return (
+        f'<tr data-session="{e(session.session_id)}"><td><a href="{session_href(session.session_id)}">'
+        f"{e(session.session_id)}</a></td><td>{badge(view, session.state)}</td>"
+        f"<td>{e(session.host or chr(0x2014))}</td><td>{e(when(view, session.started_at))}</td>"
+        f"<td>{current}</td><td>{last_text}</td>"
+        f'<td class="num" data-value="{session.keys}">{session.keys:,}</td>'
+        f'<td class="num" data-value="{session.events}">{session.events:,}</td></tr>'
+    )
+
+
+def sessions_table(view: View, sessions: list[LiveSession]) -> str:
+    """The table of sessions (the part of the page the script refreshes)."""
+    say = view.say
+    if not sessions:
+        return f'<div id="sessions"><p>{e(say("dash.now.none"))}</p></div>'
+    columns = [
+        say("dash.col.session"),
+        say("dash.col.state"),
+        say("dash.col.host"),
+        say("dash.col.started"),
+        say("dash.col.current_task"),
+        say("dash.col.last_event"),
+        say("dash.col.keys"),
+        say("dash.col.events"),
+    ]
+    numeric = ' class="num" data-type="number"'
+    head = "".join(f'<th scope="col"{numeric if i >= 6 else ""}>{e(c)}</th>' for i, c in enumerate(columns))
+    counts: dict[str, int] = {}
+    for session in sessions:
+        counts[session.state] = counts.get(session.state, 0) + 1
+    summary = ", ".join(
+        say("dash.now.count", state=say(f"dash.state.{state}"), count=count)
+        for state, count in sorted(counts.items())
+        if state in ("running", "ended", "crashed", "unknown", "unreadable")
+    )
+    rows = "\n".join(_row(view, s) for s in sessions)
+    return (
+        f'<div id="sessions"><p class="summary">{e(summary)}</p>'
+        f'<div class="table-wrap"><table class="sortable" id="table-sessions">'
+        f"<caption>{e(say('dash.now.sessions'))}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>\n{rows}\n</tbody></table></div></div>"
+    )
+
+
+def now_page(
+    view: View,
+    sessions: list[LiveSession],
+    events: list[StreamEvent],
+    scopes: dict[str, int],
+    archived: int | None,
+) -> str:
+    say = view.say
+    cursor = events[0].stream_id if events else ""
+    scope_line = say("dash.now.scopes", user=scopes.get("user", 0), app=scopes.get("app", 0))
+    archive_line = (
+        say("dash.now.archived", count=f"{archived:,}") if archived is not None else say("dash.now.indexing")
+    )
+    items = "\n".join(event_item(view, event) for event in events[:_SHOWN_EVENTS])
+    empty = "" if events else f'<p class="empty" id="stream-empty">{e(say("dash.now.no_events"))}</p>'
+    body = [
+        f'<p class="lede">{e(scope_line)} {e(archive_line)}</p>',
+        '<div class="now">',
+        '<section class="part" aria-labelledby="h-sessions">',
+        f'<h2 id="h-sessions">{e(say("dash.now.sessions"))}</h2>',
+        sessions_table(view, sessions),
+        "</section>",
+        '<section class="part" aria-labelledby="h-stream">',
+        f'<h2 id="h-stream">{e(say("dash.now.stream"))}</h2>',
+        empty,
+        f'<ol id="stream" class="stream" aria-live="polite" data-cursor="{e(cursor)}" '
+        f'data-limit="{_SHOWN_EVENTS}">{items}</ol>',
+        "</section>",
+        "</div>",
+    ]
+    return page(view, say("dash.now.title"), body, active="now")
