@@ -20,7 +20,7 @@ BUILTIN: dict[str, str] = {
     "checkpoint": "sessions:checkpoint",
     "info": "reading:info",
     "list": "reading:list_sessions_command",
-    "show": "reading:show",
+    "show": "show:show",
     "get": "values:get",
     "set": "values:set_value",
     "delete": "values:delete",

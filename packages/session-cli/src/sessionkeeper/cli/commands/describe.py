@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sessionkeeper.cli import messages
 
-__all__ = ["Row", "keys_text", "load_text", "problem_rows"]
+__all__ = ["Row", "keys_text", "load_json", "load_text", "problem_rows"]
+
+if TYPE_CHECKING:
+    from sessionkeeper.core import LoadReport
 
 Row = tuple[str, str | list[str]]
+
+
+def load_json(report: LoadReport) -> dict[str, Any]:
+    """How a store was read, for ``--json``: its source, journal records replayed, what was dropped."""
+    return {
+        "source": report.source,
+        "journal_records": report.journal_records,
+        "warnings": list(report.warnings),
+        "dropped": list(report.dropped),
+    }
 
 
 def load_text(source: str, journal_records: int) -> str:
