@@ -20,23 +20,22 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import click
-from click.core import ParameterSource
 
 from sessionkeeper.core import SessionkeeperError
 
 from .analysis import analyze, read_sessions
+from .cli_options import check_options, format_for, parse_now, period_of, under_session
 from .errors import InvalidDateError
 from .export import FORMATS as EXPORT_FORMATS
 from .export import atomic_output, export_events
 from .html_report import render_html
 from .json_report import render_json
 from .messages import LANGUAGES, Messages, default_language, plain
-from .period import DEFAULT_DAYS, MAX_DAYS, Period, Zone, resolve_period, resolve_zone
+from .period import DEFAULT_DAYS, MAX_DAYS, Period, resolve_zone
 from .progress import Progress
 from .report import Report
 from .text_report import render_text
@@ -47,45 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["command", "format_for", "main"]
 
 _PROG = "session-analyze"
-_SUFFIX_FORMATS = {
-    ".json": "json",
-    ".html": "html",
-    ".htm": "html",
-    ".txt": "text",
-    ".text": "text",
-    ".log": "text",
-    "": "text",
-}
-_EXPORT_SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _EXPORT_NAMES = {"parquet": "Parquet", "csv": "CSV", "jsonl": "JSON Lines"}
 _PROGRESS_LABEL = {"en": "analysing sessions", "ko": "세션 분석 중"}
-
-
-def format_for(output: Path | None, explicit: str | None) -> str:
-    """``--format`` if given, else from ``--output``'s suffix (``.json``, ``.html``/``.htm``;
-    ``.txt``, ``.text``, ``.log`` or none for text), else text on stdout.
-
-    Raises :class:`click.UsageError` for any other suffix: a report is never written as text
-    into ``report.pdf`` (or ``events.csv``: that names an export, and the message says so).
-    """
-    if explicit is not None:
-        return explicit
-    if output is None:
-        return "text"
-    suffix = output.suffix.lower()
-    found = _SUFFIX_FORMATS.get(suffix)
-    if found is not None:
-        return found
-    export = _EXPORT_SUFFIXES.get(suffix)
-    if export is not None:
-        raise click.UsageError(
-            f"{output} names an export file: --export {export} writes the events there "
-            "(or give --format for a report)"
-        )
-    raise click.UsageError(
-        f"cannot tell the report format from {output.name!r}: name the file .txt, .json or .html, "
-        "or give --format text|json|html"
-    )
 
 
 def _render(report: Report, fmt: str, insights: Insights | None = None) -> bytes | str:
@@ -128,76 +90,6 @@ def _size(say: Messages, size: int) -> str:
 
 def _shown(path: Path) -> str:
     return plain(str(path.absolute()))
-
-
-# -- dates and the period ---------------------------------------------------------------------------
-def _now(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidDateError(f"--now {value!r} is not an ISO date-time") from None
-    return parsed if parsed.tzinfo else parsed.astimezone()
-
-
-def _until(text: str, zone: Zone) -> datetime:
-    """The end of the period ``--until`` names: a plain date means the end of that local day."""
-    raw = text.strip()
-    try:
-        if len(raw) == 10:
-            return datetime.combine(date.fromisoformat(raw), time.max, tzinfo=zone.tz)
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        raise InvalidDateError(
-            f"--until {shown!r} is not a date: use YYYY-MM-DD or an ISO date-time (2025-10-31T18:00)"
-        ) from None
-    return parsed.replace(tzinfo=zone.tz) if parsed.tzinfo is None else parsed.astimezone(zone.tz)
-
-
-def _period(
-    ctx: click.Context, zone: Zone, days: int, since: str | None, until: str | None, now: datetime | None
-) -> Period:
-    """The period asked for; a date that is not one, or a period that ends before it starts, is a
-    usage error (the command line is what has to change)."""
-    try:
-        end = _until(until, zone) if until is not None else now
-        return resolve_period(zone=zone, days=days, since=since, now=end)
-    except InvalidDateError as exc:
-        raise click.UsageError(str(exc), ctx) from None
-
-
-def _check_options(
-    ctx: click.Context, since: str | None, fmt: str | None, as_json: bool, export: str | None, insights: bool
-) -> None:
-    if since is not None and ctx.get_parameter_source("days") is ParameterSource.COMMANDLINE:
-        raise click.UsageError(
-            "--since and --days both set the start of the period: give one "
-            "(--until sets its end, with either)",
-            ctx,
-        )
-    if export is not None and (fmt is not None or as_json):
-        raise click.UsageError("--export writes events, not a report: leave out --format and --json", ctx)
-    if export is not None and insights:
-        raise click.UsageError("--insights adds a section to a report, not to an export: leave out one", ctx)
-    if as_json and fmt not in (None, "json"):
-        raise click.UsageError(f"--json and --format {fmt} ask for different formats: give one", ctx)
-
-
-# -- the command --------------------------------------------------------------------------------------
-def _under_session(ctx: click.Context, data_dir: Path, as_json: bool) -> tuple[Path, bool]:
-    """As ``session analyze``: the ``session`` command's global ``--data-dir`` and ``--json``, when
-    this command's own were not given (read from click's parameters: the packages never import
-    each other)."""
-    root = ctx.find_root()
-    if root is ctx:
-        return data_dir, as_json
-    inherited = root.params.get("data_dir")
-    # `session --data-dir X analyze` beats SESSIONKEEPER_DATA_DIR, as it does for every command.
-    if inherited is not None and ctx.get_parameter_source("data_dir") is not ParameterSource.COMMANDLINE:
-        data_dir = Path(inherited)
-    return data_dir, as_json or root.params.get("as_json") is True
 
 
 @click.command(name=_PROG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -288,18 +180,18 @@ def command(
     """Report on the sessions of a data directory: task patterns, failures, productivity and
     suggestions; or export their events for DuckDB, Polars or pandas (--export)."""
     say = Messages(lang or default_language())
-    data_dir, as_json = _under_session(ctx, data_dir, as_json)
-    _check_options(ctx, since, fmt, as_json, export, insights)
+    data_dir, as_json = under_session(ctx, data_dir, as_json)
+    check_options(ctx, since, fmt, as_json, export, insights)
     if export == "parquet" and output is None:
         raise click.UsageError("--export parquet needs --output FILE (Parquet is a binary file format)", ctx)
     # Checked before any work: a name that is no report format fails now, not after the analysis.
     report_format = "" if export is not None else "json" if as_json else format_for(output, fmt)
     zone = resolve_zone(tz_name)
     try:
-        now = _now(now_text)
+        now = parse_now(now_text)
     except InvalidDateError as exc:
         raise click.UsageError(str(exc), ctx) from None
-    period = _period(ctx, zone, days, since, until, now)
+    period = period_of(ctx, zone, days, since, until, now)
     progress = Progress(sys.stderr, label=_PROGRESS_LABEL[say.language], enabled=not quiet)
     if export is not None:
         _export(say, export, output, period, data_dir, progress, quiet=quiet)
