@@ -24,4 +24,5 @@ def _read(name: str) -> str:
 ASSETS: Final[dict[str, tuple[bytes, str]]] = {
     "dashboard.css": ((CSS + "\n" + _read("dashboard.css")).encode(), "text/css; charset=utf-8"),
     "dashboard.js": ((_read("dashboard.js") + "\n" + SCRIPT).encode(), "text/javascript; charset=utf-8"),
+    "favicon.svg": (_read("favicon.svg").encode(), "image/svg+xml"),
 }

@@ -127,6 +127,7 @@ def page(view: View, title: str, body: list[str], *, active: str) -> str:
         f'<html lang="{e(say.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)} · {e(say('dash.title'))}</title>\n"
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">\n'
         '<link rel="stylesheet" href="/static/dashboard.css">\n'
         '<script src="/static/dashboard.js" defer></script>\n</head>\n<body>\n'
         f'<a class="skip" href="#main">{e(say("dash.skip"))}</a>\n'
