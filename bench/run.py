@@ -60,6 +60,15 @@ def _suites() -> dict[str, ModuleType]:
         pass
     else:
         suites["F"] = insights_eval
+    try:  # remote backup (issue 17): obstore and moto's server (tests/remote/s3server.py)
+        import moto  # noqa: F401
+        import obstore  # noqa: F401
+
+        from bench import remote_backup
+    except ImportError:
+        pass
+    else:
+        suites["T"] = remote_backup
     try:  # integrity fuzzing: the extras too, and the test suite's engine (tests/integrity)
         from bench import integrity_fuzz
     except ImportError:
@@ -69,7 +78,7 @@ def _suites() -> dict[str, ModuleType]:
     return suites
 
 
-_ALL = "ABCDEFHIKPRS"
+_ALL = "ABCDEFHIKPRST"
 # Benchmark P's peers: optional, installed by the `bench` hatch environment only (pyproject.toml).
 PEER_MODULES = ("lmdb", "diskcache", "langgraph.checkpoint.sqlite")
 PEER_ENV = "bench"
@@ -141,7 +150,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
         "F insights against known truth and at scale, H hooks overhead, I integrity fuzzing, "
-        "K compression+encryption, P peers, R history archive scale, S analyzer scale)",
+        "K compression+encryption, P peers, R history archive scale, S analyzer scale, T remote backup)",
     )
     parser.add_argument(
         "--no-peer-env",
