@@ -165,7 +165,8 @@ def create_app(dashboard: Dashboard, auth: Auth, hosts: frozenset[str]) -> Guard
         return _html(insights_page(view, query, found, missing), remember)
 
     async def static(request: Request) -> Response:
-        found = assets.ASSETS.get(request.path_params["name"])
+        # /favicon.ico: what a browser asks for on pages without an icon link (the sign-in page)
+        found = assets.ASSETS.get(request.path_params.get("name", "favicon.svg"))
         if found is None:
             return PlainTextResponse("not found", status_code=404)
         content, media_type = found
@@ -188,5 +189,6 @@ def create_app(dashboard: Dashboard, auth: Auth, hosts: frozenset[str]) -> Guard
         Route("/session/{session_id}", session, methods=["GET"]),
         Route("/insights", insights, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
+        Route("/favicon.ico", static, methods=["GET"]),
     ]
     return Guard(Starlette(routes=routes, lifespan=lifespan), auth, hosts)

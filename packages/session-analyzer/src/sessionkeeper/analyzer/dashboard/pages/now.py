@@ -18,23 +18,38 @@ __all__ = ["now_page", "sessions_table"]
 _SHOWN_EVENTS = 100
 
 
-def _row(view: View, session: LiveSession) -> str:
-    say = view.say
+def _row(view: View, session: LiveSession, labels: list[str]) -> str:
+    """One session; each cell names its column (``data-label``), which a narrow page shows instead
+    of the table's header row (the rows become cards below 600 px)."""
     current = (
         f'<a href="{task_href(session.current_task)}">{e(session.current_task)}</a>'
         if session.current_task
         else e("\u2014")
     )
     last = session.last_event
-    last_text = e(say("dash.event.at", time=when(view, last.at))) if last is not None else e("\u2014")
-    return (
-        f'<tr data-session="{e(session.session_id)}"><td><a href="{session_href(session.session_id)}">'
-        f"{e(session.session_id)}</a></td><td>{badge(view, session.state)}</td>"
-        f"<td>{e(session.host or chr(0x2014))}</td><td>{e(when(view, session.started_at))}</td>"
-        f"<td>{current}</td><td>{last_text}</td>"
-        f'<td class="num" data-value="{session.keys}">{session.keys:,}</td>'
-        f'<td class="num" data-value="{session.events}">{session.events:,}</td></tr>'
+    short = session.session_id.rsplit("_", 1)[-1]
+    cells = [
+        f'<a href="{session_href(session.session_id)}" title="{e(session.session_id)}">'
+        f"<code>{e(short)}</code></a>",
+        badge(view, session.state),
+        e(session.host or "\u2014"),
+        e(when(view, session.started_at, seconds=False)),
+        current,
+        e(when(view, last.at)) if last is not None else e("\u2014"),
+        f"{session.keys:,}",
+        f"{session.events:,}",
+    ]
+    numbers = (None,) * 6 + (session.keys, session.events)
+    tds = "".join(
+        f'<td data-label="{e(label)}"'
+        + (f' class="num" data-value="{number}"' if number is not None else "")
+        + f">{cell}</td>"
+        for label, cell, number in zip(labels, cells, numbers, strict=True)
     )
+    return f'<tr data-session="{e(session.session_id)}">{tds}</tr>'
+
+
+_ORDER = {"running": 0, "crashed": 1, "unreadable": 2}
 
 
 def sessions_table(view: View, sessions: list[LiveSession]) -> str:
@@ -62,11 +77,14 @@ def sessions_table(view: View, sessions: list[LiveSession]) -> str:
         for state, count in sorted(counts.items())
         if state in ("running", "ended", "crashed", "unknown", "unreadable")
     )
-    rows = "\n".join(_row(view, s) for s in sessions)
+    ordered = sorted(sessions, key=lambda s: s.session_id, reverse=True)
+    ordered.sort(key=lambda s: _ORDER.get(s.state, 3))  # running first, then crashed, newest first
+    rows = "\n".join(_row(view, s, columns) for s in ordered)
     return (
         f'<div id="sessions"><p class="summary">{e(summary)}</p>'
-        f'<div class="table-wrap"><table class="sortable" id="table-sessions">'
-        f"<caption>{e(say('dash.now.sessions'))}</caption><thead><tr>{head}</tr></thead>"
+        '<div class="table-wrap">'
+        '<table class="sortable cards-narrow" id="table-sessions" aria-labelledby="h-sessions">'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>\n{rows}\n</tbody></table></div></div>"
     )
 
