@@ -75,10 +75,18 @@ def _suites() -> dict[str, ModuleType]:
         pass
     else:
         suites["I"] = integrity_fuzz
+    try:  # the dashboard (issue 18): the session-analyzer[dashboard] extra and playwright
+        import playwright  # noqa: F401
+
+        from bench import dashboard_scale
+    except ImportError:
+        pass
+    else:
+        suites["W"] = dashboard_scale
     return suites
 
 
-_ALL = "ABCDEFHIKPRST"
+_ALL = "ABCDEFHIKPRSTW"
 # Benchmark P's peers: optional, installed by the `bench` hatch environment only (pyproject.toml).
 PEER_MODULES = ("lmdb", "diskcache", "langgraph.checkpoint.sqlite")
 PEER_ENV = "bench"
@@ -150,7 +158,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         default=_ALL,
         help=f"which benchmarks to run, e.g. --only AD (default: {_ALL}: A-D core, E CLI start-up, "
         "F insights against known truth and at scale, H hooks overhead, I integrity fuzzing, "
-        "K compression+encryption, P peers, R history archive scale, S analyzer scale, T remote backup)",
+        "K compression+encryption, P peers, R history archive scale, S analyzer scale, T remote backup, "
+        "W dashboard at scale)",
     )
     parser.add_argument(
         "--no-peer-env",
