@@ -77,7 +77,13 @@ _RECORDER = (
 def _environment(data_dir: Path, scratch: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("SESSIONKEEPER_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(SESSIONKEEPER_DATA_DIR=str(data_dir), SESSIONKEEPER_USER_DIR=str(scratch / "user"))
+    env.update(
+        SESSIONKEEPER_DATA_DIR=str(data_dir),
+        SESSIONKEEPER_USER_DIR=str(scratch / "user"),
+        # The recorder's hook starts a session, whose retention would expire the archive's files by
+        # today's date (the data set lies around R's fixed NOW): keep them all.
+        SESSIONKEEPER_HISTORY_DAYS="36500",
+    )
     return env
 
 

@@ -24,7 +24,7 @@ from sessionkeeper.analyzer.period import Period
 from sessionkeeper.analyzer.report import Report, SkippedFile
 from sessionkeeper.analyzer.sources import SessionData, list_session_files, load_session
 from sessionkeeper.analyzer.summary import build_report
-from sessionkeeper.core import Codec, HistoryFile
+from sessionkeeper.core import Codec, HistoryFile, history_dir
 
 from .index import Segment, Shared
 from .query import Filters, count
@@ -131,9 +131,11 @@ class History:
             for session_id, item in fresh.items():
                 if isinstance(item, SessionData):
                     self._live_data[session_id] = item
-                else:
+                else:  # unreadable now: left out, and named as the report names it
                     self._live_data.pop(session_id, None)
-            self.skipped = [s for s in self.skipped if not s.file.startswith("session_")] + skipped
+                    skipped.append(item)
+            archive = history_dir(self.data_dir).name + "/"
+            self.skipped = [s for s in self.skipped if s.file.startswith(archive)] + skipped
             self._rebuild_live(set(present))
             self.generation += 1
 

@@ -9,7 +9,7 @@ and the navigation shows an Insights page only when it is there. Its heavy libra
 Insights learn from the runs of a period in one pass of the analyzer (``analyze`` with the
 package's collector as an observer). That pass reads every file again (seconds on a million
 events), so it runs in a thread of its own when a page asks, one at a time, and its result is kept
-per (period, language, index generation); the page shows "computing" and the page's script reloads
+per (period's days, language); the page shows "computing" and the page's script reloads
 it until the result is there.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = ["InsightsJobs", "available"]
 
 _MODULE = "sessionkeeper.analyzer.insights"
 _KEPT = 4
+_FRESH_SECONDS = 120.0
 
 
 def available() -> bool:
@@ -46,7 +48,8 @@ class InsightsJobs:
     def __init__(self, data_dir: Path, codec: Codec) -> None:
         self.data_dir = data_dir
         self.codec = codec
-        self._results: dict[tuple[object, ...], tuple[str, Any]] = {}  # key -> ("html"|"error", value)
+        # key -> ("html" | "error", value, index generation, when computed)
+        self._results: dict[tuple[object, ...], tuple[str, Any, int, float]] = {}
         self._running: tuple[object, ...] | None = None
         self._lock = threading.Lock()
 
@@ -60,18 +63,21 @@ class InsightsJobs:
         return None
 
     def get(self, period: Period, say: Messages, generation: int) -> tuple[str, str] | None:
-        """("html", section) or ("error", message) when done; None while computing (started if need be)."""
-        key = (period, say.language, generation)
+        """("html", section) or ("error", message) when done; None while computing (started if need be).
+
+        A result answers for its period's days (a period ends "now", which moves with every request)
+        and language; once the index has changed since, and the result is ``_FRESH_SECONDS`` old, it
+        is computed again in the background while the old one is still shown."""
+        key = (period.since, period.until.date(), period.zone.name, say.language)
         with self._lock:
             found = self._results.get(key)
-            if found is not None:
-                return found
-            if self._running is None:
+            stale = found is None or (found[2] != generation and time.monotonic() - found[3] > _FRESH_SECONDS)
+            if stale and self._running is None:
                 self._running = key
-                threading.Thread(target=self._run, args=(key, period, say), daemon=True).start()
-        return None
+                threading.Thread(target=self._run, args=(key, period, say, generation), daemon=True).start()
+            return None if found is None else (found[0], found[1])
 
-    def _run(self, key: tuple[object, ...], period: Period, say: Messages) -> None:
+    def _run(self, key: tuple[object, ...], period: Period, say: Messages, generation: int) -> None:
         try:
             from sessionkeeper.analyzer.analysis import analyze
 
@@ -90,7 +96,7 @@ class InsightsJobs:
         except Exception as exc:  # shown on the page: one failed job must not stop the dashboard
             result = ("error", f"{type(exc).__name__}: {exc}")
         with self._lock:
-            self._results[key] = result
+            self._results[key] = (*result, generation, time.monotonic())
             while len(self._results) > _KEPT:
                 self._results.pop(next(iter(self._results)))
             self._running = None
