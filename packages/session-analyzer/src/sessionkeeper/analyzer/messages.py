@@ -250,8 +250,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.trends.details": "Details",
         "dash.insights.title": "Insights",
         "dash.insights.link": "Insights for this period \u2192",
-        "dash.insights.computing": "Learning from the history of this period\u2026 this page reloads by itself.",
-        "dash.index.progress": "Reading the history archive: {done} of {total} sessions\u2026 this page reloads by itself.",
+        "dash.insights.computing": (
+            "Learning from the history of this period\u2026 this page reloads by itself."
+        ),
+        "dash.index.progress": (
+            "Reading the history archive: {done} of {total} sessions\u2026 this page reloads by "
+            "itself."
+        ),
         "dash.index.failed": "The history could not be read: {error}",
         "dash.task.title": "Task {task}",
         "dash.task.unknown": "No run of this task in the sessions or the history archive.",
@@ -265,7 +270,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.task.runs": "The latest {count} runs",
         "dash.session.title": "Session {session}",
         "dash.session.facts": "Started {started} on {host}; {events} events.",
-        "dash.session.archived": "In the history archive: started {started}, ended {ended}, on {host}; {events} events.",
+        "dash.session.archived": (
+            "In the history archive: started {started}, ended {ended}, on {host}; {events} events."
+        ),
         "dash.session.archived_keys": "Keys when archived (values are not kept): {keys}",
         "dash.session.keys": "Keys",
         "dash.session.scope": "{scope} scope ({count} keys)",
@@ -281,7 +288,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.session.backup": "previous snapshot (backup)",
         "dash.session.journal": "journal {epoch}",
         "dash.session.events": "Events ({count})",
-        "dash.session.more_events": "\u2026 and {count} older events (session-analyze --export has them all).",
+        "dash.session.more_events": (
+            "\u2026 and {count} older events (session-analyze --export has them all)."
+        ),
         "dash.scope.session": "SESSION",
         "dash.scope.user": "USER",
         "dash.scope.app": "APP",
@@ -290,7 +299,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
             "Warning: listening on {host}, not only this machine: anyone who can reach it sees the "
             "sign-in page (the token still guards the data). Use --host 127.0.0.1 to stay local."
         ),
-        "dash.cli.no_data_dir": "data directory {path} does not exist (set --data-dir or SESSIONKEEPER_DATA_DIR)",
+        "dash.cli.no_data_dir": (
+            "data directory {path} does not exist (set --data-dir or SESSIONKEEPER_DATA_DIR)"
+        ),
         "dash.cli.missing": (
             "the dashboard needs {name}, which is not installed: pip install 'session-analyzer[dashboard]'"
         ),
@@ -634,7 +645,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.insights.title": "인사이트",
         "dash.insights.link": "이 기간의 인사이트 \u2192",
         "dash.insights.computing": "이 기간의 기록에서 학습하는 중\u2026 페이지가 저절로 새로 고쳐집니다.",
-        "dash.index.progress": "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다.",
+        "dash.index.progress": (
+            "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다."
+        ),
         "dash.index.failed": "기록을 읽지 못했습니다: {error}",
         "dash.task.title": "작업 {task}",
         "dash.task.unknown": "세션과 기록 보관소에 이 작업의 실행이 없습니다.",
@@ -648,7 +661,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.task.runs": "최근 실행 {count}회",
         "dash.session.title": "세션 {session}",
         "dash.session.facts": "{started}에 {host}에서 시작; 이벤트 {events}개.",
-        "dash.session.archived": "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개.",
+        "dash.session.archived": (
+            "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개."
+        ),
         "dash.session.archived_keys": "보관 당시의 키 (값은 보관하지 않음): {keys}",
         "dash.session.keys": "키",
         "dash.session.scope": "{scope} 범위 (키 {count}개)",
@@ -664,7 +679,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.session.backup": "이전 스냅샷 (백업)",
         "dash.session.journal": "저널 {epoch}",
         "dash.session.events": "이벤트 ({count})",
-        "dash.session.more_events": "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다).",
+        "dash.session.more_events": (
+            "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다)."
+        ),
         "dash.scope.session": "SESSION",
         "dash.scope.user": "USER",
         "dash.scope.app": "APP",
@@ -673,11 +690,15 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
             "경고: 이 컴퓨터 밖에서도 접속할 수 있는 {host}에서 기다립니다. 접속할 수 있는 누구나 로그인 "
             "페이지를 봅니다 (데이터는 여전히 토큰이 지킵니다). 이 컴퓨터에서만 쓰려면 --host 127.0.0.1."
         ),
-        "dash.cli.no_data_dir": "데이터 디렉터리 {path}가 없습니다 (--data-dir 또는 SESSIONKEEPER_DATA_DIR을 지정하세요)",
+        "dash.cli.no_data_dir": (
+            "데이터 디렉터리 {path}가 없습니다 (--data-dir 또는 SESSIONKEEPER_DATA_DIR을 지정하세요)"
+        ),
         "dash.cli.missing": (
             "대시보드에 필요한 {name}이(가) 설치되어 있지 않습니다: pip install 'session-analyzer[dashboard]'"
         ),
-        "dash.cli.bind": "{host}:{port}에서 기다릴 수 없습니다: {error} (다른 --port, 또는 아무 포트나 쓰려면 0)",
+        "dash.cli.bind": (
+            "{host}:{port}에서 기다릴 수 없습니다: {error} (다른 --port, 또는 아무 포트나 쓰려면 0)"
+        ),
         # -- end of the dashboard's keys --------------------------------------------------------------
         # -- insights (session-analyze --insights; insights/text_section.py, insights/html_section.py) -----
         "insights.section": "인사이트",
