@@ -33,6 +33,7 @@ from sessionkeeper.core.errors import StorageError
 from sessionkeeper.core.storage import catalog, journal
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.layout import StorePaths
+from sessionkeeper.core.storage.scan import scan_session_files
 
 from .documents import FileRef, Part, StoreEntry, StoreKind
 from .state import JournalProgress, PushState
@@ -76,9 +77,12 @@ class StorePlan:
 
 def local_stores(data_dir: Path, user_dir: Path | None) -> list[LocalStore]:
     """The stores of a data directory (sessions, then APP) and of a user directory (USER)."""
+    # Names only (scan_session_files opens nothing): list_sessions would open every snapshot to
+    # order them by start, a cost a push does not need (the index is sorted by id).
     stores = [
-        LocalStore("session", entry.session_id, catalog.session_paths(data_dir, entry.session_id), data_dir)
-        for entry in catalog.list_sessions(data_dir)
+        LocalStore("session", found.session_id, catalog.session_paths(data_dir, found.session_id), data_dir)
+        for found in scan_session_files(data_dir).sessions
+        if found.stored
     ]
     for kind, paths, root in (
         ("app", catalog.app_store_paths(data_dir), data_dir),

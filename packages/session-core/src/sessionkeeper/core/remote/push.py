@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import attrs
@@ -40,6 +41,7 @@ from sessionkeeper.core.errors import (
     SessionLockedError,
     StorageError,
     TargetConflictError,
+    TargetNotFoundError,
     TargetPreconditionError,
 )
 from sessionkeeper.core.storage.targets import BackupTarget
@@ -55,6 +57,10 @@ __all__ = ["PushResult", "push_remote"]
 
 _ATTEMPTS = 8  # manifest replaced by another push of this host meanwhile: read it again, this often
 _HISTORY = 1000  # indexes a manifest lists (older ones stay on the remote until pruned)
+# Objects in flight at once: a request's round trip overlaps the others' transfers (obstore
+# releases the GIL while it waits). A push of 17 MiB to moto on loopback: ~0.16 s one at a time,
+# ~0.13 s with 4 (bench T1: 0.93x of obstore.put of the same objects one after another).
+_PARALLEL_PUTS = 4
 Progress = Callable[[int, int], None]  # (bytes sent so far, bytes to send)
 
 
@@ -135,7 +141,7 @@ def push_remote(
                 state.last_error = f"{state.last_attempt}: {exc}"
                 state.failures += 1
                 with contextlib.suppress(StorageError):
-                    files.save(state)
+                    files.save(state, keep_sent=True)  # its "?" lines: puts that may have landed
             raise
         return attrs.evolve(result, seconds=time.monotonic() - started)
     finally:
@@ -219,6 +225,7 @@ def _push(
                 _succeeded(state, files)
             return base if dry_run else attrs.evolve(base, objects=0, bytes=0)
 
+        blobs = _landed_before(blobs, target, files, state)
         sent, sent_bytes, reused = _send(blobs, target, files, state, progress)
         entry, sealed_index = _write_index(target, codec, host, seq + 1, pushed)
         history = ((found.manifest.history if found else ()) + (entry,))[-_HISTORY:]
@@ -260,24 +267,74 @@ def _push(
     )
 
 
+def _landed_before(
+    blobs: list[Blob], target: BackupTarget, files: StateFiles, state: PushState
+) -> list[Blob]:
+    """The objects still to send: a push killed with puts in flight may have landed them; a HEAD
+    each (a handful at most) says, instead of sending their bytes again."""
+    if not state.in_flight:
+        return blobs
+    left = []
+    for blob in blobs:
+        if blob.digest in state.in_flight:
+            try:
+                there = target.head(object_key(blob.digest)).size == len(blob.data)
+            except TargetNotFoundError:
+                there = False
+            if there:
+                files.note_sent(blob.digest)
+                state.known.add(blob.digest)
+                continue
+        left.append(blob)
+    state.in_flight.clear()
+    return left
+
+
 def _send(
     blobs: list[Blob], target: BackupTarget, files: StateFiles, state: PushState, progress: Progress | None
 ) -> tuple[int, int, int]:
-    """Create every object (data first); returns (sent, bytes sent, already there)."""
+    """Create every object (data first), a few at a time; returns (sent, bytes sent, already there).
+    Each one is noted in ``sent`` as it lands, whatever the order they land in."""
     total = sum(len(blob.data) for blob in blobs)
     sent = sent_bytes = reused = 0
-    for blob in blobs:
-        digest, data = blob.digest, blob.data
+
+    def put(blob: Blob) -> bool:
+        files.note_sending(blob.digest)
         try:
-            target.put(object_key(digest), data)
-            sent += 1
-            sent_bytes += len(data)
+            target.put(object_key(blob.digest), blob.data)
         except TargetConflictError:
-            reused += 1  # its name is its content: the bytes there are these bytes
-        files.note_sent(digest)
-        state.known.add(digest)
-        if progress is not None:
-            progress(sent_bytes, total)
+            return False  # its name is its content: the bytes there are these bytes
+        return True
+
+    with ThreadPoolExecutor(_PARALLEL_PUTS, thread_name_prefix="sessionkeeper-push") as pool:
+        # Submitted in a window, not all at once: a failure stops the push after at most a window.
+        pending = list(reversed(blobs))
+        running: dict[Future[bool], Blob] = {}
+        while pending or running:
+            while pending and len(running) < _PARALLEL_PUTS:
+                blob = pending.pop()
+                running[pool.submit(put, blob)] = blob
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                blob = running.pop(future)
+                try:
+                    created = future.result()
+                except BaseException:
+                    # The others in flight finish (or fail) first: what landed is noted, not re-sent.
+                    for other, landed in running.items():
+                        if not other.cancel() and other.exception() is None:
+                            files.note_sent(landed.digest)
+                            state.known.add(landed.digest)
+                    raise
+                if created:
+                    sent += 1
+                    sent_bytes += len(blob.data)
+                else:
+                    reused += 1
+                files.note_sent(blob.digest)
+                state.known.add(blob.digest)
+                if progress is not None:
+                    progress(sent_bytes, total)
     return sent, sent_bytes, reused
 
 

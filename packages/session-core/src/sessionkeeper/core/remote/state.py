@@ -5,7 +5,10 @@
                           seen last, what each journal has pushed (bytes and segments), a cache of
                           file digests, the objects known to be on the remote, last success and error
     remote.d/sent         objects put since state.json was written, one digest a line (appended as
-                          each put succeeds, so a push killed midway resumes without sending them again)
+                          each put succeeds, so a push killed midway resumes without sending them
+                          again), and ``?<digest>`` before each put starts: a push killed with puts in
+                          flight leaves those, and the next one asks the remote (HEAD) whether they
+                          landed instead of sending them again
 
 Nothing here is needed to restore: the remote is self-contained. A lost or damaged state only costs
 a re-send (and the rollback check below). The state never holds an endpoint or a credential.
@@ -69,6 +72,7 @@ class PushState:
     journals: dict[str, JournalProgress] = attrs.Factory(dict)
     files: dict[str, tuple[int, int, int, str]] = attrs.Factory(dict)  # path -> (ino, size, mtime, sha)
     known: set[str] = attrs.Factory(set)  # digests of objects on the remote
+    in_flight: set[str] = attrs.Factory(set)  # puts a killed push started: landed or not (not saved)
 
     def for_remote(self, location: str, host: str) -> PushState:
         """This state if it is about ``location`` and ``host``, else a fresh one (another remote:
@@ -108,32 +112,44 @@ class StateFiles:
             state = _parse(raw)
         except (OSError, orjson.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
             pass
-        state.known |= self.read_sent()
+        sent, maybe = self.read_sent()
+        state.known |= sent
+        state.in_flight = maybe - sent
         return state
 
-    def read_sent(self) -> set[str]:
+    def read_sent(self) -> tuple[set[str], set[str]]:
+        """The objects noted as sent, and those whose put started (``?``) — landed or not."""
         try:
             lines = filesystem().read_bytes(self.sent, _SENT_LIMIT).decode("ascii", "replace").split()
         except OSError:
-            return set()
-        return {line for line in lines if is_digest(line)}
+            return set(), set()
+        sent = {line for line in lines if is_digest(line)}
+        return sent, {line[1:] for line in lines if line.startswith("?") and is_digest(line[1:])}
+
+    def note_sending(self, digest: str) -> None:
+        """Record that the put of object ``digest`` starts (it may land even if we are killed)."""
+        self._append(f"?{digest}\n")
 
     def note_sent(self, digest: str) -> None:
         """Record that object ``digest`` is on the remote (not fsynced: a lost line is a re-send)."""
+        self._append(f"{digest}\n")
+
+    def _append(self, line: str) -> None:
         fs = filesystem()
         fd = fs.open_append(self.sent)
         try:
-            fs.append(fd, (digest + "\n").encode())
+            fs.append(fd, line.encode())
         finally:
             fs.close(fd)
 
-    def save(self, state: PushState) -> None:
-        """Write ``state`` atomically, then forget ``sent`` (its digests are in ``known`` now)."""
+    def save(self, state: PushState, *, keep_sent: bool = False) -> None:
+        """Write ``state`` atomically, then forget ``sent`` (its digests are in ``known`` now) unless
+        ``keep_sent`` (a failed push: the puts it left in flight are still to be asked about)."""
         fs = filesystem()
         with storage_errors(f"cannot write {self.state}"):
             fs.make_private_dir(self.directory)
             fs.write_atomic(self.state, orjson.dumps(_render(state)))
-            with contextlib.suppress(FileNotFoundError):
+            if not keep_sent:
                 fs.unlink(self.sent)
 
 
@@ -142,6 +158,7 @@ def _render(state: PushState) -> dict[str, Any]:
     document["journals"] = {path: attrs.asdict(progress) for path, progress in state.journals.items()}
     document["files"] = {path: list(entry) for path, entry in state.files.items()}
     document["known"] = sorted(state.known)
+    del document["in_flight"]
     return {"format": 1, **document}
 
 
