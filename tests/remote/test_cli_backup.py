@@ -204,3 +204,30 @@ def test_info_shows_the_backup_without_reaching_the_remote(cli: Cli) -> None:
     assert "Backlog" in shown
     assert "waiting" in shown
     assert cli.ok("info", "--json", env=cli.env(SESSIONKEEPER_REMOTE=None)).json()["backup"]["seq"] == 1
+
+
+def test_restore_at_a_time_gives_the_session_as_pushed_then(cli: Cli, tmp_path: Path) -> None:
+    import time
+    from datetime import datetime
+
+    session_id = fill(cli)
+    cli.ok("set", "phase", "before")
+    cli.ok("backup", "push")
+    time.sleep(1.1)
+    between = datetime.now().astimezone().isoformat(timespec="seconds")  # local time with its zone
+    time.sleep(1.1)
+    cli.ok("set", "phase", "after")
+    cli.ok("backup", "push")
+    then = tmp_path / "then"
+    restored = cli.ok("backup", "restore", session_id, "--to", str(then), "--at", between, "--json").json()
+    assert restored["seq"] == 1
+    cli.ok("--data-dir", str(then), "resume")
+    assert cli.ok("--data-dir", str(then), "get", "phase").out.strip() == "before"
+    now = tmp_path / "now"
+    assert cli.ok("backup", "restore", session_id, "--to", str(now), "--json").json()["seq"] == 2
+    early = cli.fails(
+        "backup", "restore", session_id, "--to", str(tmp_path / "x"), "--at", "2000-01-01T00:00"
+    )
+    assert "at or before" in early.err
+    bad = cli.fails("backup", "restore", session_id, "--at", "yesterday")
+    assert "is not a time" in bad.err

@@ -521,7 +521,8 @@ EN: dict[str, str] = {
         "overwritten. SESSION_ID may be a unique start of the id or of its random part.\n\n"
         "\b\nExamples:\n"
         "  session backup restore session_20261125_001423_75b26fb7\n"
-        "  session backup restore 75b2 --to /tmp/restored --host laptop"
+        "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
+        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
     ),
     "help.backup.verify": (
         "Check the remote: every manifest opens, every push it lists is there, every object hashes "
@@ -539,6 +540,10 @@ EN: dict[str, str] = {
     "opt.restore_to": "Restore into this data directory (default: this run's).",
     "opt.backup_host": "Whose pushes: the machine's name on the remote (default: this machine's).",
     "opt.backup_quick": "Check objects' sizes only, without downloading them.",
+    "opt.restore_at": (
+        "The session as of the last push at or before TIME (ISO 8601; local time without a zone)."
+    ),
+    "backup.bad_time": "--at {value!r} is not a time: give it as ISO 8601, e.g. 2026-12-01T09:30",
     "backup.no_remote": (
         "no remote is configured: give --remote URL, set SESSIONKEEPER_REMOTE, or put remote = "
         "\"s3://bucket/prefix\" in [tool.sessionkeeper]"
@@ -1080,7 +1085,8 @@ KO: dict[str, str] = {
         "임의 부분의 고유한 앞부분이어도 됩니다.\n\n"
         "\b\n예:\n"
         "  session backup restore session_20261125_001423_75b26fb7\n"
-        "  session backup restore 75b2 --to /tmp/restored --host laptop"
+        "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
+        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
     ),
     "help.backup.verify": (
         "원격을 검사합니다: 모든 매니페스트가 열리고, 거기 적힌 모든 push가 있고, 모든 객체가 이름과 "
@@ -1098,6 +1104,8 @@ KO: dict[str, str] = {
     "opt.restore_to": "이 데이터 디렉터리에 복원합니다(기본값: 이번 실행의 데이터 디렉터리).",
     "opt.backup_host": "누구의 push인지: 원격에서의 컴퓨터 이름(기본값: 이 컴퓨터).",
     "opt.backup_quick": "객체를 내려받지 않고 크기만 검사합니다.",
+    "opt.restore_at": "TIME 또는 그 전의 마지막 push 시점의 세션 (ISO 8601, 시간대가 없으면 현지 시각).",
+    "backup.bad_time": "--at {value!r}은(는) 시각이 아닙니다: ISO 8601로 주세요 (예: 2026-12-01T09:30)",
     "backup.no_remote": (
         "원격이 설정되지 않았습니다: --remote URL을 주거나, SESSIONKEEPER_REMOTE를 설정하거나, "
         "[tool.sessionkeeper]에 remote = \"s3://bucket/prefix\"를 넣으세요"

@@ -10,6 +10,7 @@ command has ``--json``; ``push`` has ``--dry-run``. Messages never show an endpo
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -222,6 +223,7 @@ def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
     help="opt.restore_to",
 )
 @click.option("--host", metavar="HOST", cls=LocalizedOption, help="opt.backup_host")
+@click.option("--at", "at_text", metavar="TIME", cls=LocalizedOption, help="opt.restore_at")
 @json_option
 @click.pass_obj
 def restore(
@@ -230,6 +232,7 @@ def restore(
     remote_url: str | None,
     to_dir: Path | None,
     host: str | None,
+    at_text: str | None,
     as_json: bool,
 ) -> None:
     """Fetch a session from the remote into the data directory (or --to DIR)."""
@@ -241,7 +244,7 @@ def restore(
     host = host or remote.host
     session_id = _remote_session_id(target, codec, host, session_ref)
     destination = to_dir.expanduser().absolute() if to_dir is not None else settings.data_dir_for_writing()
-    result = restore_session(target, codec, host, session_id, destination)
+    result = restore_session(target, codec, host, session_id, destination, at=_moment(at_text))
     if as_json:
         render.emit_json(
             {
@@ -272,6 +275,18 @@ def restore(
     )
     for warning in result.warnings:
         click.echo(messages.text("warning", message=warning), err=True)
+
+
+def _moment(text: str | None) -> datetime | None:
+    """``--at``: an ISO 8601 time (``2026-12-01T09:30``, ``2026-12-01 09:30:00+09:00``); without a
+    zone it is local time."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError("backup.bad_time", value=text) from None
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 def _remote_session_id(target: Any, codec: Codec, host: str, reference: str) -> str:
