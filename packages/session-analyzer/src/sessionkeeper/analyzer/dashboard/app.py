@@ -96,8 +96,9 @@ def create_app(dashboard: Dashboard, auth: Auth, hosts: frozenset[str]) -> Guard
         history = dashboard.history
         archived = sum(1 for m in history.archive.sessions if m.alive) if history.ready.is_set() else None
         content = now_page(
-            view, dashboard.live.snapshot(), dashboard.live.recent(100), dashboard.scopes, archived
-        )
+            view, dashboard.live.snapshot(), dashboard.live.recent(100), dashboard.scopes, archived,
+            dashboard.backup,
+        )  # fmt: skip
         return _html(content, remember)
 
     async def now_sessions(request: Request) -> Response:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.from_thread
@@ -33,7 +35,12 @@ from .live import LiveSessions
 from .stream import Hub
 from .watch import QUICK, Change, Watcher
 
+if TYPE_CHECKING:
+    from sessionkeeper.core import BackupStatus
+
 __all__ = ["Dashboard"]
+
+BACKUP_EVERY = 10.0  # seconds between looks at the remote backup's local state (no network)
 
 
 class Dashboard:
@@ -50,6 +57,8 @@ class Dashboard:
         self.hub = Hub()
         self.insights = InsightsJobs(data_dir, codec)
         self.scopes: dict[str, int] = {}
+        self.backup: BackupStatus | None = None  # None: this data directory never pushed
+        self._backup_checked = float("-inf")
         self._builder: threading.Thread | None = None
 
     # -- start ---------------------------------------------------------------------------------------
@@ -59,6 +68,7 @@ class Dashboard:
         self.live.load(set(change.present))
         self.watcher.set_running(set(self.live.running()))
         self._read_scopes()
+        self._look_at_backup()
         self._builder = threading.Thread(target=self.history.build, name="dashboard-index", daemon=True)
         self._builder.start()
 
@@ -83,7 +93,22 @@ class Dashboard:
             if change:
                 await anyio.to_thread.run_sync(self._index, change)
 
+    def _look_at_backup(self) -> None:
+        """The remote backup as this machine last knew it (core's ``backup_status``: local files
+        only, never the network; None when this data directory never pushed), every BACKUP_EVERY s."""
+        now = time.monotonic()
+        if now - self._backup_checked < BACKUP_EVERY:
+            return
+        self._backup_checked = now
+        from sessionkeeper.core import backup_status
+
+        try:
+            self.backup = backup_status(self.data_dir, resolve_user_dir(None))
+        except (SessionkeeperError, OSError):  # a state file being replaced, a store being removed
+            return
+
     def _tick(self) -> Change:
+        self._look_at_backup()
         change = self.watcher.poll()
         if change.sessions or change.listing:
             events = self.live.update(

@@ -8,12 +8,17 @@ page first, and the page asks the stream for what came after the newest of them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sessionkeeper.analyzer.dashboard.live import LiveSession, StreamEvent
 
-from .common import View, badge, e, page, session_href, task_href, when
+from .common import STATE_MARKS, View, badge, e, page, session_href, task_href, when
 from .events import event_item
 
-__all__ = ["now_page", "sessions_table"]
+if TYPE_CHECKING:
+    from sessionkeeper.core import BackupStatus
+
+__all__ = ["backup_section", "now_page", "sessions_table"]
 
 _SHOWN_EVENTS = 100
 
@@ -89,12 +94,59 @@ def sessions_table(view: View, sessions: list[LiveSession]) -> str:
     )
 
 
+def backup_section(view: View, backup: BackupStatus | None) -> str:
+    """The remote backup as this machine knows it (issue 17): where, the last push, what waits to
+    go, the last error. Nothing when this data directory never pushed."""
+    if backup is None:
+        return ""
+    say = view.say
+    if backup.last_success is None:
+        last = say("dash.backup.never")
+    else:
+        shown = backup.last_success.replace("T", " ")[:19]
+        last = say("dash.backup.last", when=shown, ago=_ago(backup.lag_seconds))
+    mebibytes = f"{backup.backlog_bytes / 1_048_576:,.1f}"
+    waiting = say("dash.backup.backlog", objects=f"{backup.backlog_objects:,}", size=mebibytes)
+    rows = [
+        (say("dash.backup.where"), f"{backup.location} ({backup.host})"),
+        (say("dash.backup.last_push"), last),
+        (say("dash.backup.waiting"), waiting),
+    ]
+    if backup.last_error:
+        failed = say("dash.backup.failed", failures=backup.failures, error=backup.last_error)
+        rows.append((say("dash.backup.error"), failed))
+    # Colour and mark as the session states' (failing: ✕, pushed: ✓, never: ?), words of its own.
+    state = "crashed" if backup.last_error else "ended" if backup.last_success else "unknown"
+    word = say(f"dash.backup.state.{state}")
+    mark = (
+        f'<span class="state state-{state}"><span aria-hidden="true">{STATE_MARKS[state]}</span> '
+        f"{e(word)}</span>"
+    )
+    body = "".join(f'<tr><th scope="row">{e(label)}</th><td>{e(value)}</td></tr>' for label, value in rows)
+    return (
+        '<section class="part" aria-labelledby="h-backup">'
+        f'<h2 id="h-backup">{e(say("dash.backup.title"))} {mark}</h2>'
+        f'<div class="table-wrap"><table id="backup">{body}</table></div></section>'
+    )
+
+
+def _ago(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def now_page(
     view: View,
     sessions: list[LiveSession],
     events: list[StreamEvent],
     scopes: dict[str, int],
     archived: int | None,
+    backup: BackupStatus | None = None,
 ) -> str:
     say = view.say
     cursor = events[0].stream_id if events else ""
@@ -118,5 +170,6 @@ def now_page(
         f'data-limit="{_SHOWN_EVENTS}">{items}</ol>',
         "</section>",
         "</div>",
+        backup_section(view, backup),
     ]
     return page(view, say("dash.now.title"), body, active="now")
