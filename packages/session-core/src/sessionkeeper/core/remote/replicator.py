@@ -11,6 +11,14 @@ waiting costs no disk and loses nothing: the next push sends the stores as they 
 intermediate states are not kept as separate pushes). Another process pushing the same data
 directory (its own manager, ``session backup push``) makes a round skip, never wait.
 
+A checkpoint wakes the thread: the new snapshot is pushed right away, though never sooner than
+:data:`MIN_GAP` after the previous push began and never while backing off. ``stop()`` pushes one
+last time what the manager saved on its way out, waiting for it at most ``remote-interval``
+seconds (:meth:`Replicator.finish`): a remote that is down or slow never holds up a stop for
+longer, and what the last push did not send goes with the next one (another run, ``session backup
+push``). A manager stopped before its thread tried a first push (half a second: a command line's
+``session set``) stops without one, so a short command never waits for the network.
+
 The thread is a daemon: a process that exits mid-push leaves the remote as a killed push does
 (every manifest restorable; the next push resumes).
 """
@@ -30,9 +38,10 @@ from sessionkeeper.core.log import log
 from .push import push_remote
 from .settings import RemoteSettings, parse_target_url, resolve_remote
 
-__all__ = ["MAX_BACKOFF", "Replicator", "start_replicator"]
+__all__ = ["MAX_BACKOFF", "MIN_GAP", "Replicator", "start_replicator"]
 
 MAX_BACKOFF = 300.0  # seconds between attempts at most while the remote keeps failing
+MIN_GAP = 1.0  # seconds between the starts of two pushes at least (checkpoints in a burst: one push)
 
 
 class Replicator:
@@ -52,14 +61,18 @@ class Replicator:
         self.last_error: str | None = None
         self.last_success: float | None = None  # time.monotonic() of the last good push
         self.pushes = 0
+        self.attempts = 0  # pushes begun (skipped ones included)
         self._wake = threading.Event()
         self._stopping = False
+        self._final = False  # stopping: push once more first (finish())
+        self._last_start = -MIN_GAP  # time.monotonic() when the last push began
         self._first = first
         self._thread = threading.Thread(target=self._run, name="sessionkeeper-replicate", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
-        """Push now (a checkpoint wrote a new snapshot, or a caller asks)."""
+        """Push soon (a checkpoint wrote a new snapshot): at once, or :data:`MIN_GAP` after the
+        previous push began; a wake while backing off from failures changes nothing."""
         self._wake.set()
 
     def stop(self, timeout: float = 0.5) -> None:
@@ -70,6 +83,19 @@ class Replicator:
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
+    def finish(self, timeout: float | None = None) -> bool:
+        """Push once more (after the one in progress, if any) and stop; wait for it at most
+        ``timeout`` seconds (None: ``remote-interval``). True if that last push was made and worked;
+        False leaves it to the thread (a daemon) while the process lives, then to the next run.
+
+        A replicator that never tried a push (stopped within its first half second: a command
+        line's ``session set``) stops without one: a short command never waits for the network;
+        its changes go with the next push."""
+        pushes = self.pushes
+        self._final = self.attempts > 0
+        self.stop(self.remote.interval if timeout is None else timeout)
+        return not self._thread.is_alive() and self.pushes > pushes and self.failures == 0
+
     def next_wait(self) -> float:
         """Seconds until the next attempt: the interval, doubled per failure in a row."""
         if not self.failures:
@@ -77,14 +103,23 @@ class Replicator:
         return min(MAX_BACKOFF, self.remote.interval * float(2 ** min(self.failures, 16)))
 
     def _run(self) -> None:
-        wait = self._first
+        deadline = time.monotonic() + self._first
         while not self._stopping:
-            self._wake.wait(wait)
-            self._wake.clear()
+            woken = self._wake.wait(max(0.0, deadline - time.monotonic()))
             if self._stopping:
-                return
+                break
+            if woken:
+                self._wake.clear()
+                if not self.failures:  # a checkpoint: soon, but never a push per checkpoint in a burst
+                    deadline = min(deadline, self._last_start + MIN_GAP)
+                if time.monotonic() < deadline:
+                    continue
+            self._last_start = time.monotonic()
+            self.attempts += 1
             self.push_once()
-            wait = self.next_wait()
+            deadline = time.monotonic() + self.next_wait()
+        if self._final:
+            self.push_once()
 
     def push_once(self) -> bool:
         """One push (skipped if another one of this data directory is running); True if it worked."""

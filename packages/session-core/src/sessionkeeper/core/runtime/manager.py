@@ -240,12 +240,14 @@ class SessionManager(OriginalToolAPI):
         background, self._background = self._background, None
         if background is not None:
             background.stop()
-        self._stop_replicator()
+        replicator, self._replicator = self._replicator, None
         with self._scopes.guard.exclusive():
             self._scopes.save_all(force=False, ending=True)
             self._scopes.close()
             self._scopes.clear()
             signals.unregister(self)
+        if replicator is not None:
+            replicator.finish()  # what was just saved, waited for at most remote-interval seconds
 
     def abandon(self) -> None:
         """Let go of every file and lock without saving, as a process that dies would (what a
@@ -348,7 +350,19 @@ class SessionManager(OriginalToolAPI):
         journal still hold every acknowledged change, and the program goes on.
         """
         with self._scopes.guard.exclusive():
-            return self._scopes.save_all(force=True)
+            saved = self._scopes.save_all(force=True)
+        self._wake_replicator()
+        return saved
+
+    def _scheduled_checkpoint(self) -> None:
+        self._scopes.scheduled_checkpoint()
+        self._wake_replicator()
+
+    def _wake_replicator(self) -> None:
+        """A checkpoint wrote new snapshots: push them soon (the replicator's thread does)."""
+        replicator = self._replicator
+        if replicator is not None:
+            replicator.wake()
 
     def sync(self) -> None:
         """Make every write acknowledged so far durable now (fsync of the journals, as a
@@ -425,7 +439,7 @@ class SessionManager(OriginalToolAPI):
                 "sessionkeeper-checkpoint",
                 (lambda: scopes.sync(report=True)) if self.fsync is FsyncPolicy.INTERVAL else None,
                 self.fsync_interval,
-                scopes.scheduled_checkpoint,
+                self._scheduled_checkpoint,
                 lambda: scopes.next_checkpoint_in(self._checkpoint_interval, self.journal_limit),
             )
         if self._replicator is None and self.background and remote_configured(self.remote):
