@@ -118,7 +118,7 @@ def test_a_remote_that_is_down_never_slows_set_and_pushes_resume(
         assert status.backlog_objects >= 1  # what waits: the journal written while down
 
         own_server.start()
-        replicator.wake()
+        replicator.wake(now=True)
         assert wait_for(lambda: replicator.failures == 0 and replicator.last_error is None, 20)
     finally:
         replicator.stop(5)

@@ -571,6 +571,10 @@ EN: dict[str, str] = {
     "backup.seconds": "{seconds} s",
     "backup.backlog": "{count} object(s) ({size}) waiting",
     "backup.no_backlog": "nothing waiting",
+    "backup.over_bound": (
+        "{backlog}: over the bound ({size}, or {hours} h since the last success) — local saving goes "
+        "on; check the remote and run `session backup push`"
+    ),
     "backup.remote_value": "{url} ({origin})",
     "label.remote": "Remote",
     "label.backup_host": "As host",
@@ -1134,6 +1138,10 @@ KO: dict[str, str] = {
     "backup.seconds": "{seconds}초",
     "backup.backlog": "객체 {count}개({size}) 대기 중",
     "backup.no_backlog": "대기 중인 것 없음",
+    "backup.over_bound": (
+        "{backlog}: 한도 초과({size}, 또는 마지막 성공 후 {hours}시간) — 로컬 저장은 계속됩니다. "
+        "원격을 확인하고 `session backup push`를 실행하세요"
+    ),
     "label.remote": "원격",
     "label.backup_host": "호스트 이름",
     "label.last_push": "마지막 push",

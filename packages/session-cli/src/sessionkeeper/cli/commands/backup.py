@@ -160,6 +160,9 @@ def status(settings: Settings, remote_url: str | None, as_json: bool) -> None:
                 "lag_seconds": None if local.lag_seconds is None else round(local.lag_seconds, 3),
                 "backlog_objects": local.backlog_objects,
                 "backlog_bytes": local.backlog_bytes,
+                "over_bound": local.over_bound,
+                "bound_bytes": local.bound_bytes,
+                "bound_lag_seconds": local.bound_lag_seconds,
                 "last_error": local.last_error,
                 "failures": local.failures,
                 "pushed_objects": local.pushed_objects,
@@ -192,6 +195,16 @@ def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
         if local.backlog_objects
         else messages.text("backup.no_backlog")
     )
+    if local.over_bound:
+        backlog = render.status(
+            "damaged",
+            messages.text(
+                "backup.over_bound",
+                backlog=backlog,
+                size=render.format_size(local.bound_bytes),
+                hours=f"{local.bound_lag_seconds / 3600:g}",
+            ),
+        )
     return [
         (
             messages.text("label.last_push"),

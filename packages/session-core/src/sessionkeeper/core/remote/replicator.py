@@ -37,6 +37,7 @@ from sessionkeeper.core.log import log
 
 from .push import push_remote
 from .settings import RemoteSettings, parse_target_url, resolve_remote
+from .status import backup_status
 
 __all__ = ["MAX_BACKOFF", "MIN_GAP", "Replicator", "start_replicator"]
 
@@ -62,17 +63,21 @@ class Replicator:
         self.last_success: float | None = None  # time.monotonic() of the last good push
         self.pushes = 0
         self.attempts = 0  # pushes begun (skipped ones included)
+        self.backlog_warned = False  # the backlog passed its bound and it was logged (until a push works)
         self._wake = threading.Event()
         self._stopping = False
+        self._now = False  # woken to push at once (wake(now=True))
         self._final = False  # stopping: push once more first (finish())
         self._last_start = -MIN_GAP  # time.monotonic() when the last push began
         self._first = first
         self._thread = threading.Thread(target=self._run, name="sessionkeeper-replicate", daemon=True)
         self._thread.start()
 
-    def wake(self) -> None:
+    def wake(self, *, now: bool = False) -> None:
         """Push soon (a checkpoint wrote a new snapshot): at once, or :data:`MIN_GAP` after the
-        previous push began; a wake while backing off from failures changes nothing."""
+        previous push began; a wake while backing off from failures changes nothing. ``now``: push
+        at once whatever the backoff (a caller knows the remote is back)."""
+        self._now = self._now or now
         self._wake.set()
 
     def stop(self, timeout: float = 0.5) -> None:
@@ -110,7 +115,9 @@ class Replicator:
                 break
             if woken:
                 self._wake.clear()
-                if not self.failures:  # a checkpoint: soon, but never a push per checkpoint in a burst
+                if self._now:
+                    self._now, deadline = False, time.monotonic()
+                elif not self.failures:  # a checkpoint: soon, never a push per checkpoint in a burst
                     deadline = min(deadline, self._last_start + MIN_GAP)
                 if time.monotonic() < deadline:
                     continue
@@ -139,6 +146,7 @@ class Replicator:
                     message,
                 )
             self.last_error = message
+            self._check_backlog()
             return False
         except Exception:  # a bug must not kill the thread silently, nor the program
             self.failures += 1
@@ -148,9 +156,34 @@ class Replicator:
             log().warning("sessionkeeper: remote backup to %s works again", self.remote.url)
         self.failures = 0
         self.last_error = None
+        self.backlog_warned = False
         self.last_success = time.monotonic()
         self.pushes += 1
         return True
+
+    def _check_backlog(self) -> None:
+        """After a failed push: one warning when the backlog passes its bound (see :mod:`.status`)."""
+        if self.backlog_warned:
+            return
+        try:
+            status = backup_status(self.data_dir, self.user_dir, self.remote)
+        except (SessionkeeperError, OSError):
+            return
+        if status is None or not status.over_bound:
+            return
+        self.backlog_warned = True
+        lag = "never" if status.lag_seconds is None else f"{status.lag_seconds:.0f} s ago"
+        log().warning(
+            "sessionkeeper: remote backup to %s is behind its bound: %d object(s), %d bytes waiting, "
+            "last success %s (bound: %d bytes, or %.0f s with anything waiting); local saving goes "
+            "on, and the backlog is sent when the remote is back",
+            self.remote.url,
+            status.backlog_objects,
+            status.backlog_bytes,
+            lag,
+            status.bound_bytes,
+            status.bound_lag_seconds,
+        )
 
 
 def start_replicator(
