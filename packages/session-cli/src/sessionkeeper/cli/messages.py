@@ -524,6 +524,16 @@ EN: dict[str, str] = {
         "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
         "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
     ),
+    "help.backup.prune": (
+        "Remote retention: drop this machine's pushes beyond --keep-last (and older than "
+        "--keep-within days), then remove the objects and indexes no manifest of any machine needs "
+        "any more. An object is removed only once a prune of this data directory has found it "
+        "unneeded for --grace seconds, so a push running meanwhile never loses what it wrote. "
+        "Other machines' pushes are never dropped.\n\n"
+        "\b\nExamples:\n"
+        "  session backup prune --dry-run\n"
+        "  session backup prune --keep-last 20 --keep-within 30 --json"
+    ),
     "help.backup.verify": (
         "Check the remote: every manifest opens, every push it lists is there, every object hashes "
         "to its name.\n\n"
@@ -540,6 +550,10 @@ EN: dict[str, str] = {
     "opt.restore_to": "Restore into this data directory (default: this run's).",
     "opt.backup_host": "Whose pushes: the machine's name on the remote (default: this machine's).",
     "opt.backup_quick": "Check objects' sizes only, without downloading them.",
+    "opt.backup_keep_last": "Keep this machine's last N pushes.",
+    "opt.backup_keep_within": "Keep only pushes younger than DAYS (the latest always stays).",
+    "opt.backup_grace": "Remove an object only once it has been unneeded this long.",
+    "opt.backup_prune_dry_run": "Only say what would be removed; change nothing.",
     "opt.restore_at": (
         "The session as of the last push at or before TIME (ISO 8601; local time without a zone)."
     ),
@@ -571,6 +585,14 @@ EN: dict[str, str] = {
     "backup.seconds": "{seconds} s",
     "backup.backlog": "{count} object(s) ({size}) waiting",
     "backup.no_backlog": "nothing waiting",
+    "backup.pruned": (
+        "{remote} ({host}): {dropped} push(es) dropped, {kept} kept; {count} object(s) ({size}) "
+        "removed, {candidates} unneeded but within the grace period"
+    ),
+    "backup.would_prune": (
+        "{remote} ({host}): would drop {dropped} push(es), keep {kept}, and remove {count} object(s) "
+        "({size}); {candidates} unneeded but within the grace period"
+    ),
     "backup.over_bound": (
         "{backlog}: over the bound ({size}, or {hours} h since the last success) — local saving goes "
         "on; check the remote and run `session backup push`"
@@ -1092,6 +1114,15 @@ KO: dict[str, str] = {
         "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
         "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
     ),
+    "help.backup.prune": (
+        "원격 보존: 이 컴퓨터의 push 중 --keep-last개(그리고 --keep-within일)를 넘는 것을 버리고, "
+        "어느 컴퓨터의 manifest도 더 이상 필요로 하지 않는 객체와 인덱스를 지웁니다. 객체는 이 "
+        "데이터 디렉터리의 prune이 --grace초 이상 필요 없다고 확인한 뒤에만 지워지므로, 그 사이에 "
+        "실행 중인 push가 쓴 것은 사라지지 않습니다. 다른 컴퓨터의 push는 버리지 않습니다.\n\n"
+        "\b\n예:\n"
+        "  session backup prune --dry-run\n"
+        "  session backup prune --keep-last 20 --keep-within 30 --json"
+    ),
     "help.backup.verify": (
         "원격을 검사합니다: 모든 매니페스트가 열리고, 거기 적힌 모든 push가 있고, 모든 객체가 이름과 "
         "같은 해시인지.\n\n"
@@ -1108,6 +1139,10 @@ KO: dict[str, str] = {
     "opt.restore_to": "이 데이터 디렉터리에 복원합니다(기본값: 이번 실행의 데이터 디렉터리).",
     "opt.backup_host": "누구의 push인지: 원격에서의 컴퓨터 이름(기본값: 이 컴퓨터).",
     "opt.backup_quick": "객체를 내려받지 않고 크기만 검사합니다.",
+    "opt.backup_keep_last": "이 컴퓨터의 마지막 push N개를 남깁니다.",
+    "opt.backup_keep_within": "DAYS일보다 최근의 push만 남깁니다(최신 push는 항상 남습니다).",
+    "opt.backup_grace": "객체는 이 시간 동안 필요 없었던 뒤에만 지웁니다.",
+    "opt.backup_prune_dry_run": "지울 것만 보여 주고 아무것도 바꾸지 않습니다.",
     "opt.restore_at": "TIME 또는 그 전의 마지막 push 시점의 세션 (ISO 8601, 시간대가 없으면 현지 시각).",
     "backup.bad_time": "--at {value!r}은(는) 시각이 아닙니다: ISO 8601로 주세요 (예: 2026-12-01T09:30)",
     "backup.no_remote": (
@@ -1138,6 +1173,14 @@ KO: dict[str, str] = {
     "backup.seconds": "{seconds}초",
     "backup.backlog": "객체 {count}개({size}) 대기 중",
     "backup.no_backlog": "대기 중인 것 없음",
+    "backup.pruned": (
+        "{remote} ({host}): push {dropped}개 버림, {kept}개 남김; 객체 {count}개({size}) 삭제, "
+        "{candidates}개는 필요 없지만 유예 기간 안"
+    ),
+    "backup.would_prune": (
+        "{remote} ({host}): push {dropped}개를 버리고 {kept}개를 남기며 객체 {count}개({size})를 "
+        "지울 예정; {candidates}개는 필요 없지만 유예 기간 안"
+    ),
     "backup.over_bound": (
         "{backlog}: 한도 초과({size}, 또는 마지막 성공 후 {hours}시간) — 로컬 저장은 계속됩니다. "
         "원격을 확인하고 `session backup push`를 실행하세요"

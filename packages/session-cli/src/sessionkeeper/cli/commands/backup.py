@@ -1,10 +1,10 @@
-"""Remote backup: ``session backup status | push | restore ID | verify`` (core's ``sessionkeeper.core``
-remote API; see docs/remote.md).
+"""Remote backup: ``session backup status | push | restore ID | verify | prune`` (core's
+``sessionkeeper.core`` remote API; see docs/remote.md).
 
 The remote is ``--remote URL``, else ``SESSIONKEEPER_REMOTE``, else ``remote`` in the project's
 ``[tool.sessionkeeper]``; S3 endpoint and credentials come from the AWS variables only. Every
-command has ``--json``; ``push`` has ``--dry-run``. Messages never show an endpoint or a credential
-(core's errors do not carry them).
+command has ``--json``; ``push`` and ``prune`` have ``--dry-run``. Messages never show an endpoint
+or a credential (core's errors do not carry them).
 """
 
 from __future__ import annotations
@@ -371,3 +371,87 @@ def verify(settings: Settings, remote_url: str | None, quick: bool, as_json: boo
             )
     if not check.ok:
         raise CliError("backup.verify_problems", count=len(check.problems), remote=remote.url)
+
+
+# -- prune -----------------------------------------------------------------------------------------
+@backup.command("prune", cls=BackupCommand)
+@remote_option
+@click.option(
+    "--keep-last",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    cls=LocalizedOption,
+    help="opt.backup_keep_last",
+)
+@click.option(
+    "--keep-within",
+    "keep_days",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="DAYS",
+    cls=LocalizedOption,
+    help="opt.backup_keep_within",
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    cls=LocalizedOption,
+    help="opt.backup_grace",
+)
+@click.option("--dry-run", is_flag=True, cls=LocalizedOption, help="opt.backup_prune_dry_run")
+@json_option
+@click.pass_obj
+def prune(
+    settings: Settings,
+    remote_url: str | None,
+    keep_last: int,
+    keep_days: float | None,
+    grace: float,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """This machine's old pushes dropped, then what no manifest needs removed."""
+    from sessionkeeper.core.remote.prune import prune_remote
+
+    remote = _remote(remote_url)
+    data_dir = settings.existing_data_dir()
+    result = prune_remote(
+        remote.open(),
+        _codec(),
+        remote.host,
+        data_dir,
+        keep_last=keep_last,
+        keep_within=None if keep_days is None else keep_days * 86400,
+        grace=grace,
+        dry_run=dry_run,
+    )
+    if as_json:
+        render.emit_json(
+            {
+                "remote": str(remote.url),
+                "host": result.host,
+                "dry_run": result.dry_run,
+                "pushes_kept": result.pushes_kept,
+                "pushes_dropped": result.pushes_dropped,
+                "objects_removed": result.objects_removed,
+                "bytes_removed": result.bytes_removed,
+                "candidates": result.candidates,
+                "removed": list(result.removed),
+            }
+        )
+        return
+    out(
+        messages.text(
+            "backup.would_prune" if dry_run else "backup.pruned",
+            remote=remote.url,
+            host=result.host,
+            dropped=result.pushes_dropped,
+            kept=result.pushes_kept,
+            count=result.objects_removed,
+            size=render.format_size(result.bytes_removed),
+            candidates=result.candidates,
+        )
+    )

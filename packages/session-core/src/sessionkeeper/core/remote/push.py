@@ -140,6 +140,8 @@ def push_remote(
                 state.last_attempt = utc_now()
                 state.last_error = f"{state.last_attempt}: {exc}"
                 state.failures += 1
+                sent, begun = files.read_sent()
+                state.known -= sent | begun  # asked about (HEAD) next time, not trusted: see .state
                 with contextlib.suppress(StorageError):
                     files.save(state, keep_sent=True)  # its "?" lines: puts that may have landed
             raise

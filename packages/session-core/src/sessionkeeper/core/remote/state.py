@@ -8,7 +8,8 @@
                           each put succeeds, so a push killed midway resumes without sending them
                           again), and ``?<digest>`` before each put starts: a push killed with puts in
                           flight leaves those, and the next one asks the remote (HEAD) whether they
-                          landed instead of sending them again
+                          landed instead of sending them again — for every object ``sent`` names, in
+                          fact: a prune may have removed one, unreferenced, since it was sent
 
 Nothing here is needed to restore: the remote is self-contained. A lost or damaged state only costs
 a re-send (and the rollback check below). The state never holds an endpoint or a credential.
@@ -105,7 +106,7 @@ class StateFiles:
 
     def load(self) -> PushState:
         """The state as last written (a fresh one if there is none or it cannot be read), with the
-        objects of ``sent`` added to what is known."""
+        objects of ``sent`` (and the puts begun) as ``in_flight``: to be asked about by HEAD."""
         state = PushState()
         try:
             raw = orjson.loads(filesystem().read_bytes(self.state, _STATE_LIMIT))
@@ -113,8 +114,9 @@ class StateFiles:
         except (OSError, orjson.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
             pass
         sent, maybe = self.read_sent()
-        state.known |= sent
-        state.in_flight = maybe - sent
+        # Objects a failed or killed push sent are asked about (one HEAD each) rather than trusted:
+        # a prune (see .prune) may have removed them since, unreferenced as they were.
+        state.in_flight = (maybe | sent) - state.known
         return state
 
     def read_sent(self) -> tuple[set[str], set[str]]:
