@@ -585,6 +585,14 @@ EN: dict[str, str] = {
     "backup.seconds": "{seconds} s",
     "backup.backlog": "{count} object(s) ({size}) waiting",
     "backup.no_backlog": "nothing waiting",
+    "opt.list_remote": "Every machine's sessions on the remote (SESSIONKEEPER_REMOTE or pyproject's remote).",
+    "list.remote_title": "{count} session(s) of {hosts} machine(s) in {remote}",
+    "list.remote_empty": "No pushed sessions in {remote}.",
+    "column.push": "Push",
+    "column.pushed_at": "Pushed at",
+    "recover.fetched": (
+        "No local copy of {id}: fetched it from {remote} (pushed by {host}, push {seq}, {pushed_at})."
+    ),
     "backup.pruned": (
         "{remote} ({host}): {dropped} push(es) dropped, {kept} kept; {count} object(s) ({size}) "
         "removed, {candidates} unneeded but within the grace period"
@@ -1173,6 +1181,12 @@ KO: dict[str, str] = {
     "backup.seconds": "{seconds}초",
     "backup.backlog": "객체 {count}개({size}) 대기 중",
     "backup.no_backlog": "대기 중인 것 없음",
+    "opt.list_remote": "원격에 있는 모든 컴퓨터의 세션(SESSIONKEEPER_REMOTE 또는 pyproject의 remote).",
+    "list.remote_title": "{remote}에 있는 컴퓨터 {hosts}대의 세션 {count}개",
+    "list.remote_empty": "{remote}에 push된 세션이 없습니다.",
+    "column.push": "push",
+    "column.pushed_at": "push 시각",
+    "recover.fetched": "{id}의 로컬 사본이 없어 {remote}에서 가져왔습니다({host}의 push {seq}, {pushed_at}).",
     "backup.pruned": (
         "{remote} ({host}): push {dropped}개 버림, {kept}개 남김; 객체 {count}개({size}) 삭제, "
         "{candidates}개는 필요 없지만 유예 기간 안"

@@ -27,7 +27,7 @@ from .options import json_option
 if TYPE_CHECKING:
     from sessionkeeper.core import BackupStatus, Codec, RemoteSettings
 
-__all__ = ["backup", "backup_rows"]
+__all__ = ["backup", "backup_rows", "fetch_for_recover", "list_remote"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -455,3 +455,57 @@ def prune(
             candidates=result.candidates,
         )
     )
+
+
+# -- session list --remote, session recover from the remote ------------------------------------------
+def list_remote(as_json: bool) -> None:
+    """``session list --remote``: every host's sessions, as each host's latest push lists them."""
+    from sessionkeeper.core.remote.restore import remote_sessions
+
+    remote = _remote(None)
+    found = remote_sessions(remote.open(), _codec())
+    if as_json:
+        render.emit_json(
+            {
+                "remote": str(remote.url),
+                "hosts": [
+                    {"host": h.host, "seq": h.seq, "pushed_at": h.at, "sessions": list(h.sessions)}
+                    for h in found
+                ],
+            }
+        )
+        return
+    rows = [(h.host, session_id, str(h.seq), h.at) for h in found for session_id in h.sessions]
+    if not rows:
+        out(messages.text("list.remote_empty", remote=remote.url))
+        return
+    render.table(
+        [
+            messages.text("column.host"),
+            messages.text("column.session"),
+            messages.text("column.push"),
+            messages.text("column.pushed_at"),
+        ],
+        rows,
+        title=messages.text("list.remote_title", remote=remote.url, count=len(rows), hosts=len(found)),
+        no_wrap={0, 1},
+    )
+
+
+def fetch_for_recover(data_dir: Path, session_id: str) -> dict[str, Any] | None:
+    """``session recover ID`` with no local copy of ID: fetch it from the configured remote (this
+    machine's latest push if it holds it, else the host that pushed it last). None if there is no
+    remote or no host's latest push holds it (the ordinary recover then says it is not found)."""
+    from sessionkeeper.core import remote_configured
+
+    if not remote_configured():
+        return None
+    from sessionkeeper.core.remote.restore import find_pushed_session, restore_session
+
+    remote = _remote(None)
+    target, codec = remote.open(), _codec()
+    host = find_pushed_session(target, codec, session_id, remote.host)
+    if host is None:
+        return None
+    restored = restore_session(target, codec, host, session_id, data_dir)
+    return {"remote": str(remote.url), "host": host, "seq": restored.seq, "pushed_at": restored.pushed_at}

@@ -15,6 +15,7 @@ import click
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
+from sessionkeeper.cli.helptext import LocalizedOption
 
 from .describe import Row, keys_text, load_json, load_text, problem_rows
 from .options import command, json_option
@@ -133,12 +134,18 @@ def _backup_rows(data_dir: Path, user_dir: Path) -> list[Row]:
 
 
 @command("list")
+@click.option("--remote", "remote", is_flag=True, cls=LocalizedOption, help="opt.list_remote")
 @json_option
 @click.pass_obj
-def list_sessions_command(settings: Settings, as_json: bool) -> None:
+def list_sessions_command(settings: Settings, remote: bool, as_json: bool) -> None:
     """List the sessions of the data directory, oldest first."""
     from sessionkeeper.core import list_sessions, read_current
 
+    if remote:  # every host's sessions, from the remote's manifests (see backup.py)
+        from .backup import list_remote
+
+        list_remote(as_json)
+        return
     data_dir = settings.existing_data_dir()
     entries = list_sessions(data_dir)
     current = read_current(data_dir)

@@ -65,7 +65,16 @@ def resume(settings: Settings, as_json: bool) -> None:
 @click.pass_obj
 def recover(settings: Settings, session_id: str, as_json: bool) -> None:
     """Make SESSION_ID current, from its backup if its newest file is unreadable."""
-    settings.existing_data_dir()
+    from sessionkeeper.core import list_sessions
+
+    data_dir = settings.existing_data_dir()
+    fetched = None
+    if session_id not in {entry.session_id for entry in list_sessions(data_dir)}:
+        from .backup import fetch_for_recover  # the local copy is gone: the remote's, if any
+
+        fetched = fetch_for_recover(data_dir, session_id)
+        if fetched is not None and not as_json:
+            err(messages.text("recover.fetched", id=session_id, **fetched))
     with settings.manager() as session:
         summary = session.recover(session_id)
         repaired: bool | None = None
@@ -74,7 +83,7 @@ def recover(settings: Settings, session_id: str, as_json: bool) -> None:
             # replaced (the backup is kept) instead of being skipped again on every load.
             repaired = session.checkpoint()
         info = session.info()
-    _report(summary, info, as_json, headline="recover.done", repaired=repaired)
+    _report(summary, info, as_json, headline="recover.done", repaired=repaired, fetched=fetched)
     if repaired is False:
         raise CliError("error.repair_failed", detail=info.last_save_error or "?")
 
@@ -122,6 +131,7 @@ def _report(
     *,
     headline: str,
     repaired: bool | None = None,
+    fetched: dict[str, Any] | None = None,
 ) -> None:
     """What resume/recover read and what it had to drop, for scripts or people."""
     if as_json:
@@ -138,6 +148,8 @@ def _report(
         }
         if repaired is not None:
             data["repaired"] = repaired
+        if fetched is not None:
+            data["fetched_from"] = fetched
         render.emit_json(data)
         return
     out(messages.text(headline, id=summary.session_id))

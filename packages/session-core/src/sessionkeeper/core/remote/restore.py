@@ -27,9 +27,17 @@ from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
 from .documents import FileRef, HistoryEntry, Index, Manifest
-from .reading import fetch_index, fetch_object, read_manifest
+from .reading import fetch_index, fetch_object, list_manifests, read_manifest
 
-__all__ = ["RestoreResult", "choose_push", "pushed_sessions", "restore_session"]
+__all__ = [
+    "HostSessions",
+    "RestoreResult",
+    "choose_push",
+    "find_pushed_session",
+    "pushed_sessions",
+    "remote_sessions",
+    "restore_session",
+]
 
 
 @attrs.frozen
@@ -75,6 +83,41 @@ def pushed_sessions(target: BackupTarget, codec: Codec, host: str) -> tuple[int,
         return None
     index = fetch_index(target, codec, host, found.manifest.latest)
     return found.manifest.seq, [store.name for store in index.stores if store.kind == "session"]
+
+
+@attrs.frozen
+class HostSessions:
+    """One host's latest push on a remote: its seq, time, and the sessions in it."""
+
+    host: str
+    seq: int
+    at: str
+    sessions: tuple[str, ...]
+
+
+def remote_sessions(target: BackupTarget, codec: Codec) -> list[HostSessions]:
+    """Every host's sessions as its latest push lists them (``session list --remote``), by host.
+    Reads and checks every manifest (proving the key) and each latest index."""
+    found = []
+    for host in list_manifests(target):
+        manifest = read_manifest(target, codec, host)
+        if manifest is None:
+            continue
+        latest = manifest.manifest.latest
+        index = fetch_index(target, codec, host, latest)
+        ids = tuple(sorted(store.name for store in index.stores if store.kind == "session"))
+        found.append(HostSessions(host, latest.seq, latest.at, ids))
+    return found
+
+
+def find_pushed_session(target: BackupTarget, codec: Codec, session_id: str, prefer: str) -> str | None:
+    """The host whose latest push holds ``session_id``: ``prefer`` (this machine) if its does, else
+    the host that pushed it last; None if no host's latest push holds it."""
+    holders = [entry for entry in remote_sessions(target, codec) if session_id in entry.sessions]
+    for entry in holders:
+        if entry.host == prefer:
+            return entry.host
+    return max(holders, key=lambda entry: entry.at).host if holders else None
 
 
 def _destination(paths: StorePaths, ref: FileRef, session_id: str) -> Path:
