@@ -7,6 +7,13 @@ process of its own (``tests/remote/s3server.py``), so it takes no share of the m
   same object bytes (create-only, as the push writes them) to the same server, one after another.
 * T2 ``set()`` with replication on: a manager pushing every second (``remote-interval`` 1 s) while
   ``set()`` is called in a loop for 5 s; baseline: the same loop with replication off (interleaved).
+* T3/T4 replication lag p99/p50 under a steady write load: a manager replicating every second
+  (``remote-interval`` 1 s) while ``set()`` is called 200 times a second for 20 s; a write's lag is
+  from ``set()`` returning to the end of the first successful push that *began* after it (so it
+  surely holds it). Target (issue 17): p99 <= remote-interval + 1 s.
+* T5 restore of a 100k-key session from S3 (``restore_session``: manifest, index, every object
+  fetched and hash-checked, files written, the session loaded once); baseline: reading the same
+  session's files locally (``read_session`` and every value), interleaved.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ __all__ = ["run"]
 
 TARGET_PUSH_VS_RAW = 0.8
 TARGET_SET_WITH_REPLICATION = 0.95
+LAG_INTERVAL = 1.0  # remote-interval of the lag bench (the smallest allowed)
 _KEY = "Pv3sCw3w5ePz6jOI6dNgFCJ5cqM6d5P0tVfGxWq6GJw="  # a fixed bench key (protects nothing)
 
 
@@ -179,6 +187,138 @@ def _set_with_replication(cfg: Config, server: object) -> Figure:
     )
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def _replication_lag(cfg: Config, server: object) -> list[Figure]:
+    from sessionkeeper.core import SessionManager
+    from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL
+
+    seconds, rate = cfg.size(20, 6), 200
+    bucket = server.new_bucket()  # type: ignore[attr-defined]
+    settings = RemoteSettings(TargetURL("s3", bucket, "lag"), "bench", interval=LAG_INTERVAL, host="lag")
+    pushes: list[tuple[float, float]] = []  # (began, ended) of each successful push
+    with scratch_dir(cfg, "remote-lag") as directory:
+        manager = SessionManager(
+            data_dir=directory / "data", user_dir=directory / "user", handle_signals=False, remote=settings
+        )
+        manager.start()
+        replicator = manager._replicator
+        assert replicator is not None
+        push_once = replicator.push_once
+
+        def timed_push() -> bool:
+            began = time.monotonic()
+            worked = push_once()
+            if worked:
+                pushes.append((began, time.monotonic()))
+            return worked
+
+        replicator.push_once = timed_push  # type: ignore[method-assign]
+        writes: list[float] = []
+        start = time.monotonic()
+        for index in range(seconds * rate):
+            due = start + index / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            manager.set(f"k{index % 1000}", index)
+            writes.append(time.monotonic())
+        deadline = time.monotonic() + 10 * LAG_INTERVAL
+        while time.monotonic() < deadline and not any(began > writes[-1] for began, _ in pushes):
+            time.sleep(0.05)
+        manager.stop()
+    lags = []
+    for written in writes:
+        ended = next((end for began, end in pushes if began >= written), None)
+        if ended is not None:
+            lags.append(ended - written)
+    missing = len(writes) - len(lags)
+    note = (
+        f"{len(writes)} writes at {rate}/s for {seconds} s; {len(pushes)} pushes; {missing} never pushed; "
+        "samples: the smallest and largest lag (a write waits 0 to one interval by design)"
+    )
+    figures = []
+    for bench, fraction, target in (
+        ("T3", 0.99, Target.max_value(LAG_INTERVAL + 1.0, f"<= {LAG_INTERVAL + 1.0:g} s")),
+        ("T4", 0.50, None),
+    ):
+        figures.append(
+            Figure(
+                bench=bench,
+                name=f"replication lag p{round(fraction * 100)} (remote-interval {LAG_INTERVAL:g} s)",
+                kind=Kind.DURATION,
+                unit="s",
+                value=_percentile(lags, fraction) if lags and not missing else float("inf"),
+                samples=(min(lags), max(lags)) if lags else (),
+                baseline_name="remote-interval",
+                baseline=LAG_INTERVAL,
+                baseline_samples=(LAG_INTERVAL,),
+                target=target,
+                note=note,
+            )
+        )
+    return figures
+
+
+def _restore_100k(cfg: Config, server: object) -> Figure:
+    from sessionkeeper.core import SessionManager, push_remote, read_session, resolve_codec
+    from sessionkeeper.core.remote.restore import restore_session
+    from sessionkeeper.core.remote.s3 import S3Target
+    from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL
+
+    count = cfg.size(100_000, 10_000)
+    bucket = server.new_bucket()  # type: ignore[attr-defined]
+    url = TargetURL("s3", bucket, "restore")
+    settings = RemoteSettings(url, "bench", host="bench")
+    codec = resolve_codec()
+    with scratch_dir(cfg, "remote-restore") as directory:
+        data_dir, user_dir = directory / "data", directory / "user"
+        manager = SessionManager(data_dir=data_dir, user_dir=user_dir, background=False, handle_signals=False)
+        manager.start()
+        session_id = manager.session_id
+        assert session_id is not None
+        for index in range(count):
+            manager.set(f"key{index:06d}", {"n": index, "text": f"value {index}"})
+        manager.stop()
+        push_remote(data_dir, user_dir, settings, codec)
+        target = S3Target(url, server.connection())  # type: ignore[attr-defined]
+        rounds = iter(range(1_000_000))
+
+        def sample_restore() -> tuple[float, int]:
+            place = directory / f"restored-{next(rounds)}"
+            start = time.perf_counter()
+            result = restore_session(target, codec, "bench", session_id, place)
+            elapsed = time.perf_counter() - start
+            assert result.keys >= count, result.keys
+            shutil.rmtree(place)
+            return elapsed, 1
+
+        def sample_local() -> tuple[float, int]:
+            start = time.perf_counter()
+            view = read_session(data_dir, session_id, codec)
+            for key in sorted(view.keys()):
+                view.get(key)
+            return time.perf_counter() - start, 1
+
+        times = interleaved(cfg.reps, {"restore": sample_restore, "local": sample_local}, Kind.DURATION)
+        size = sum(path.stat().st_size for path in (data_dir / "sessions").rglob("*") if path.is_file())
+    return Figure(
+        bench="T5",
+        name=f"restore of a {count // 1000}k-key session from S3 on loopback",
+        kind=Kind.DURATION,
+        unit="s",
+        value=median(times["restore"]),
+        samples=tuple(times["restore"]),
+        baseline_name="reading its files locally (read_session, every value)",
+        baseline=median(times["local"]),
+        baseline_samples=tuple(times["local"]),
+        note=f"{size / (1 << 20):.1f} MiB of session files; the restore loads the session once too",
+    )
+
+
 def run(cfg: Config) -> list[Figure]:
     from tests.remote.s3server import running
 
@@ -190,6 +330,10 @@ def run(cfg: Config) -> list[Figure]:
             figures = [_push_throughput(cfg, server)]
             log("  T: set() with replication on and off")
             figures.append(_set_with_replication(cfg, server))
+            log("  T: replication lag under a steady write load")
+            figures += _replication_lag(cfg, server)
+            log("  T: restore of a 100k-key session")
+            figures.append(_restore_100k(cfg, server))
         finally:
             os.environ.clear()
             os.environ.update(saved)
