@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import (
     FsyncPolicy,
-    remote_configured,
     resolve_codec,
     resolve_data_dir,
     resolve_fsync,
@@ -30,7 +29,6 @@ from sessionkeeper.core.errors import (
     SessionNotFoundError,
 )
 from sessionkeeper.core.limits import Limits, resolve_limits
-from sessionkeeper.core.log import log
 from sessionkeeper.core.model.events import Event, encode_event, event_from_stored
 from sessionkeeper.core.model.ids import validate_session_id
 from sessionkeeper.core.model.info import LoadSummary, SessionInfo
@@ -42,6 +40,7 @@ from sessionkeeper.core.storage.fs import filesystem
 
 from . import legacy, signals
 from .background import Background
+from .housekeeping import Housekeeping
 from .original_api import OriginalToolAPI
 from .scope_set import ScopeSet
 from .scope_store import SessionMeta
@@ -71,7 +70,7 @@ def _scope(scope: StateScope | str) -> StateScope:
         raise ValueError(f"unknown scope {scope!r}; use StateScope.SESSION, USER, APP or TEMP") from None
 
 
-class SessionManager(OriginalToolAPI):
+class SessionManager(Housekeeping, OriginalToolAPI):
     """Keeps a workflow's state across sessions and crashes.
 
     ``SessionManager.get_instance()`` returns the process-wide instance the guide uses;
@@ -358,37 +357,11 @@ class SessionManager(OriginalToolAPI):
         self._scopes.scheduled_checkpoint()
         self._wake_replicator()
 
-    def _wake_replicator(self) -> None:
-        """A checkpoint wrote new snapshots: push them soon (the replicator's thread does)."""
-        replicator = self._replicator
-        if replicator is not None:
-            replicator.wake()
-
     def sync(self) -> None:
         """Make every write acknowledged so far durable now (fsync of the journals, as a
         ``flush=True`` write does), whatever the fsync policy. Raises :class:`JournalWriteError`
         if the disk refuses; the next checkpoint then rewrites the state from memory."""
         self._scopes.sync()
-
-    def prune(self) -> list[str]:
-        """Apply retention now: the oldest sessions beyond ``max_sessions`` move into the history
-        archive (their events and a summary; see ``history``) and are removed; returns their ids.
-        ``last_retention`` says what was archived, kept (could not be archived) or expired."""
-        from sessionkeeper.core.storage.retention import apply_retention  # with the first prune
-
-        protect = {self._scopes.session.meta.session_id} if self._scopes.session else set()
-        result = apply_retention(
-            self.data_dir, self._max_sessions, protect, codec=self.codec, history=self.history
-        )
-        self.last_retention = result
-        for session_id in result.removed:
-            log().info(
-                "sessionkeeper: removed old session %s (max_sessions=%d)%s", session_id, self._max_sessions,
-                ", its events are in the history archive" if session_id in result.archived else "",
-            )  # fmt: skip
-        for kept in result.kept:
-            log().warning("sessionkeeper: kept old session %s: %s", kept.session_id, kept.reason)
-        return list(result.removed)
 
     # -- information -----------------------------------------------------------------------------
     def info(self) -> SessionInfo:
@@ -442,16 +415,8 @@ class SessionManager(OriginalToolAPI):
                 self._scheduled_checkpoint,
                 lambda: scopes.next_checkpoint_in(self._checkpoint_interval, self.journal_limit),
             )
-        if self._replicator is None and self.background and remote_configured(self.remote):
-            from sessionkeeper.core.remote.replicator import start_replicator  # only with a remote
-
-            self._replicator = start_replicator(self.data_dir, self.user_dir, self.codec, self.remote)
+        self._start_replicator()
         signals.register(self, handle_signals=self.handle_signals)
-
-    def _stop_replicator(self) -> None:
-        replicator, self._replicator = self._replicator, None
-        if replicator is not None:
-            replicator.stop()
 
     def _wake_background(self) -> None:
         if self._background is not None:
