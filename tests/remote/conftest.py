@@ -3,13 +3,32 @@ setting of the developer's shell leaking in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.remote.s3server import clear_aws_environment, loopback_s3
+from tests.remote.s3server import LoopbackS3, clear_aws_environment, loopback_s3, running
+from tests.remote.support import KEY_ENV
 
-__all__ = ["loopback_s3"]
+__all__ = ["encrypted", "loopback_s3", "own_server"]
 
 
 @pytest.fixture(autouse=True)
 def _no_remote_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     clear_aws_environment(monkeypatch)
+
+
+@pytest.fixture
+def encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test key configured (pushes are encrypted, as they must be by default)."""
+    for name, value in KEY_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS3]:
+    """A server of this test's own (the test may stop and start it again), its AWS variables set."""
+    with running() as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server

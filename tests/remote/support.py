@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,13 @@ def session_values(data_dir: Path, session_id: str, codec: Codec | None = None) 
 
 def walk(root: Path) -> Iterator[Path]:
     return (path for path in sorted(root.rglob("*")) if path.is_file())
+
+
+def wait_for(condition: Callable[[], object], seconds: float) -> bool:
+    """Whether ``condition()`` became true within ``seconds`` (looked at every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

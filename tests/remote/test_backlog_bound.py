@@ -5,7 +5,6 @@ success older than BACKLOG_LAG_BOUND, is shown by status and info and logged onc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,22 +18,10 @@ from sessionkeeper.core.remote.replicator import Replicator
 from sessionkeeper.core.remote.settings import TargetURL, parse_target_url
 from sessionkeeper.core.remote.state import StateFiles
 from tests.cli.support import Cli, session_executable
-from tests.remote.s3server import LoopbackS3, running
+from tests.remote.s3server import LoopbackS3
 from tests.remote.support import KEY_ENV, remote_settings, write_session
 
-
-@pytest.fixture(autouse=True)
-def _encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in KEY_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS3]:
-    with running() as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
+pytestmark = pytest.mark.usefixtures("encrypted")
 
 
 def age_last_success(data_dir: Path, hours: float) -> None:

@@ -4,7 +4,6 @@ hosts pushing to one prefix at once, a manifest or an index tampered with or swa
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -19,22 +18,10 @@ from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.s3 import S3Target
 from sessionkeeper.core.remote.settings import TargetURL
 from sessionkeeper.core.remote.verify import verify_remote
-from tests.remote.s3server import LoopbackS3, running
-from tests.remote.support import KEY_ENV, remote_settings, session_values, write_session
+from tests.remote.s3server import LoopbackS3
+from tests.remote.support import remote_settings, session_values, write_session
 
-
-@pytest.fixture(autouse=True)
-def _encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in KEY_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS3]:
-    with running() as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
+pytestmark = pytest.mark.usefixtures("encrypted")
 
 
 def big_session(data_dir: Path, user_dir: Path, megabytes: int) -> None:

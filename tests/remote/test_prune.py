@@ -21,13 +21,9 @@ from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.settings import TargetURL, open_target
 from sessionkeeper.core.remote.verify import verify_remote
 from tests.remote.s3server import LoopbackS3
-from tests.remote.support import KEY_ENV, OTHER_KEY, Remote, remote_settings, session_values
+from tests.remote.support import OTHER_KEY, Remote, remote_settings, session_values
 
-
-@pytest.fixture(autouse=True)
-def _encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in KEY_ENV.items():
-        monkeypatch.setenv(name, value)
+pytestmark = pytest.mark.usefixtures("encrypted")
 
 
 @pytest.fixture(params=["local", "s3"])

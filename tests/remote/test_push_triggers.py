@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,33 +17,13 @@ from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.s3 import S3Target
 from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL
 from sessionkeeper.core.remote.state import StateFiles
-from tests.remote.s3server import LoopbackS3, running
-from tests.remote.support import KEY_ENV, remote_settings, session_values
+from tests.remote.s3server import LoopbackS3
+from tests.remote.support import remote_settings, session_values, wait_for
 
 LONG = 60.0  # an interval no test waits for: whatever reaches the remote came by another trigger
 
 
-@pytest.fixture(autouse=True)
-def _encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in KEY_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackS3]:
-    with running() as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
-
-
-def wait_for(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
+pytestmark = pytest.mark.usefixtures("encrypted")
 
 
 def replicator_of(manager: SessionManager) -> Replicator:
