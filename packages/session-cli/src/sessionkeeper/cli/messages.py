@@ -141,25 +141,21 @@ EN: dict[str, str] = {
     "import.done": "Imported {path} as {id}.",
     "prune.nothing": "Nothing to remove: {kept} session(s), at most {max} kept.",
     "prune.done": (
-        "Removed {count} old session(s) (at most {max} are kept); their events are in the history "
-        "archive:"
+        "Removed {count} old session(s) (at most {max} are kept); their events are in the history archive:"
     ),
     "prune.done_no_archive": (
-        "Removed {count} old session(s) (at most {max} are kept) and their events (history archive "
-        "off):"
+        "Removed {count} old session(s) (at most {max} are kept) and their events (history archive off):"
     ),
     "prune.would": (
         "Would remove {count} old session(s) (at most {max} are kept); their events would move to the "
         "history archive:"
     ),
     "prune.would_no_archive": (
-        "Would remove {count} old session(s) (at most {max} are kept) and their events (history "
-        "archive off):"
+        "Would remove {count} old session(s) (at most {max} are kept) and their events (history archive off):"
     ),
     "prune.kept": "Kept {count} session(s) beyond the limit that could not be archived:",
     "prune.expired": (
-        "The history archive let go of {count} session(s) older than {days} day(s) or beyond its size "
-        "limit."
+        "The history archive let go of {count} session(s) older than {days} day(s) or beyond its size limit."
     ),
     "prune.remaining": "{kept} session(s) remain in {path}.",
     "retention.removed": (
@@ -475,8 +471,7 @@ EN: dict[str, str] = {
     "value.exclusive": "--string and --json-value cannot be used together",
     "value.no_file_name": "VALUE '@' names no file: @FILE reads a file; write @@ to store the text '@'",
     "value.unreadable": (
-        "cannot read VALUE from the file {source}: {reason} (to store text that starts with '@', "
-        "write '@@')"
+        "cannot read VALUE from the file {source}: {reason} (to store text that starts with '@', write '@@')"
     ),
     "value.not_text": "VALUE from {source} is not UTF-8 text",
     "value.too_large": "VALUE from {source} is larger than {limit} bytes, more than one value can hold",
@@ -560,7 +555,7 @@ EN: dict[str, str] = {
     "backup.bad_time": "--at {value!r} is not a time: give it as ISO 8601, e.g. 2026-12-01T09:30",
     "backup.no_remote": (
         "no remote is configured: give --remote URL, set SESSIONKEEPER_REMOTE, or put remote = "
-        "\"s3://bucket/prefix\" in [tool.sessionkeeper]"
+        '"s3://bucket/prefix" in [tool.sessionkeeper]'
     ),
     "backup.pushed": (
         "Pushed {count} object(s) ({size}) of {stores} store(s) to {remote} as {host} (push {seq})."
@@ -601,6 +596,35 @@ EN: dict[str, str] = {
         "{remote} ({host}): would drop {dropped} push(es), keep {kept}, and remove {count} object(s) "
         "({size}); {candidates} unneeded but within the grace period"
     ),
+    "help.backup.pull": (
+        "Merge the USER scope from every machine that pushes to the remote.\n\n"
+        "Per key, the newest write wins (a hybrid logical clock, so a change made after seeing "
+        "another machine's is newer whatever the clocks say); deletes travel as tombstones. What this "
+        "machine lacks is written to its USER scope; the table lists what was taken, deleted, or "
+        "kept here against other machines' values (they take it at their pull). Values are never "
+        "shown. Push afterwards to share the result.\n\n"
+        "\b\nExamples:\n"
+        "  session backup pull --dry-run\n"
+        "  session backup pull && session backup push\n"
+        "  session backup pull --json"
+    ),
+    "opt.backup_pull_dry_run": "Only say what would change; write nothing.",
+    "pull.skipped": "{host} was not merged: {reason}",
+    "pull.done": (
+        "Merged USER from {hosts} other machine(s) in {remote}: {took} taken, {deleted} deleted, "
+        "{kept} kept here, {deferred} changed meanwhile (next pull), {in_sync} already the same."
+    ),
+    "pull.would": (
+        "Would merge USER from {hosts} other machine(s) in {remote}: {took} to take, {deleted} to "
+        "delete, {kept} to keep here, {in_sync} already the same. Nothing was written."
+    ),
+    "pull.action.took": "taken",
+    "pull.action.deleted": "deleted",
+    "pull.action.kept": "kept here",
+    "pull.action.deferred": "changed meanwhile",
+    "column.pull_action": "Done",
+    "column.written_at": "Written at",
+    "column.disagreed": "Differed on",
     "backup.over_bound": (
         "{backlog}: over the bound ({size}, or {hours} h since the last success) — local saving goes "
         "on; check the remote and run `session backup push`"
@@ -754,8 +778,7 @@ KO: dict[str, str] = {
         "오래된 세션 {count}개와 그 이벤트를 지웠습니다(최대 {max}개 보관, 기록 보관소 꺼짐):"
     ),
     "prune.would": (
-        "오래된 세션 {count}개를 지울 예정입니다(최대 {max}개 보관). 이벤트는 기록 보관소로 "
-        "옮겨집니다:"
+        "오래된 세션 {count}개를 지울 예정입니다(최대 {max}개 보관). 이벤트는 기록 보관소로 옮겨집니다:"
     ),
     "prune.would_no_archive": (
         "오래된 세션 {count}개와 그 이벤트를 지울 예정입니다(최대 {max}개 보관, 기록 보관소 꺼짐):"
@@ -1155,7 +1178,7 @@ KO: dict[str, str] = {
     "backup.bad_time": "--at {value!r}은(는) 시각이 아닙니다: ISO 8601로 주세요 (예: 2026-12-01T09:30)",
     "backup.no_remote": (
         "원격이 설정되지 않았습니다: --remote URL을 주거나, SESSIONKEEPER_REMOTE를 설정하거나, "
-        "[tool.sessionkeeper]에 remote = \"s3://bucket/prefix\"를 넣으세요"
+        '[tool.sessionkeeper]에 remote = "s3://bucket/prefix"를 넣으세요'
     ),
     "backup.pushed": (
         "{remote}에 {host}(으)로 저장소 {stores}개의 객체 {count}개({size})를 올렸습니다 (push {seq})."
@@ -1195,6 +1218,34 @@ KO: dict[str, str] = {
         "{remote} ({host}): push {dropped}개를 버리고 {kept}개를 남기며 객체 {count}개({size})를 "
         "지울 예정; {candidates}개는 필요 없지만 유예 기간 안"
     ),
+    "help.backup.pull": (
+        "원격에 push하는 모든 컴퓨터의 USER 스코프를 합칩니다.\n\n"
+        "키마다 가장 최근의 쓰기가 이깁니다(하이브리드 논리 시계: 다른 컴퓨터의 변경을 본 뒤에 한 "
+        "변경은 시계와 관계없이 더 최근입니다). 삭제는 툼스톤으로 전해집니다. 이 컴퓨터에 없는 것은 "
+        "USER 스코프에 쓰고, 표에는 가져온 것, 지운 것, 다른 컴퓨터와 달랐지만 여기 값이 이긴 것을 "
+        "보여 줍니다. 값은 보여 주지 않습니다. 결과를 나누려면 이어서 push하세요.\n\n"
+        "\b\n예:\n"
+        "  session backup pull --dry-run\n"
+        "  session backup pull && session backup push\n"
+        "  session backup pull --json"
+    ),
+    "opt.backup_pull_dry_run": "무엇이 바뀔지만 말하고 아무것도 쓰지 않습니다.",
+    "pull.skipped": "{host}는 합치지 않았습니다: {reason}",
+    "pull.done": (
+        "{remote}의 다른 컴퓨터 {hosts}대에서 USER를 합쳤습니다: 가져옴 {took}, 삭제 {deleted}, "
+        "여기 값 유지 {kept}, 도중에 바뀜 {deferred}(다음 pull), 이미 같음 {in_sync}."
+    ),
+    "pull.would": (
+        "{remote}의 다른 컴퓨터 {hosts}대에서 USER를 합칠 예정: 가져올 것 {took}, 지울 것 {deleted}, "
+        "여기 값 유지 {kept}, 이미 같음 {in_sync}. 아무것도 쓰지 않았습니다."
+    ),
+    "pull.action.took": "가져옴",
+    "pull.action.deleted": "삭제",
+    "pull.action.kept": "여기 값 유지",
+    "pull.action.deferred": "도중에 바뀜",
+    "column.pull_action": "처리",
+    "column.written_at": "쓴 시각",
+    "column.disagreed": "달랐던 곳",
     "backup.over_bound": (
         "{backlog}: 한도 초과({size}, 또는 마지막 성공 후 {hours}시간) — 로컬 저장은 계속됩니다. "
         "원격을 확인하고 `session backup push`를 실행하세요"

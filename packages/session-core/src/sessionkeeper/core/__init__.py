@@ -65,6 +65,7 @@ from .runtime.manager import SessionManager
 
 if TYPE_CHECKING:
     from .model.session_state import SessionState
+    from .remote.pull import PulledKey, PullResult, pull_user
     from .remote.push import PushResult, push_remote
     from .remote.restore import RestoreResult, pushed_sessions, restore_session
     from .remote.s3 import S3Target
@@ -174,6 +175,7 @@ _TOOLS = {
     # remote backup (the session-core[remote] extra for S3): imported only when a remote is used
     "S3Target": "remote.s3",
     **dict.fromkeys(("PushResult", "push_remote"), "remote.push"),
+    **dict.fromkeys(("PullResult", "PulledKey", "pull_user"), "remote.pull"),
     **dict.fromkeys(("RestoreResult", "pushed_sessions", "restore_session"), "remote.restore"),
     **dict.fromkeys(("RemoteCheck", "verify_remote"), "remote.verify"),
     **dict.fromkeys(("BackupStatus", "backup_status"), "remote.status"),
@@ -237,6 +239,8 @@ __all__ = [
     "LocalDirectoryTarget",
     "NoActiveSessionError",
     "ObjectInfo",
+    "PullResult",
+    "PulledKey",
     "PushResult",
     "RemoteCheck",
     "RemoteIntegrityError",
@@ -299,6 +303,7 @@ __all__ = [
     "parse_target_url",
     "plan_retention",
     "prune_sessions",
+    "pull_user",
     "push_remote",
     "pushed_sessions",
     "read_current",

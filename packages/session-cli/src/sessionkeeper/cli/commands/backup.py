@@ -1,4 +1,4 @@
-"""Remote backup: ``session backup status | push | restore ID | verify | prune`` (core's
+"""Remote backup: ``session backup status | push | pull | restore ID | verify | prune`` (core's
 ``sessionkeeper.core`` remote API; see docs/remote.md).
 
 The remote is ``--remote URL``, else ``SESSIONKEEPER_REMOTE``, else ``remote`` in the project's
@@ -9,10 +9,9 @@ or a credential (core's errors do not carry them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,56 +19,24 @@ from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
 from sessionkeeper.cli.errors import CliError, LockedError
-from sessionkeeper.cli.helptext import LocalizedCommand, LocalizedGroup, LocalizedOption
+from sessionkeeper.cli.helptext import LocalizedGroup, LocalizedOption
 
+from .backup_common import BackupCommand, configured_remote, remote_option, store_codec
+from .backup_pull import pull
 from .options import json_option
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import BackupStatus, Codec, RemoteSettings
+    from sessionkeeper.core import BackupStatus, Codec
 
-__all__ = ["backup", "backup_rows", "fetch_for_recover", "list_remote"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class BackupCommand(LocalizedCommand):
-    """A ``session backup`` subcommand: its help is ``help.backup.<name>`` (``status`` is also a
-    subcommand of ``key``, with a help of its own)."""
-
-    @property
-    def help(self) -> str | None:
-        return messages.text(f"help.backup.{self.name}")
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        del value
-
-
-def remote_option(function: F) -> F:
-    """``--remote URL``: the remote for this run (over SESSIONKEEPER_REMOTE and pyproject)."""
-    return click.option("--remote", "remote_url", metavar="URL", cls=LocalizedOption, help="opt.remote")(
-        function
-    )
-
-
-def _remote(url: str | None) -> RemoteSettings:
-    from sessionkeeper.core import resolve_remote
-
-    settings = resolve_remote(url)
-    if settings is None:
-        raise CliError("backup.no_remote")
-    return settings
-
-
-def _codec() -> Codec:
-    from sessionkeeper.core import resolve_codec
-
-    return resolve_codec()
+__all__ = ["backup", "backup_rows"]
 
 
 @click.group("backup", cls=LocalizedGroup)
 def backup() -> None:
     """Remote backup (see ``help.backup``)."""
+
+
+backup.add_command(pull)
 
 
 # -- push ------------------------------------------------------------------------------------------
@@ -82,9 +49,9 @@ def push(settings: Settings, remote_url: str | None, dry_run: bool, as_json: boo
     """Push every store to the remote now."""
     from sessionkeeper.core import push_remote
 
-    remote = _remote(remote_url)
+    remote = configured_remote(remote_url)
     data_dir = settings.existing_data_dir()
-    result = push_remote(data_dir, settings.places.user_dir, remote, _codec(), dry_run=dry_run)
+    result = push_remote(data_dir, settings.places.user_dir, remote, store_codec(), dry_run=dry_run)
     if as_json:
         render.emit_json(
             {
@@ -137,14 +104,14 @@ def status(settings: Settings, remote_url: str | None, as_json: bool) -> None:
     """Where the backup stands: last push, lag, backlog, last error."""
     from sessionkeeper.core import SessionkeeperError, backup_status, pushed_sessions
 
-    remote = _remote(remote_url)
+    remote = configured_remote(remote_url)
     data_dir = settings.existing_data_dir()
     local = backup_status(data_dir, settings.places.user_dir, remote)
     assert local is not None  # a remote was given
     remote_seq: int | None = None
     remote_error: str | None = None
     try:  # the remote as it is now (reading its manifest also proves the key)
-        pushed = pushed_sessions(remote.open(), _codec(), remote.host)
+        pushed = pushed_sessions(remote.open(), store_codec(), remote.host)
         remote_seq = pushed[0] if pushed else 0
     except (SessionkeeperError, OSError) as exc:
         remote_error = str(exc)
@@ -251,8 +218,8 @@ def restore(
     """Fetch a session from the remote into the data directory (or --to DIR)."""
     from sessionkeeper.core import restore_session
 
-    remote = _remote(remote_url)
-    codec = _codec()
+    remote = configured_remote(remote_url)
+    codec = store_codec()
     target = remote.open()
     host = host or remote.host
     session_id = _remote_session_id(target, codec, host, session_ref)
@@ -331,9 +298,9 @@ def verify(settings: Settings, remote_url: str | None, quick: bool, as_json: boo
     """Check every manifest, index and object of the remote."""
     from sessionkeeper.core import RemoteKeyError, verify_remote
 
-    remote = _remote(remote_url)
+    remote = configured_remote(remote_url)
     try:
-        check = verify_remote(remote.open(), _codec(), deep=not quick)
+        check = verify_remote(remote.open(), store_codec(), deep=not quick)
     except RemoteKeyError as exc:
         raise LockedError("backup.verify_locked", detail=str(exc)) from None
     if as_json:
@@ -416,11 +383,11 @@ def prune(
     """This machine's old pushes dropped, then what no manifest needs removed."""
     from sessionkeeper.core.remote.prune import prune_remote
 
-    remote = _remote(remote_url)
+    remote = configured_remote(remote_url)
     data_dir = settings.existing_data_dir()
     result = prune_remote(
         remote.open(),
-        _codec(),
+        store_codec(),
         remote.host,
         data_dir,
         keep_last=keep_last,
@@ -455,57 +422,3 @@ def prune(
             candidates=result.candidates,
         )
     )
-
-
-# -- session list --remote, session recover from the remote ------------------------------------------
-def list_remote(as_json: bool) -> None:
-    """``session list --remote``: every host's sessions, as each host's latest push lists them."""
-    from sessionkeeper.core.remote.restore import remote_sessions
-
-    remote = _remote(None)
-    found = remote_sessions(remote.open(), _codec())
-    if as_json:
-        render.emit_json(
-            {
-                "remote": str(remote.url),
-                "hosts": [
-                    {"host": h.host, "seq": h.seq, "pushed_at": h.at, "sessions": list(h.sessions)}
-                    for h in found
-                ],
-            }
-        )
-        return
-    rows = [(h.host, session_id, str(h.seq), h.at) for h in found for session_id in h.sessions]
-    if not rows:
-        out(messages.text("list.remote_empty", remote=remote.url))
-        return
-    render.table(
-        [
-            messages.text("column.host"),
-            messages.text("column.session"),
-            messages.text("column.push"),
-            messages.text("column.pushed_at"),
-        ],
-        rows,
-        title=messages.text("list.remote_title", remote=remote.url, count=len(rows), hosts=len(found)),
-        no_wrap={0, 1},
-    )
-
-
-def fetch_for_recover(data_dir: Path, session_id: str) -> dict[str, Any] | None:
-    """``session recover ID`` with no local copy of ID: fetch it from the configured remote (this
-    machine's latest push if it holds it, else the host that pushed it last). None if there is no
-    remote or no host's latest push holds it (the ordinary recover then says it is not found)."""
-    from sessionkeeper.core import remote_configured
-
-    if not remote_configured():
-        return None
-    from sessionkeeper.core.remote.restore import find_pushed_session, restore_session
-
-    remote = _remote(None)
-    target, codec = remote.open(), _codec()
-    host = find_pushed_session(target, codec, session_id, remote.host)
-    if host is None:
-        return None
-    restored = restore_session(target, codec, host, session_id, data_dir)
-    return {"remote": str(remote.url), "host": host, "seq": restored.seq, "pushed_at": restored.pushed_at}

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["info", "list_sessions_command"]
 
 
-
 @command("info")
 @json_option
 @click.pass_obj
@@ -142,7 +141,7 @@ def list_sessions_command(settings: Settings, remote: bool, as_json: bool) -> No
     from sessionkeeper.core import list_sessions, read_current
 
     if remote:  # every host's sessions, from the remote's manifests (see backup.py)
-        from .backup import list_remote
+        from .backup_remote import list_remote
 
         list_remote(as_json)
         return

@@ -70,7 +70,7 @@ def recover(settings: Settings, session_id: str, as_json: bool) -> None:
     data_dir = settings.existing_data_dir()
     fetched = None
     if session_id not in {entry.session_id for entry in list_sessions(data_dir)}:
-        from .backup import fetch_for_recover  # the local copy is gone: the remote's, if any
+        from .backup_remote import fetch_for_recover  # the local copy is gone: the remote's, if any
 
         fetched = fetch_for_recover(data_dir, session_id)
         if fetched is not None and not as_json:

@@ -138,7 +138,10 @@ def _read_store(store: LocalStore, state: PushState, require_encryption: bool) -
     plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {})
     files: list[FileRef] = []
     paths = store.paths
-    for path in (paths.snapshot, paths.backup):
+    whole: tuple[Path, ...] = (paths.snapshot, paths.backup)
+    if store.kind == "user":
+        whole += (paths.aux / "sync",)  # its sync document (see .user_sync): stamps for a pull
+    for path in whole:
         ref = _whole_file(path, store, state, plan, require_encryption)
         if plan.skipped is not None:
             return plan

@@ -9,6 +9,8 @@ The protocol, in the order that makes a push killed at any point harmless (resti
    one this machine last wrote or read (a rollback) is refused (:class:`RemoteIntegrityError`).
 3. **Plan** (:mod:`.local`): each store's files as objects; what the remote already has (this
    host's latest index, and ``remote.d/sent``) is not sent again. Nothing changed → nothing written.
+   The USER scope's sync document is brought up to date first (:mod:`.user_sync`), so the one
+   pushed matches the USER values pushed.
 4. **Data**: every new object, *create only* (a taken name holds the same bytes: its name is their
    SHA-256). Each one is noted in ``remote.d/sent`` as it lands, so a killed push resumes without
    sending it again.
@@ -44,6 +46,7 @@ from sessionkeeper.core.errors import (
     TargetNotFoundError,
     TargetPreconditionError,
 )
+from sessionkeeper.core.log import log
 from sessionkeeper.core.storage.targets import BackupTarget
 
 from .documents import HistoryEntry, Index, Manifest, seal_index, seal_manifest
@@ -52,6 +55,7 @@ from .local import Blob, StorePlan, iter_blobs, local_stores, plan_store
 from .reading import FoundManifest, fetch_index, prove_key, read_manifest
 from .settings import RemoteSettings
 from .state import PushState, StateFiles, utc_now
+from .user_sync import observe_local
 
 __all__ = ["PushResult", "push_remote"]
 
@@ -122,6 +126,8 @@ def push_remote(
         ) from None
     try:
         state = files.load().for_remote(target.location, remote.host)
+        if user_dir is not None and not dry_run:
+            _observe_user(user_dir, codec, remote.host)
         try:
             result = _push(
                 data_dir,
@@ -148,6 +154,15 @@ def push_remote(
         return attrs.evolve(result, seconds=time.monotonic() - started)
     finally:
         lock.__exit__(None, None, None)
+
+
+def _observe_user(user_dir: Path, codec: Codec, host: str) -> None:
+    """Stamp what changed in USER since the last push (its sync document, pushed with it: see
+    :mod:`.user_sync`). A failure here costs the stamps' precision, never the push."""
+    try:
+        observe_local(user_dir, codec, host)
+    except (SessionkeeperError, OSError) as exc:
+        log().warning("sessionkeeper: the USER scope's sync document was not updated: %s", exc)
 
 
 def _check_rollback(found: FoundManifest | None, state: PushState, target: BackupTarget, host: str) -> None:

@@ -6,11 +6,15 @@ imported at their first use: a manager without a remote never loads the remote p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from sessionkeeper.core.config import remote_configured
 from sessionkeeper.core.log import log
+from sessionkeeper.core.model.scopes import StateScope
 
 if TYPE_CHECKING:
     from sessionkeeper.core.codec.envelope import Codec
@@ -77,3 +81,24 @@ class Housekeeping:
             from sessionkeeper.core.remote.replicator import start_replicator  # only with a remote
 
             self._replicator = start_replicator(self.data_dir, self.user_dir, self.codec, self.remote)
+
+    def apply_user_changes(self, changes: Mapping[str, tuple[str | None, Any]]) -> set[str]:
+        """Apply what a pull of the USER scope decided (``session backup pull``): per key, the
+        SHA-256 of the value expected here now (None: absent) and the stored tree to write (None:
+        delete). A key whose value is no longer the expected one (set meanwhile) is left alone and
+        returned. The changes are journaled and flushed before this returns."""
+        from sessionkeeper.core.remote.user_clock import value_digest
+
+        store = self._scopes.for_write(StateScope.USER)
+        skipped = set()
+        for key, (expected, tree) in changes.items():
+            current = store.values.current.get(key)
+            found = None if current is None and key not in store.values.current else value_digest(current)
+            if found != expected:
+                skipped.add(key)
+            elif tree is None:
+                store.delete(key, flush=False)
+            else:
+                store.set_encoded(key, tree, orjson.dumps(tree), flush=False)
+        store.writer.sync()
+        return skipped

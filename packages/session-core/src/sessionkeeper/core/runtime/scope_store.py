@@ -153,6 +153,11 @@ class ScopeStore(ABC, Generic[Doc, Image]):
 
     def set(self, key: str, value: Any, flush: bool) -> None:
         tree, data = encode_value(key, value)
+        self.set_encoded(key, tree, data, flush)
+
+    def set_encoded(self, key: str, tree: Any, data: bytes, flush: bool) -> None:
+        """Store an encoded value (``tree`` and its JSON ``data``) as :meth:`set` does: a value
+        copied from another store of ours (a remote's USER scope) keeps its stored form."""
         try:
             payload = journal.set_payload(key, data)
         except orjson.JSONEncodeError:  # lone surrogates: not Unicode text, cannot be stored as JSON
