@@ -62,3 +62,27 @@ def test_list_remote_and_recover_from_the_remote(loopback_s3: LoopbackS3, tmp_pa
         "recover", "session_20200101_000000_0000abcd", env=laptop.env(SESSIONKEEPER_REMOTE=None)
     )
     assert "session_20200101_000000_0000abcd" in nowhere.err
+
+
+def test_recover_a_prefix_that_only_the_remote_has(loopback_s3: LoopbackS3, tmp_path: Path) -> None:
+    bucket = loopback_s3.new_bucket()
+    laptop = host_cli(loopback_s3, bucket, "laptop", tmp_path / "laptop")
+    desktop = host_cli(loopback_s3, bucket, "desktop", tmp_path / "desktop")
+    mine = laptop.start()
+    laptop.ok("set", "where", "laptop")
+    laptop.ok("backup", "push")
+    desktop.start()  # a local session that the prefix does not match
+    random_part = mine.rsplit("_", 1)[-1]
+
+    recovered = desktop.ok("recover", random_part[:6], "--json").json()
+    assert recovered["session_id"] == mine
+    assert recovered["fetched_from"]["host"] == "laptop"
+    assert desktop.ok("get", "where").out.strip() == "laptop"
+
+    for path in (tmp_path / "desktop" / "sessions").glob(f"{mine}*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    by_start = desktop.ok("recover", mine[:-4], "--json")  # a prefix of the whole id
+    assert by_start.json()["session_id"] == mine
+
+    unknown = desktop.fails("recover", "ffffffff")
+    assert "ffffffff" in unknown.err

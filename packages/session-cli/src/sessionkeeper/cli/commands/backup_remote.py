@@ -8,6 +8,7 @@ from typing import Any
 
 from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
+from sessionkeeper.cli.errors import CliError
 
 from .backup_common import configured_remote, store_codec
 
@@ -48,20 +49,42 @@ def list_remote(as_json: bool) -> None:
     )
 
 
-def fetch_for_recover(data_dir: Path, session_id: str) -> dict[str, Any] | None:
-    """``session recover ID`` with no local copy of ID: fetch it from the configured remote (this
-    machine's latest push if it holds it, else the host that pushed it last). None if there is no
-    remote or no host's latest push holds it (the ordinary recover then says it is not found)."""
+def fetch_for_recover(data_dir: Path, reference: str) -> dict[str, Any] | None:
+    """``session recover REF`` with no local copy: fetch the session REF names (a whole id, or a
+    unique prefix of one among every host's latest push) from the configured remote — this
+    machine's latest push if it holds it, else the host that pushed it last. None if there is no
+    remote or no host's latest push holds a match (the ordinary recover then says it is not found)."""
     from sessionkeeper.core import remote_configured
 
     if not remote_configured():
         return None
-    from sessionkeeper.core.remote.restore import find_pushed_session, restore_session
+    from sessionkeeper.core.remote.restore import find_pushed_session, remote_sessions, restore_session
 
     remote = configured_remote(None)
     target, codec = remote.open(), store_codec()
-    host = find_pushed_session(target, codec, session_id, remote.host)
-    if host is None:
+    pushed = remote_sessions(target, codec)
+    session_id = _match(reference, sorted({i for host in pushed for i in host.sessions}))
+    if session_id is None:
         return None
+    host = find_pushed_session(pushed, session_id, remote.host)
+    assert host is not None  # session_id is one of the pushed ids
     restored = restore_session(target, codec, host, session_id, data_dir)
-    return {"remote": str(remote.url), "host": host, "seq": restored.seq, "pushed_at": restored.pushed_at}
+    return {
+        "session_id": session_id,
+        "remote": str(remote.url),
+        "host": host,
+        "seq": restored.seq,
+        "pushed_at": restored.pushed_at,
+    }
+
+
+def _match(reference: str, ids: list[str]) -> str | None:
+    """The one id ``reference`` means among ``ids`` (CliError if it could mean several)."""
+    from sessionkeeper.cli.session_ids import MIN_HEX, matches
+
+    if reference in ids:
+        return reference
+    found = matches(reference, ids) if len(reference) >= MIN_HEX else []
+    if len(found) > 1:
+        raise CliError("id.ambiguous", ref=reference, count=len(found), candidates=", ".join(found[:5]))
+    return found[0] if found else None

@@ -13,7 +13,7 @@ from sessionkeeper.cli.errors import CliError
 from sessionkeeper.cli.helptext import LocalizedOption
 
 from .describe import Row, keys_text, load_text, problem_rows
-from .options import command, json_option, session_argument
+from .options import SessionIdType, command, json_option, session_argument
 
 if TYPE_CHECKING:
     from sessionkeeper.core import LoadSummary, SessionInfo
@@ -60,21 +60,35 @@ def resume(settings: Settings, as_json: bool) -> None:
 
 
 @command("recover")
-@session_argument(required=True)
+# Resolved here, not by SessionIdType: an id or prefix no local session has may be on the remote.
+@click.argument("session_ref", metavar="SESSION_ID", shell_complete=SessionIdType().shell_complete)
 @json_option
 @click.pass_obj
-def recover(settings: Settings, session_id: str, as_json: bool) -> None:
+def recover(settings: Settings, session_ref: str, as_json: bool) -> None:
     """Make SESSION_ID current, from its backup if its newest file is unreadable."""
     from sessionkeeper.core import list_sessions
 
     data_dir = settings.existing_data_dir()
+    session_id: str | None = None
+    missing: CliError | None = None
+    try:
+        session_id = settings.resolve_session(session_ref)
+    except CliError as exc:
+        if exc.message_id not in ("id.no_match", "id.no_sessions"):
+            raise
+        missing = exc
     fetched = None
-    if session_id not in {entry.session_id for entry in list_sessions(data_dir)}:
+    if session_id is None or session_id not in {entry.session_id for entry in list_sessions(data_dir)}:
         from .backup_remote import fetch_for_recover  # the local copy is gone: the remote's, if any
 
-        fetched = fetch_for_recover(data_dir, session_id)
-        if fetched is not None and not as_json:
-            err(messages.text("recover.fetched", id=session_id, **fetched))
+        fetched = fetch_for_recover(data_dir, session_id or session_ref)
+        if fetched is not None:
+            session_id = str(fetched["session_id"])
+            if not as_json:
+                err(messages.text("recover.fetched", id=session_id, **fetched))
+        elif missing is not None:
+            raise missing
+    assert session_id is not None
     with settings.manager() as session:
         summary = session.recover(session_id)
         repaired: bool | None = None

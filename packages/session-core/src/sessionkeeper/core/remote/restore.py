@@ -110,10 +110,10 @@ def remote_sessions(target: BackupTarget, codec: Codec) -> list[HostSessions]:
     return found
 
 
-def find_pushed_session(target: BackupTarget, codec: Codec, session_id: str, prefer: str) -> str | None:
-    """The host whose latest push holds ``session_id``: ``prefer`` (this machine) if its does, else
-    the host that pushed it last; None if no host's latest push holds it."""
-    holders = [entry for entry in remote_sessions(target, codec) if session_id in entry.sessions]
+def find_pushed_session(pushed: list[HostSessions], session_id: str, prefer: str) -> str | None:
+    """The host whose latest push (as :func:`remote_sessions` lists them) holds ``session_id``:
+    ``prefer`` (this machine) if its does, else the host that pushed it last; None if none does."""
+    holders = [entry for entry in pushed if session_id in entry.sessions]
     for entry in holders:
         if entry.host == prefer:
             return entry.host
