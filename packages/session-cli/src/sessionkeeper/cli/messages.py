@@ -609,6 +609,8 @@ EN: dict[str, str] = {
         "  session backup pull --json"
     ),
     "opt.backup_pull_dry_run": "Only say what would change; write nothing.",
+    "progress.sending": "Sending",
+    "progress.fetching": "Fetching",
     "pull.skipped": "{host} was not merged: {reason}",
     "pull.done": (
         "Merged USER from {hosts} other machine(s) in {remote}: {took} taken, {deleted} deleted, "
@@ -1230,6 +1232,8 @@ KO: dict[str, str] = {
         "  session backup pull --json"
     ),
     "opt.backup_pull_dry_run": "무엇이 바뀔지만 말하고 아무것도 쓰지 않습니다.",
+    "progress.sending": "보내는 중",
+    "progress.fetching": "받는 중",
     "pull.skipped": "{host}는 합치지 않았습니다: {reason}",
     "pull.done": (
         "{remote}의 다른 컴퓨터 {hosts}대에서 USER를 합쳤습니다: 가져옴 {took}, 삭제 {deleted}, "

@@ -20,6 +20,7 @@ from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
 from sessionkeeper.cli.errors import CliError, LockedError
 from sessionkeeper.cli.helptext import LocalizedGroup, LocalizedOption
+from sessionkeeper.cli.transfer_bar import transfer_bar
 
 from .backup_common import BackupCommand, configured_remote, remote_option, store_codec
 from .backup_pull import pull
@@ -51,7 +52,10 @@ def push(settings: Settings, remote_url: str | None, dry_run: bool, as_json: boo
 
     remote = configured_remote(remote_url)
     data_dir = settings.existing_data_dir()
-    result = push_remote(data_dir, settings.places.user_dir, remote, store_codec(), dry_run=dry_run)
+    with transfer_bar(messages.text("progress.sending")) as bar:
+        result = push_remote(
+            data_dir, settings.places.user_dir, remote, store_codec(), dry_run=dry_run, progress=bar
+        )
     if as_json:
         render.emit_json(
             {
@@ -224,7 +228,10 @@ def restore(
     host = host or remote.host
     session_id = _remote_session_id(target, codec, host, session_ref)
     destination = to_dir.expanduser().absolute() if to_dir is not None else settings.data_dir_for_writing()
-    result = restore_session(target, codec, host, session_id, destination, at=_moment(at_text))
+    with transfer_bar(messages.text("progress.fetching")) as bar:
+        result = restore_session(
+            target, codec, host, session_id, destination, at=_moment(at_text), progress=bar
+        )
     if as_json:
         render.emit_json(
             {

@@ -12,6 +12,7 @@ from sessionkeeper.cli import messages, render
 from sessionkeeper.cli.console import out
 from sessionkeeper.cli.context import Settings
 from sessionkeeper.cli.helptext import LocalizedOption
+from sessionkeeper.cli.transfer_bar import transfer_bar
 
 from .backup_common import BackupCommand, configured_remote, remote_option, store_codec
 from .options import json_option
@@ -33,7 +34,10 @@ def pull(settings: Settings, remote_url: str | None, dry_run: bool, as_json: boo
 
     remote = configured_remote(remote_url)
     data_dir = settings.existing_data_dir()
-    result = pull_user(data_dir, settings.places.user_dir, remote, store_codec(), dry_run=dry_run)
+    with transfer_bar(messages.text("progress.fetching")) as bar:
+        result = pull_user(
+            data_dir, settings.places.user_dir, remote, store_codec(), dry_run=dry_run, progress=bar
+        )
     if as_json:
         render.emit_json(_json(result, str(remote.url)))
         return

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -36,7 +37,7 @@ from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
 from .documents import FileRef
-from .reading import fetch_index, fetch_object, list_manifests, read_manifest
+from .reading import fetch_files, fetch_index, list_manifests, read_manifest
 from .settings import RemoteSettings
 from .state import StateFiles
 from .user_clock import ZERO, SyncDocument, Winner, merge, observe, open_sync, value_digest
@@ -45,6 +46,7 @@ from .user_sync import observe_local, sync_locked, write_local_sync
 __all__ = ["PullResult", "PulledKey", "pull_user"]
 
 _MAX_AHEAD_MS = 24 * 3600 * 1000  # a host whose stamps run further ahead of this clock is not merged
+Progress = Callable[[int, int], None]  # (bytes fetched, bytes of the host being fetched)
 Action = Literal["took", "deleted", "kept", "deferred"]
 
 
@@ -111,7 +113,9 @@ def _destination(paths: StorePaths, ref: FileRef) -> Path | None:
     return paths.journal(epoch) if head == "user.d" and epoch is not None else None
 
 
-def _remote_user(target: BackupTarget, codec: Codec, host: str, folder: Path) -> _Host | str:
+def _remote_user(
+    target: BackupTarget, codec: Codec, host: str, folder: Path, progress: Progress | None
+) -> _Host | str:
     """``host``'s USER store as its latest push holds it, observed at that push; or why not."""
     from sessionkeeper.core.tools.reading import read_scope
 
@@ -127,10 +131,11 @@ def _remote_user(target: BackupTarget, codec: Codec, host: str, folder: Path) ->
     with storage_errors(f"cannot unpack the USER scope of {host} in {folder}"):
         fs.make_private_dir(folder)
         fs.make_private_dir(paths.aux)
-        for ref in store.files:
-            path = _destination(paths, ref)
-            if path is not None:
-                fs.write_atomic(path, b"".join(fetch_object(target, p.digest, p.size) for p in ref.parts))
+        wanted = [(path, ref) for ref in store.files if (path := _destination(paths, ref)) is not None]
+        for (path, _), data in zip(
+            wanted, fetch_files(target, [ref for _, ref in wanted], progress), strict=True
+        ):
+            fs.write_atomic(path, data)
     document = SyncDocument(host, ZERO)
     if (paths.aux / "sync").exists():
         blob = fs.read_bytes(paths.aux / "sync", 64 << 20)
@@ -150,6 +155,7 @@ def pull_user(
     *,
     target: BackupTarget | None = None,
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> PullResult:
     """Merge USER across the hosts of ``remote`` into ``user_dir`` (see the module docstring).
     Raises RemoteKeyError, RemoteIntegrityError (a tampered object or document: nothing written),
@@ -163,7 +169,7 @@ def pull_user(
     limit = int(time.time() * 1000) + _MAX_AHEAD_MS
     with tempfile.TemporaryDirectory(prefix="sessionkeeper-pull-") as scratch:
         for number, host in enumerate(h for h in hosts if h != remote.host):
-            got = _remote_user(target, codec, host, Path(scratch) / str(number))
+            got = _remote_user(target, codec, host, Path(scratch) / str(number), progress)
             if isinstance(got, str):
                 skipped.append((host, got))
             elif got.document.clock.wall > limit:

@@ -10,6 +10,7 @@ names — is :class:`RemoteIntegrityError`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -28,6 +29,7 @@ from sessionkeeper.core.storage.targets import BackupTarget
 from .documents import (
     MAX_INDEX_BYTES,
     MAX_MANIFEST_BYTES,
+    FileRef,
     HistoryEntry,
     Index,
     Manifest,
@@ -36,7 +38,15 @@ from .documents import (
 )
 from .keys import HOSTS, manifest_host, manifest_key, object_key
 
-__all__ = ["FoundManifest", "fetch_index", "fetch_object", "list_manifests", "prove_key", "read_manifest"]
+__all__ = [
+    "FoundManifest",
+    "fetch_files",
+    "fetch_index",
+    "fetch_object",
+    "list_manifests",
+    "prove_key",
+    "read_manifest",
+]
 
 
 @attrs.frozen
@@ -126,3 +136,22 @@ def fetch_object(target: BackupTarget, digest: str, size: int) -> bytes:
             f"object {key} in {target.location} does not match its name (changed, truncated or swapped)"
         )
     return data
+
+
+def fetch_files(
+    target: BackupTarget, refs: Sequence[FileRef], progress: Callable[[int, int], None] | None = None
+) -> list[bytes]:
+    """The content of each file ``refs`` names (its parts fetched and checked, in order), reporting
+    ``(bytes fetched, bytes in all)`` to ``progress`` after each object."""
+    total = sum(ref.size for ref in refs)
+    done = 0
+    contents = []
+    for ref in refs:
+        parts = []
+        for part in ref.parts:
+            parts.append(fetch_object(target, part.digest, part.size))
+            done += part.size
+            if progress is not None:
+                progress(done, total)
+        contents.append(b"".join(parts))
+    return contents

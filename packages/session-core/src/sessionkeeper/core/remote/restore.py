@@ -13,6 +13,7 @@ destination is never overwritten.
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
 from .documents import FileRef, HistoryEntry, Index, Manifest
-from .reading import fetch_index, fetch_object, list_manifests, read_manifest
+from .reading import fetch_files, fetch_index, list_manifests, read_manifest
 
 __all__ = [
     "HostSessions",
@@ -142,10 +143,12 @@ def restore_session(
     data_dir: Path,
     *,
     at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RestoreResult:
     """Restore ``session_id`` as pushed by ``host`` (at ``at``, else its latest push) into
-    ``data_dir``. Raises SessionNotFoundError (no such host, push or session), StorageError
-    (EEXIST: the session is already there), RemoteKeyError, RemoteIntegrityError."""
+    ``data_dir`` (``progress`` hears of the bytes fetched). Raises SessionNotFoundError (no such
+    host, push or session), StorageError (EEXIST: the session is already there), RemoteKeyError,
+    RemoteIntegrityError."""
     validate_session_id(session_id)
     where = f"the backups of {host} in {target.location}"
     found = read_manifest(target, codec, host)
@@ -165,11 +168,9 @@ def restore_session(
             f"{session_id} already exists in {data_dir}: nothing was restored (restore it --to another "
             "directory, or remove it first)",
         )
-    planned = [(_destination(paths, ref, session_id), ref) for ref in store.files]
-    contents = [
-        (path, b"".join(fetch_object(target, part.digest, part.size) for part in ref.parts))
-        for path, ref in planned
-    ]  # every object checked before the first file is written
+    planned = [_destination(paths, ref, session_id) for ref in store.files]
+    # Every object fetched and checked before the first file is written.
+    contents = list(zip(planned, fetch_files(target, store.files, progress), strict=True))
     fs = filesystem()
     with storage_errors(f"cannot restore {session_id} into {data_dir}"):
         fs.make_private_dir(paths.directory)
