@@ -73,7 +73,14 @@ def test_push_status_verify_restore(cli: Cli, tmp_path: Path) -> None:
 
     elsewhere = tmp_path / "elsewhere"
     short = session_id.rsplit("_", 1)[1][:6]
+    planned_restore = cli.ok("backup", "restore", short, "--to", str(elsewhere), "--dry-run", "--json").json()
+    assert (planned_restore["dry_run"], planned_restore["keys"]) == (True, 3)
+    assert not elsewhere.exists()  # fetched, checked and loaded in a scratch folder only
+    assert (
+        "nothing was written" in cli.ok("backup", "restore", short, "--to", str(elsewhere), "--dry-run").out
+    )
     restored = cli.ok("backup", "restore", short, "--to", str(elsewhere), "--json").json()
+    assert restored["dry_run"] is False
     assert restored["session_id"] == session_id
     assert restored["keys"] == 3
     assert cli.ok("--data-dir", str(elsewhere), "resume", "--json").json()["session_id"] == session_id

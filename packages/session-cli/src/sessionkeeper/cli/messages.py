@@ -567,6 +567,11 @@ EN: dict[str, str] = {
     "backup.restored": (
         "Restored {id} into {path} from {host}'s push {seq} ({at}): {keys} key(s), {events} event(s)."
     ),
+    "backup.would_restore": (
+        "Would restore {id} into {path} from {host}'s push {seq} ({at}): {keys} key(s), {events} "
+        "event(s); every object was fetched and checked, nothing was written."
+    ),
+    "opt.restore_dry_run": "Fetch and check everything, say what would be restored; write nothing.",
     "backup.no_host": "{remote} holds no backup of {host} (see 'session backup verify' for the hosts it has)",
     "backup.no_session": "{host}'s latest push to {remote} has no session {ref}",
     "backup.verify_ok": (
@@ -1192,6 +1197,11 @@ KO: dict[str, str] = {
     "backup.restored": (
         "{host}의 push {seq}({at})에서 {id}을(를) {path}에 복원했습니다: 키 {keys}개, 이벤트 {events}개."
     ),
+    "backup.would_restore": (
+        "{host}의 push {seq}({at})에서 {id}을(를) {path}에 복원할 수 있습니다: 키 {keys}개, 이벤트 "
+        "{events}개. 모든 객체를 받아 확인했고, 아무것도 쓰지 않았습니다."
+    ),
+    "opt.restore_dry_run": "모두 받아 확인하고 무엇이 복원될지만 말합니다. 아무것도 쓰지 않습니다.",
     "backup.no_host": "{remote}에 {host}의 백업이 없습니다 (어떤 호스트가 있는지는 'session backup verify')",
     "backup.no_session": "{remote}에 {host}가 마지막으로 올린 push에는 세션 {ref}이(가) 없습니다",
     "backup.verify_ok": (

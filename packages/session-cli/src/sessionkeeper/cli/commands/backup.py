@@ -208,6 +208,7 @@ def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
 )
 @click.option("--host", metavar="HOST", cls=LocalizedOption, help="opt.backup_host")
 @click.option("--at", "at_text", metavar="TIME", cls=LocalizedOption, help="opt.restore_at")
+@click.option("--dry-run", is_flag=True, cls=LocalizedOption, help="opt.restore_dry_run")
 @json_option
 @click.pass_obj
 def restore(
@@ -217,6 +218,7 @@ def restore(
     to_dir: Path | None,
     host: str | None,
     at_text: str | None,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """Fetch a session from the remote into the data directory (or --to DIR)."""
@@ -230,7 +232,7 @@ def restore(
     destination = to_dir.expanduser().absolute() if to_dir is not None else settings.data_dir_for_writing()
     with transfer_bar(messages.text("progress.fetching")) as bar:
         result = restore_session(
-            target, codec, host, session_id, destination, at=_moment(at_text), progress=bar
+            target, codec, host, session_id, destination, at=_moment(at_text), progress=bar, dry_run=dry_run
         )
     if as_json:
         render.emit_json(
@@ -245,12 +247,13 @@ def restore(
                 "keys": result.keys,
                 "events": result.events,
                 "warnings": list(result.warnings),
+                "dry_run": result.dry_run,
             }
         )
         return
     out(
         messages.text(
-            "backup.restored",
+            "backup.would_restore" if dry_run else "backup.restored",
             id=result.session_id,
             path=result.data_dir,
             host=result.host,

@@ -13,9 +13,11 @@ destination is never overwritten.
 from __future__ import annotations
 
 import errno
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -29,6 +31,9 @@ from sessionkeeper.core.storage.targets import BackupTarget
 
 from .documents import FileRef, HistoryEntry, Index, Manifest
 from .reading import fetch_files, fetch_index, list_manifests, read_manifest
+
+if TYPE_CHECKING:
+    from sessionkeeper.core.tools.reading import SessionView
 
 __all__ = [
     "HostSessions",
@@ -55,6 +60,7 @@ class RestoreResult:
     keys: int
     events: int
     warnings: tuple[str, ...]
+    dry_run: bool = False
 
 
 def _when(text: str) -> datetime | None:
@@ -144,11 +150,13 @@ def restore_session(
     *,
     at: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    dry_run: bool = False,
 ) -> RestoreResult:
     """Restore ``session_id`` as pushed by ``host`` (at ``at``, else its latest push) into
-    ``data_dir`` (``progress`` hears of the bytes fetched). Raises SessionNotFoundError (no such
-    host, push or session), StorageError (EEXIST: the session is already there), RemoteKeyError,
-    RemoteIntegrityError."""
+    ``data_dir`` (``progress`` hears of the bytes fetched; with ``dry_run``, everything is
+    fetched, checked and loaded, but in a scratch folder: ``data_dir`` is not touched). Raises
+    SessionNotFoundError (no such host, push or session), StorageError (EEXIST: the session is
+    already there), RemoteKeyError, RemoteIntegrityError."""
     validate_session_id(session_id)
     where = f"the backups of {host} in {target.location}"
     found = read_manifest(target, codec, host)
@@ -168,28 +176,42 @@ def restore_session(
             f"{session_id} already exists in {data_dir}: nothing was restored (restore it --to another "
             "directory, or remove it first)",
         )
-    planned = [_destination(paths, ref, session_id) for ref in store.files]
     # Every object fetched and checked before the first file is written.
-    contents = list(zip(planned, fetch_files(target, store.files, progress), strict=True))
-    fs = filesystem()
-    with storage_errors(f"cannot restore {session_id} into {data_dir}"):
-        fs.make_private_dir(paths.directory)
-        if any(path.parent == paths.aux for path, _ in contents):
-            fs.make_private_dir(paths.aux)
-        for path, data in contents:
-            fs.write_atomic(path, data)
-    from sessionkeeper.core.tools.reading import read_session
-
-    view = read_session(data_dir, session_id, codec)
+    contents = fetch_files(target, store.files, progress)
+    if dry_run:  # the same files written and read in a scratch folder: what the restore would give
+        with tempfile.TemporaryDirectory(prefix="sessionkeeper-restore-") as scratch:
+            view = _write_and_read(Path(scratch), session_id, store.files, contents, codec)
+    else:
+        view = _write_and_read(data_dir, session_id, store.files, contents, codec)
     return RestoreResult(
         session_id,
         host,
         entry.seq,
         entry.at,
         data_dir,
-        tuple(path for path, _ in contents),
-        sum(len(data) for _, data in contents),
+        tuple(_destination(paths, ref, session_id) for ref in store.files),
+        sum(len(data) for data in contents),
         len(view.values),
         len(view.event_data),
         tuple(view.report.warnings),
+        dry_run,
     )
+
+
+def _write_and_read(
+    data_dir: Path, session_id: str, refs: tuple[FileRef, ...], contents: list[bytes], codec: Codec
+) -> SessionView:
+    """Write a session's files (each atomically, under names rebuilt from its id) into
+    ``data_dir`` and read it back with the ordinary loader."""
+    from sessionkeeper.core.tools.reading import read_session
+
+    paths = catalog.session_paths(data_dir, session_id)
+    planned = [_destination(paths, ref, session_id) for ref in refs]
+    fs = filesystem()
+    with storage_errors(f"cannot restore {session_id} into {data_dir}"):
+        fs.make_private_dir(paths.directory)
+        if any(path.parent == paths.aux for path in planned):
+            fs.make_private_dir(paths.aux)
+        for path, data in zip(planned, contents, strict=True):
+            fs.write_atomic(path, data)
+    return read_session(data_dir, session_id, codec)
