@@ -238,3 +238,31 @@ def test_restore_at_a_time_gives_the_session_as_pushed_then(cli: Cli, tmp_path: 
     assert "at or before" in early.err
     bad = cli.fails("backup", "restore", session_id, "--at", "yesterday")
     assert "is not a time" in bad.err
+
+
+def test_restore_all_sets_a_machine_up_again(cli: Cli, tmp_path: Path) -> None:
+    first = fill(cli)
+    cli.ok("set", "--scope", "app", "project", "sessionkeeper")
+    second = cli.start()
+    cli.ok("set", "feature", "second")
+    cli.ok("backup", "push")
+
+    fresh = tmp_path / "new-laptop"
+    assert cli.fails("backup", "restore", "--to", str(fresh)).status == 1  # neither an id nor --all
+    assert cli.fails("backup", "restore", first, "--all", "--to", str(fresh)).status == 1  # both
+    planned = cli.ok("backup", "restore", "--all", "--to", str(fresh), "--dry-run", "--json").json()
+    assert planned["dry_run"] is True
+    assert sorted(r["session_id"] for r in planned["restored"]) == sorted([first, second, "app"])
+    assert not fresh.exists()
+
+    done = cli.ok("backup", "restore", "--all", "--to", str(fresh), "--json").json()
+    assert {r["session_id"]: r["keys"] for r in done["restored"]} == {first: 2, second: 1, "app": 1}
+    assert done["present"] == []
+    at_fresh = ("--data-dir", str(fresh))
+    assert cli.ok(*at_fresh, "get", "--scope", "app", "project").out.strip() == "sessionkeeper"
+    assert cli.ok(*at_fresh, "resume", "--json").json()["session_id"] in {first, second}
+    assert cli.ok(*at_fresh, "show", first, "--json").json()["values"]["feature"] == "remote-backup"
+
+    again = cli.ok("backup", "restore", "--all", "--to", str(fresh))
+    assert "Restored 0 store(s)" in again.out
+    assert "3 already there" in again.out

@@ -511,13 +511,16 @@ EN: dict[str, str] = {
         "  session backup status --json"
     ),
     "help.backup.restore": (
-        "Fetch SESSION_ID from the remote as this machine (or --host) last pushed it.\n\n"
+        "Fetch SESSION_ID from the remote as this machine (or --host) last pushed it; with --all, "
+        "every session and the APP store of that push (a machine set up again; USER comes with "
+        "'session backup pull').\n\n"
         "Every object is checked before a file is written; an existing session is never "
         "overwritten. SESSION_ID may be a unique start of the id or of its random part.\n\n"
         "\b\nExamples:\n"
         "  session backup restore session_20261125_001423_75b26fb7\n"
         "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
-        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
+        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00\n"
+        "  session backup restore --all --host old-laptop      # a machine set up again"
     ),
     "help.backup.prune": (
         "Remote retention: drop this machine's pushes beyond --keep-last (and older than "
@@ -572,6 +575,16 @@ EN: dict[str, str] = {
         "event(s); every object was fetched and checked, nothing was written."
     ),
     "opt.restore_dry_run": "Fetch and check everything, say what would be restored; write nothing.",
+    "opt.restore_all": "Every session and the APP store of the push (those not here already).",
+    "backup.restore_what": "give a SESSION_ID to restore, or --all (not both)",
+    "backup.restored_all": (
+        "Restored {count} store(s) ({size}) into {path} from {host}'s push {seq} ({at}); {present} "
+        "already there, left alone."
+    ),
+    "backup.would_restore_all": (
+        "Would restore {count} store(s) ({size}) into {path} from {host}'s push {seq} ({at}); {present} "
+        "already there. Every object was fetched and checked, nothing was written."
+    ),
     "backup.no_host": "{remote} holds no backup of {host} (see 'session backup verify' for the hosts it has)",
     "backup.no_session": "{host}'s latest push to {remote} has no session {ref}",
     "backup.verify_ok": (
@@ -1144,13 +1157,15 @@ KO: dict[str, str] = {
         "  session backup status --json"
     ),
     "help.backup.restore": (
-        "이 컴퓨터(또는 --host)가 마지막으로 올린 SESSION_ID를 원격에서 가져옵니다.\n\n"
+        "이 컴퓨터(또는 --host)가 마지막으로 올린 SESSION_ID를 원격에서 가져옵니다. --all이면 그 push의 "
+        "모든 세션과 APP 저장소를 가져옵니다(다시 설치한 컴퓨터; USER는 'session backup pull'로).\n\n"
         "파일을 쓰기 전에 모든 객체를 검사하며, 있는 세션은 덮어쓰지 않습니다. SESSION_ID는 ID나 "
         "임의 부분의 고유한 앞부분이어도 됩니다.\n\n"
         "\b\n예:\n"
         "  session backup restore session_20261125_001423_75b26fb7\n"
         "  session backup restore 75b2 --to /tmp/restored --host laptop\n"
-        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00"
+        "  session backup restore 75b2 --to /tmp/yesterday --at 2026-12-01T18:00\n"
+        "  session backup restore --all --host old-laptop      # 다시 설치한 컴퓨터"
     ),
     "help.backup.prune": (
         "원격 보존: 이 컴퓨터의 push 중 --keep-last개(그리고 --keep-within일)를 넘는 것을 버리고, "
@@ -1202,6 +1217,16 @@ KO: dict[str, str] = {
         "{events}개. 모든 객체를 받아 확인했고, 아무것도 쓰지 않았습니다."
     ),
     "opt.restore_dry_run": "모두 받아 확인하고 무엇이 복원될지만 말합니다. 아무것도 쓰지 않습니다.",
+    "opt.restore_all": "그 push의 모든 세션과 APP 저장소(여기 아직 없는 것).",
+    "backup.restore_what": "복원할 SESSION_ID를 주거나 --all을 주세요(둘 다는 안 됩니다)",
+    "backup.restored_all": (
+        "{host}의 push {seq}({at})에서 저장소 {count}개({size})를 {path}에 복원했습니다. "
+        "{present}개는 이미 있어 그대로 두었습니다."
+    ),
+    "backup.would_restore_all": (
+        "{host}의 push {seq}({at})에서 저장소 {count}개({size})를 {path}에 복원할 수 있습니다. "
+        "{present}개는 이미 있습니다. 모든 객체를 받아 확인했고, 아무것도 쓰지 않았습니다."
+    ),
     "backup.no_host": "{remote}에 {host}의 백업이 없습니다 (어떤 호스트가 있는지는 'session backup verify')",
     "backup.no_session": "{remote}에 {host}가 마지막으로 올린 push에는 세션 {ref}이(가) 없습니다",
     "backup.verify_ok": (

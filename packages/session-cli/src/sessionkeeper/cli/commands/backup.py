@@ -9,9 +9,7 @@ or a credential (core's errors do not carry them).
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,10 +22,11 @@ from sessionkeeper.cli.transfer_bar import transfer_bar
 
 from .backup_common import BackupCommand, configured_remote, remote_option, store_codec
 from .backup_pull import pull
+from .backup_restore import restore
 from .options import json_option
 
 if TYPE_CHECKING:
-    from sessionkeeper.core import BackupStatus, Codec
+    from sessionkeeper.core import BackupStatus
 
 __all__ = ["backup", "backup_rows"]
 
@@ -38,6 +37,7 @@ def backup() -> None:
 
 
 backup.add_command(pull)
+backup.add_command(restore)
 
 
 # -- push ------------------------------------------------------------------------------------------
@@ -192,110 +192,6 @@ def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
             render.status("damaged", local.last_error) if local.last_error else messages.text("backup.none"),
         ),
     ]
-
-
-# -- restore ---------------------------------------------------------------------------------------
-@backup.command("restore", cls=BackupCommand)
-@click.argument("session_ref", metavar="SESSION_ID")
-@remote_option
-@click.option(
-    "--to",
-    "to_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    metavar="DIR",
-    cls=LocalizedOption,
-    help="opt.restore_to",
-)
-@click.option("--host", metavar="HOST", cls=LocalizedOption, help="opt.backup_host")
-@click.option("--at", "at_text", metavar="TIME", cls=LocalizedOption, help="opt.restore_at")
-@click.option("--dry-run", is_flag=True, cls=LocalizedOption, help="opt.restore_dry_run")
-@json_option
-@click.pass_obj
-def restore(
-    settings: Settings,
-    session_ref: str,
-    remote_url: str | None,
-    to_dir: Path | None,
-    host: str | None,
-    at_text: str | None,
-    dry_run: bool,
-    as_json: bool,
-) -> None:
-    """Fetch a session from the remote into the data directory (or --to DIR)."""
-    from sessionkeeper.core import restore_session
-
-    remote = configured_remote(remote_url)
-    codec = store_codec()
-    target = remote.open()
-    host = host or remote.host
-    session_id = _remote_session_id(target, codec, host, session_ref)
-    destination = to_dir.expanduser().absolute() if to_dir is not None else settings.data_dir_for_writing()
-    with transfer_bar(messages.text("progress.fetching")) as bar:
-        result = restore_session(
-            target, codec, host, session_id, destination, at=_moment(at_text), progress=bar, dry_run=dry_run
-        )
-    if as_json:
-        render.emit_json(
-            {
-                "session_id": result.session_id,
-                "host": result.host,
-                "seq": result.seq,
-                "pushed_at": result.pushed_at,
-                "data_dir": str(result.data_dir),
-                "files": [str(path) for path in result.files],
-                "bytes": result.bytes,
-                "keys": result.keys,
-                "events": result.events,
-                "warnings": list(result.warnings),
-                "dry_run": result.dry_run,
-            }
-        )
-        return
-    out(
-        messages.text(
-            "backup.would_restore" if dry_run else "backup.restored",
-            id=result.session_id,
-            path=result.data_dir,
-            host=result.host,
-            seq=result.seq,
-            at=result.pushed_at,
-            keys=result.keys,
-            events=result.events,
-        )
-    )
-    for warning in result.warnings:
-        click.echo(messages.text("warning", message=warning), err=True)
-
-
-def _moment(text: str | None) -> datetime | None:
-    """``--at``: an ISO 8601 time (``2026-12-01T09:30``, ``2026-12-01 09:30:00+09:00``); without a
-    zone it is local time."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CliError("backup.bad_time", value=text) from None
-    return moment if moment.tzinfo is not None else moment.astimezone()
-
-
-def _remote_session_id(target: Any, codec: Codec, host: str, reference: str) -> str:
-    """The whole id ``reference`` means among the sessions of ``host``'s latest push: the id, or a
-    unique start of it or of its random part."""
-    from sessionkeeper.core import pushed_sessions
-
-    pushed = pushed_sessions(target, codec, host)
-    if pushed is None:
-        raise CliError("backup.no_host", host=host, remote=target.location)
-    ids = pushed[1]
-    if reference in ids:
-        return reference
-    matches = [i for i in ids if i.startswith(reference) or i.rsplit("_", 1)[-1].startswith(reference)]
-    if len(matches) == 1 and len(reference) >= 4:
-        return matches[0]
-    if len(matches) > 1:
-        raise CliError("id.ambiguous", ref=reference, count=len(matches), candidates=", ".join(matches[:5]))
-    raise CliError("backup.no_session", ref=reference, host=host, remote=target.location)
 
 
 # -- verify ----------------------------------------------------------------------------------------

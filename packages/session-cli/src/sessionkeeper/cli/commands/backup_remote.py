@@ -12,7 +12,7 @@ from sessionkeeper.cli.errors import CliError
 
 from .backup_common import configured_remote, store_codec
 
-__all__ = ["fetch_for_recover", "list_remote"]
+__all__ = ["fetch_for_recover", "list_remote", "match_pushed"]
 
 
 def list_remote(as_json: bool) -> None:
@@ -63,7 +63,7 @@ def fetch_for_recover(data_dir: Path, reference: str) -> dict[str, Any] | None:
     remote = configured_remote(None)
     target, codec = remote.open(), store_codec()
     pushed = remote_sessions(target, codec)
-    session_id = _match(reference, sorted({i for host in pushed for i in host.sessions}))
+    session_id = match_pushed(reference, sorted({i for host in pushed for i in host.sessions}))
     if session_id is None:
         return None
     host = find_pushed_session(pushed, session_id, remote.host)
@@ -78,7 +78,7 @@ def fetch_for_recover(data_dir: Path, reference: str) -> dict[str, Any] | None:
     }
 
 
-def _match(reference: str, ids: list[str]) -> str | None:
+def match_pushed(reference: str, ids: list[str]) -> str | None:
     """The one id ``reference`` means among ``ids`` (CliError if it could mean several)."""
     from sessionkeeper.cli.session_ids import MIN_HEX, matches
 

@@ -33,11 +33,10 @@ from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.errors import storage_errors
 from sessionkeeper.core.storage.catalog import user_store_paths
 from sessionkeeper.core.storage.fs import filesystem
-from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
-from .documents import FileRef
 from .reading import fetch_files, fetch_index, list_manifests, read_manifest
+from .restore import store_destination
 from .settings import RemoteSettings
 from .state import StateFiles
 from .user_clock import ZERO, SyncDocument, Winner, merge, observe, open_sync, value_digest
@@ -100,19 +99,6 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
 
 
-def _destination(paths: StorePaths, ref: FileRef) -> Path | None:
-    """Where a file of a pushed USER store goes (None: not one a pull needs)."""
-    if ref.path == "user.json":
-        return paths.snapshot
-    if ref.path == "user.json.bak":
-        return paths.backup
-    head, _, name = ref.path.rpartition("/")
-    if head == "user.d" and name == "sync":
-        return paths.aux / "sync"
-    epoch = journal_epoch(name)
-    return paths.journal(epoch) if head == "user.d" and epoch is not None else None
-
-
 def _remote_user(
     target: BackupTarget, codec: Codec, host: str, folder: Path, progress: Progress | None
 ) -> _Host | str:
@@ -131,7 +117,9 @@ def _remote_user(
     with storage_errors(f"cannot unpack the USER scope of {host} in {folder}"):
         fs.make_private_dir(folder)
         fs.make_private_dir(paths.aux)
-        wanted = [(path, ref) for ref in store.files if (path := _destination(paths, ref)) is not None]
+        wanted = [
+            (path, ref) for ref in store.files if (path := store_destination(paths, ref, "user")) is not None
+        ]
         for (path, _), data in zip(
             wanted, fetch_files(target, [ref for _, ref in wanted], progress), strict=True
         ):

@@ -8,6 +8,9 @@ written where a session's files live (``<dir>/sessions/<id>.json``, ``.json.bak`
 here from the validated session id and epoch, whatever the index says — and the session is loaded
 once with the ordinary loader to say what came back. A session that exists already at the
 destination is never overwritten.
+
+``restore_all`` does the same for every session and the APP store of a push (a machine set up
+again), leaving alone what the destination has already.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -29,20 +31,20 @@ from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
-from .documents import FileRef, HistoryEntry, Index, Manifest
+from .documents import FileRef, HistoryEntry, Index, Manifest, StoreEntry
 from .reading import fetch_files, fetch_index, list_manifests, read_manifest
-
-if TYPE_CHECKING:
-    from sessionkeeper.core.tools.reading import SessionView
 
 __all__ = [
     "HostSessions",
+    "RestoreAllResult",
     "RestoreResult",
     "choose_push",
     "find_pushed_session",
     "pushed_sessions",
     "remote_sessions",
+    "restore_all",
     "restore_session",
+    "store_destination",
 ]
 
 
@@ -127,18 +129,45 @@ def find_pushed_session(pushed: list[HostSessions], session_id: str, prefer: str
     return max(holders, key=lambda entry: entry.at).host if holders else None
 
 
-def _destination(paths: StorePaths, ref: FileRef, session_id: str) -> Path:
-    """The file ``ref`` names, rebuilt from the session id: the index cannot name any other place."""
-    prefix = f"sessions/{session_id}"
+def store_destination(paths: StorePaths, ref: FileRef, prefix: str) -> Path | None:
+    """Where file ``ref`` of a pushed store goes, rebuilt from the store's own name (``prefix``:
+    ``sessions/<id>``, ``app`` or ``user``) — its snapshot, backup, a journal or (USER) its sync
+    document — so an index cannot name any other place; None for a name no store file has."""
     if ref.path == f"{prefix}.json":
         return paths.snapshot
     if ref.path == f"{prefix}.json.bak":
         return paths.backup
     head, _, name = ref.path.rpartition("/")
+    if head != f"{prefix}.d":
+        return None
+    if name == "sync" and prefix == "user":
+        return paths.aux / "sync"
     epoch = journal_epoch(name)
-    if head == f"{prefix}.d" and epoch is not None:
-        return paths.journal(epoch)
-    raise RemoteIntegrityError(f"the index names {ref.path[:120]!r} as a file of {session_id}")
+    return paths.journal(epoch) if epoch is not None else None
+
+
+def _destinations(paths: StorePaths, store: StoreEntry) -> list[Path]:
+    prefix = f"sessions/{store.name}" if store.kind == "session" else store.kind
+    found = []
+    for ref in store.files:
+        path = store_destination(paths, ref, prefix)
+        if path is None:
+            raise RemoteIntegrityError(f"the index names {ref.path[:120]!r} as a file of {store.name}")
+        found.append(path)
+    return found
+
+
+def _chosen_index(
+    target: BackupTarget, codec: Codec, host: str, at: datetime | None, subject: str
+) -> tuple[HistoryEntry, Index]:
+    where = f"the backups of {host} in {target.location}"
+    found = read_manifest(target, codec, host)
+    if found is None:
+        raise SessionNotFoundError(subject, where)
+    entry = choose_push(found.manifest, at)
+    if entry is None:
+        raise SessionNotFoundError(subject, f"{where} made at or before {at}")
+    return entry, fetch_index(target, codec, host, entry)
 
 
 def restore_session(
@@ -158,60 +187,129 @@ def restore_session(
     SessionNotFoundError (no such host, push or session), StorageError (EEXIST: the session is
     already there), RemoteKeyError, RemoteIntegrityError."""
     validate_session_id(session_id)
-    where = f"the backups of {host} in {target.location}"
-    found = read_manifest(target, codec, host)
-    if found is None:
-        raise SessionNotFoundError(session_id, where)
-    entry = choose_push(found.manifest, at)
-    if entry is None:
-        raise SessionNotFoundError(session_id, f"{where} made at or before {at}")
-    index: Index = fetch_index(target, codec, host, entry)
+    entry, index = _chosen_index(target, codec, host, at, session_id)
     store = index.store("session", session_id)
     if store is None:
+        where = f"the backups of {host} in {target.location}"
         raise SessionNotFoundError(session_id, f"{where} (push {entry.seq} of {entry.at})")
-    paths = catalog.session_paths(data_dir, session_id)
-    if paths.exists():
+    if catalog.session_paths(data_dir, session_id).exists():
         raise StorageError(
             errno.EEXIST,
             f"{session_id} already exists in {data_dir}: nothing was restored (restore it --to another "
             "directory, or remove it first)",
         )
-    # Every object fetched and checked before the first file is written.
+    return _restore_store(target, codec, host, entry, store, data_dir, progress, dry_run)
+
+
+def _restore_store(
+    target: BackupTarget,
+    codec: Codec,
+    host: str,
+    entry: HistoryEntry,
+    store: StoreEntry,
+    data_dir: Path,
+    progress: Callable[[int, int], None] | None,
+    dry_run: bool,
+) -> RestoreResult:
+    """Fetch and check every object of ``store`` before its first file is written, then write its
+    files into ``data_dir`` (a scratch folder for a dry run) and load it to say what came back."""
     contents = fetch_files(target, store.files, progress)
-    if dry_run:  # the same files written and read in a scratch folder: what the restore would give
+    if dry_run:
         with tempfile.TemporaryDirectory(prefix="sessionkeeper-restore-") as scratch:
-            view = _write_and_read(Path(scratch), session_id, store.files, contents, codec)
+            keys, events, warnings = _write_and_read(Path(scratch), store, contents, codec)
     else:
-        view = _write_and_read(data_dir, session_id, store.files, contents, codec)
+        keys, events, warnings = _write_and_read(data_dir, store, contents, codec)
     return RestoreResult(
-        session_id,
+        store.name,
         host,
         entry.seq,
         entry.at,
         data_dir,
-        tuple(_destination(paths, ref, session_id) for ref in store.files),
+        tuple(_destinations(_paths(data_dir, store), store)),
         sum(len(data) for data in contents),
-        len(view.values),
-        len(view.event_data),
-        tuple(view.report.warnings),
+        keys,
+        events,
+        warnings,
         dry_run,
     )
 
 
-def _write_and_read(
-    data_dir: Path, session_id: str, refs: tuple[FileRef, ...], contents: list[bytes], codec: Codec
-) -> SessionView:
-    """Write a session's files (each atomically, under names rebuilt from its id) into
-    ``data_dir`` and read it back with the ordinary loader."""
-    from sessionkeeper.core.tools.reading import read_session
+def _paths(data_dir: Path, store: StoreEntry) -> StorePaths:
+    return (
+        catalog.app_store_paths(data_dir)
+        if store.kind == "app"
+        else catalog.session_paths(data_dir, store.name)
+    )
 
-    paths = catalog.session_paths(data_dir, session_id)
-    planned = [_destination(paths, ref, session_id) for ref in refs]
+
+def _write_and_read(
+    data_dir: Path, store: StoreEntry, contents: list[bytes], codec: Codec
+) -> tuple[int, int, tuple[str, ...]]:
+    """Write a store's files (each atomically, under names rebuilt from its name) into
+    ``data_dir`` and read it back with the ordinary loader: its keys, events and warnings."""
+    from sessionkeeper.core.tools.reading import read_scope, read_session
+
+    paths = _paths(data_dir, store)
+    planned = _destinations(paths, store)
     fs = filesystem()
-    with storage_errors(f"cannot restore {session_id} into {data_dir}"):
+    with storage_errors(f"cannot restore {store.name} into {data_dir}"):
         fs.make_private_dir(paths.directory)
         if any(path.parent == paths.aux for path in planned):
             fs.make_private_dir(paths.aux)
         for path, data in zip(planned, contents, strict=True):
             fs.write_atomic(path, data)
-    return read_session(data_dir, session_id, codec)
+    if store.kind == "app":
+        scope = read_scope(paths, "app", codec)
+        return len(scope.values), 0, tuple(scope.report.warnings)
+    view = read_session(data_dir, store.name, codec)
+    return len(view.values), len(view.event_data), tuple(view.report.warnings)
+
+
+@attrs.frozen
+class RestoreAllResult:
+    """What ``restore_all`` restored, and what it left because the data directory has it."""
+
+    host: str
+    seq: int
+    pushed_at: str
+    data_dir: Path
+    restored: tuple[RestoreResult, ...]
+    present: tuple[str, ...]  # stores left alone: already in the data directory
+    dry_run: bool
+
+
+def restore_all(
+    target: BackupTarget,
+    codec: Codec,
+    host: str,
+    data_dir: Path,
+    *,
+    at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    dry_run: bool = False,
+) -> RestoreAllResult:
+    """Restore every session and the APP store of ``host``'s latest push (or its last at or before
+    ``at``) into ``data_dir`` — a machine set up again after a loss. A store the data directory has
+    already is left alone and named; each store's objects are checked before its files are written.
+    The USER store is not restored here: ``pull_user`` merges it (it may have changed elsewhere)."""
+    entry, index = _chosen_index(target, codec, host, at, f"the pushes of {host}")
+    wanted: list[StoreEntry] = []
+    present: list[StoreEntry] = []
+    for store in index.stores:
+        if store.kind not in ("session", "app"):
+            continue
+        (present if _paths(data_dir, store).exists() else wanted).append(store)
+    total = sum(ref.size for store in wanted for ref in store.files)
+    done = 0
+
+    def step(fetched: int, _: int) -> None:
+        if progress is not None:
+            progress(done + fetched, total)
+
+    restored = []
+    for store in wanted:
+        restored.append(_restore_store(target, codec, host, entry, store, data_dir, step, dry_run))
+        done += sum(ref.size for ref in store.files)
+    return RestoreAllResult(
+        host, entry.seq, entry.at, data_dir, tuple(restored), tuple(s.name for s in present), dry_run
+    )
