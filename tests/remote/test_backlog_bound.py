@@ -1,6 +1,6 @@
-"""The backlog's bound: more than BACKLOG_BYTES_BOUND waiting, or anything waiting with the last
-success older than BACKLOG_LAG_BOUND, is shown by status and info and logged once by the replicator
-(again only after a push worked in between)."""
+"""The backlog's bound: more than remote-backlog-mb waiting (default 64 MiB), or anything waiting
+with the last success older than remote-backlog-seconds (default one hour), is shown by status and
+info and logged once by the replicator (again only after a push worked in between)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import orjson
 import pytest
 
@@ -15,7 +16,7 @@ from sessionkeeper.core import SessionManager, backup_status, resolve_codec
 from sessionkeeper.core.remote import status as status_module
 from sessionkeeper.core.remote.push import push_remote
 from sessionkeeper.core.remote.replicator import Replicator
-from sessionkeeper.core.remote.settings import TargetURL, parse_target_url
+from sessionkeeper.core.remote.settings import TargetURL, parse_target_url, resolve_remote
 from sessionkeeper.core.remote.state import StateFiles
 from tests.cli.support import Cli, session_executable
 from tests.remote.s3server import LoopbackS3
@@ -43,6 +44,13 @@ def test_the_bound_in_bytes_and_in_lag(tmp_path: Path) -> None:
     small = backup_status(data_dir, user_dir, settings, bound_bytes=waiting.backlog_bytes - 1)
     assert small is not None
     assert small.over_bound
+    tight = attrs.evolve(settings, backlog_bytes=waiting.backlog_bytes - 1)  # as remote-backlog-mb sets it
+    found = backup_status(data_dir, user_dir, tight)
+    assert found is not None
+    assert (found.over_bound, found.bound_bytes) == (True, waiting.backlog_bytes - 1)
+    roomy = backup_status(data_dir, user_dir, attrs.evolve(settings, backlog_bytes=waiting.backlog_bytes))
+    assert roomy is not None
+    assert not roomy.over_bound  # over means more than the bound
 
     push_remote(data_dir, user_dir, settings, resolve_codec())
     age_last_success(data_dir, 2)
@@ -56,6 +64,44 @@ def test_the_bound_in_bytes_and_in_lag(tmp_path: Path) -> None:
     assert late.lag_seconds is not None
     assert late.lag_seconds > status_module.BACKLOG_LAG_BOUND
     assert late.over_bound
+    patient = backup_status(data_dir, user_dir, attrs.evolve(settings, backlog_seconds=3 * 3600.0))
+    assert patient is not None
+    assert (patient.over_bound, patient.bound_lag_seconds) == (False, 3 * 3600.0)
+
+
+def test_the_configured_bound_reaches_the_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.sessionkeeper]\nremote = "{tmp_path / "remote"}"\nremote-backlog-seconds = 600\n'
+    )
+    data_dir, user_dir = tmp_path / "RUNS", tmp_path / "user"
+    settings = resolve_remote(None, project, {"SESSIONKEEPER_REMOTE_BACKLOG_MB": "2.5"})
+    assert settings is not None
+    assert (settings.backlog_bytes, settings.backlog_seconds) == (int(2.5 * (1 << 20)), 600.0)
+    write_session(data_dir, user_dir)
+    push_remote(data_dir, user_dir, settings, resolve_codec())
+    write_session(data_dir, user_dir, 3)
+    age_last_success(data_dir, 0.5)  # 30 minutes: over 600 s, under the default hour
+    found = backup_status(data_dir, user_dir, settings)
+    assert found is not None
+    assert (found.over_bound, found.bound_bytes, found.bound_lag_seconds) == (
+        True,
+        settings.backlog_bytes,
+        600.0,
+    )
+    default = backup_status(data_dir, user_dir, remote_settings(settings.url))
+    assert default is not None
+    assert not default.over_bound
+    # No remote given (the dashboard, `session info` with a remote it cannot use): as configured.
+    monkeypatch.chdir(project)
+    unnamed = backup_status(data_dir, user_dir)
+    assert unnamed is not None
+    assert (unnamed.over_bound, unnamed.bound_lag_seconds) == (True, 600.0)
+    monkeypatch.setenv("SESSIONKEEPER_REMOTE_BACKLOG_SECONDS", "soon")  # unreadable: the defaults
+    fallback = backup_status(data_dir, user_dir)
+    assert fallback is not None
+    assert (fallback.over_bound, fallback.bound_lag_seconds) == (False, 3600.0)
 
 
 def test_the_replicator_warns_once_per_episode(
@@ -73,7 +119,10 @@ def test_the_replicator_warns_once_per_episode(
     replicator = Replicator(data_dir, user_dir, settings, resolve_codec(), first=3600)  # pushed by hand
     try:
         assert replicator.push_once()
-        monkeypatch.setattr(status_module, "BACKLOG_BYTES_BOUND", 100)
+        own_server.stop()
+        assert not replicator.push_once()
+        assert not [r for r in caplog.records if "behind its bound" in r.getMessage()]  # under 64 MiB
+        replicator.remote = attrs.evolve(settings, backlog_bytes=100)  # as remote-backlog-mb would set it
         own_server.stop()
         for index in range(3):
             manager.set(f"down{index}", "x" * 200)
@@ -120,3 +169,20 @@ def test_status_and_info_say_the_backlog_is_over_its_bound(loopback_s3: Loopback
     assert cli.ok("info", "--json").json()["backup"]["over_bound"] is True
     assert "over the bound" in cli.ok("info").out
     assert "한도 초과" in cli.ok("--lang", "ko", "info").out
+
+    # The bound as configured: three hours and 2 MiB are not passed by two hours and a few bytes.
+    cli.base_env["SESSIONKEEPER_REMOTE_BACKLOG_SECONDS"] = "10800"
+    cli.base_env["SESSIONKEEPER_REMOTE_BACKLOG_MB"] = "2"
+    status = cli.ok("backup", "status", "--json").json()
+    assert (status["over_bound"], status["bound_bytes"], status["bound_lag_seconds"]) == (
+        False,
+        2 << 20,
+        10800.0,
+    )
+    assert cli.ok("info", "--json").json()["backup"]["over_bound"] is False
+    cli.base_env["SESSIONKEEPER_REMOTE_BACKLOG_SECONDS"] = "3600"
+    assert "over the bound (2.0 MiB, or 1 h since the last success)" in cli.ok("backup", "status").out
+    cli.base_env["SESSIONKEEPER_REMOTE_BACKLOG_MB"] = "0"
+    failed = cli.run("backup", "status")
+    assert failed.status != 0
+    assert "SESSIONKEEPER_REMOTE_BACKLOG_MB" in failed.err

@@ -229,10 +229,15 @@ class S3Target:
             )
         if isinstance(exc, PermissionDeniedError | UnauthenticatedError) or code in _ACCESS_CODES:
             reason = f" ({code})" if code else ""
+            source = (
+                f"the keys of AWS profile {self.connection.profile}"
+                if self.connection.profile
+                else "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)"
+            )
             return TargetAccessError(
                 errno.EACCES,
-                f"{self.location} refused the credentials{reason}: check AWS_ACCESS_KEY_ID, "
-                "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) and the bucket's permissions",
+                f"{self.location} refused the credentials{reason}: check {source} and the bucket's "
+                "permissions",
             )
         if isinstance(exc, FileNotFoundError):
             if code is None and action == "read" and not self._bucket_exists():
@@ -283,6 +288,11 @@ def _store(url: TargetURL, connection: S3Connection, timeout: float, retries: in
         url.bucket,
         prefix=url.prefix or None,
         config=config,  # type: ignore[arg-type]
+        # A connection reset midway fails its request at once and obstore retries it (with backoff,
+        # at most `retries` times); one that stalls (a server or network that never answers) is
+        # ended by `timeout`, which covers the whole request, body included. So no fault of the
+        # network holds a push longer than about (retries + 1) x timeout (tests/remote/
+        # test_proxy_faults.py: cut, reset, refused and slowed connections through a proxy).
         client_options={
             "allow_http": connection.allow_http,
             "timeout": timedelta(seconds=timeout),

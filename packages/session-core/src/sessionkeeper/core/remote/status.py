@@ -5,10 +5,11 @@ worked out from the local files against what the remote is known to hold) and th
 
 **The bound.** The backlog is the local stores themselves (nothing is copied aside while the remote
 is away), so it costs no disk; but the longer it waits the more a lost machine loses. It is *over
-its bound* when more than :data:`BACKLOG_BYTES_BOUND` (64 MiB) wait, or when anything waits and the
-last success is more than :data:`BACKLOG_LAG_BOUND` (one hour) old: ``session backup status`` and
+its bound* when more than ``remote-backlog-mb`` (``SESSIONKEEPER_REMOTE_BACKLOG_MB``; default 64
+MiB) wait, or when anything waits and the last success is more than ``remote-backlog-seconds``
+(``SESSIONKEEPER_REMOTE_BACKLOG_SECONDS``; default one hour) old: ``session backup status`` and
 ``session info`` say so, and a running manager's replicator logs one warning (again only after a
-push worked in between).
+push worked in between). The bound is carried by :class:`RemoteSettings`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from pathlib import Path
 
 import attrs
 
+from sessionkeeper.core.errors import ConfigurationError
+
 from .local import iter_blobs, local_stores, plan_store
-from .settings import RemoteSettings
+from .settings import DEFAULT_BACKLOG_BYTES, DEFAULT_BACKLOG_SECONDS, RemoteSettings, backlog_bounds
 from .state import StateFiles
 
 __all__ = ["BACKLOG_BYTES_BOUND", "BACKLOG_LAG_BOUND", "BackupStatus", "backup_status"]
 
-BACKLOG_BYTES_BOUND = 64 << 20  # bytes waiting to be pushed, at most, before a warning
-BACKLOG_LAG_BOUND = 3600.0  # seconds since the last success, with something waiting, before a warning
+# The bound's defaults (the settings remote-backlog-mb and remote-backlog-seconds replace them).
+BACKLOG_BYTES_BOUND = DEFAULT_BACKLOG_BYTES
+BACKLOG_LAG_BOUND = DEFAULT_BACKLOG_SECONDS
 
 
 @attrs.frozen
@@ -67,7 +71,9 @@ def backup_status(
 ) -> BackupStatus | None:
     """The status for ``remote`` (None: the remote this data directory last pushed to; None is
     returned if it never pushed and no remote is given). Reads local files, never the remote.
-    ``bound_bytes`` and ``bound_lag`` replace :data:`BACKLOG_BYTES_BOUND` and :data:`BACKLOG_LAG_BOUND`."""
+    The bound is ``bound_bytes`` and ``bound_lag`` if given, else ``remote``'s, else (no remote
+    given) as configured — or the defaults, if the configuration cannot be read (that is for
+    ``session backup`` to report)."""
     state = StateFiles(data_dir).load()
     if remote is not None:
         state = state.for_remote(str(remote.url), remote.host)
@@ -75,8 +81,15 @@ def backup_status(
         return None
     plans = [plan_store(store, state, require_encryption=False) for store in local_stores(data_dir, user_dir)]
     blobs = list(iter_blobs(plans))
-    bound_bytes = BACKLOG_BYTES_BOUND if bound_bytes is None else bound_bytes
-    bound_lag = BACKLOG_LAG_BOUND if bound_lag is None else bound_lag
+    if remote is not None:
+        configured = remote.backlog_bytes, remote.backlog_seconds
+    else:
+        try:
+            configured = backlog_bounds()
+        except ConfigurationError:
+            configured = BACKLOG_BYTES_BOUND, BACKLOG_LAG_BOUND
+    bound_bytes = configured[0] if bound_bytes is None else bound_bytes
+    bound_lag = configured[1] if bound_lag is None else bound_lag
     backlog_bytes = sum(len(blob.data) for blob in blobs)
     lag = _since(state.last_success)
     over = backlog_bytes > bound_bytes or (bool(blobs) and lag is not None and lag > bound_lag)
