@@ -243,3 +243,34 @@ def test_every_host_picks_the_same_winner() -> None:
     assert merge({"a": one, "b": two}) == merge({"b": two, "a": one})
     winner = merge({"a": one, "b": two})["k"]
     assert (winner.source, winner.disagreed) == ("b", ("a",))  # ties broken by host name
+
+
+def test_key_rotation_reseals_the_sync_document(
+    tmp_path: Path, url: TargetURL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sessionkeeper.core.remote.user_sync import read_local_sync
+    from sessionkeeper.core.tools.rotation import key_status, rotate_keys
+
+    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+    laptop.set("theme", "dark")
+    laptop.push()
+    desktop.set("font", "mono")
+    desktop.pull()
+    paths = user_store_paths(desktop.user)
+    before, problem = read_local_sync(paths, resolve_codec(), "desktop")
+    assert problem is None
+    assert set(before.keys) == {"theme", "font"}
+
+    old = resolve_codec()
+    monkeypatch.setenv("SESSIONKEEPER_KEY", OTHER_KEY)
+    new = resolve_codec()
+    rotate_keys(desktop.data, desktop.user, old, new)
+    assert "sync" in {item.kind for item in key_status(desktop.data, desktop.user)}
+    after, problem = read_local_sync(paths, new, "desktop")
+    assert problem is None
+    assert after == before
+    # Under another remote-host name, the document is this machine's still (its stamps keep the old name).
+    renamed, problem = read_local_sync(paths, new, "desktop-2")
+    assert problem is None
+    assert renamed.keys == before.keys
+    assert renamed.host == "desktop-2"

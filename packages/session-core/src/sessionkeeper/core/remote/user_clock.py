@@ -34,6 +34,7 @@ from sessionkeeper.core.model.values import Stored
 
 __all__ = [
     "MAX_SYNC_BYTES",
+    "SYNC_CONTEXT",
     "KeyState",
     "Stamp",
     "SyncDocument",
@@ -145,8 +146,9 @@ def merge(documents: Mapping[str, SyncDocument]) -> dict[str, Winner]:
 
 
 # -- the sealed document ----------------------------------------------------------------------------
-def sync_context(host: str) -> bytes:
-    return b"user-sync\0" + host.encode()
+# One context for every host's document: the document names its host inside the authenticated
+# bytes (checked on reading a remote host's), and key rotation can re-seal it without knowing it.
+SYNC_CONTEXT = b"user-sync"
 
 
 def seal_sync(document: SyncDocument, codec: Codec) -> bytes:
@@ -159,7 +161,7 @@ def seal_sync(document: SyncDocument, codec: Codec) -> bytes:
         "observed": document.observed,
         "keys": {key: [*attrs.astuple(s.stamp), s.digest] for key, s in sorted(document.keys.items())},
     }
-    return codec.seal(orjson.dumps(body), sync_context(document.host))
+    return codec.seal(orjson.dumps(body), SYNC_CONTEXT)
 
 
 class _Bad(Exception):
@@ -187,21 +189,23 @@ def _key_state(value: Any) -> KeyState:
     return KeyState(_stamp(value), digest)
 
 
-def open_sync(blob: bytes, codec: Codec, host: str, what: str) -> SyncDocument:
-    """The sync document of ``host`` sealed in ``blob``; RemoteIntegrityError if it is not a sound
-    one (the codec's own errors for a wrong key or a damaged seal)."""
-    data = codec.open(blob, sync_context(host), what, MAX_SYNC_BYTES)
+def open_sync(blob: bytes, codec: Codec, host: str | None, what: str) -> SyncDocument:
+    """The sync document sealed in ``blob``, which must name ``host`` (None: any host — this
+    machine's own, kept across a change of its remote-host name); RemoteIntegrityError if it is not
+    a sound one (the codec's own errors for a wrong key or a damaged seal)."""
+    data = codec.open(blob, SYNC_CONTEXT, what, MAX_SYNC_BYTES)
     try:
         body = orjson.loads(data)
         if not isinstance(body, dict) or body.get("kind") != "user-sync" or body.get("format") != FORMAT:
             raise _Bad(f"not a format-{FORMAT} sync document")
-        if body.get("host") != host:
+        named = body.get("host")
+        if not isinstance(named, str) or not named or (host is not None and named != host):
             raise _Bad("it names another host")
         keys = body.get("keys")
         observed = body.get("observed", "")
         if not isinstance(keys, dict) or not isinstance(observed, str):
             raise _Bad("its keys are not a table")
         states = {key: _key_state(value) for key, value in keys.items()}
-        return SyncDocument(host, _stamp(body.get("clock")), states, observed)
+        return SyncDocument(named, _stamp(body.get("clock")), states, observed)
     except (orjson.JSONDecodeError, _Bad) as exc:
         raise RemoteIntegrityError(f"{what} is not a sound sync document: {exc}") from None

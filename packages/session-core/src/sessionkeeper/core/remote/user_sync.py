@@ -65,9 +65,11 @@ def read_local_sync(paths: StorePaths, codec: Codec, host: str) -> tuple[SyncDoc
     except OSError as exc:
         return empty, f"{sync_path(paths)} is unreadable ({exc.strerror or exc})"
     try:
-        return open_sync(blob, codec, host, str(sync_path(paths))), None
-    except SessionkeeperError as exc:  # damaged, another key, another remote-host name
+        found = open_sync(blob, codec, None, str(sync_path(paths)))
+    except SessionkeeperError as exc:  # damaged, or sealed with a key not configured here
         return empty, f"{sync_path(paths)} was set aside: {exc}"
+    # The machine's remote-host name changed: its stamps so far keep the old name, new ones the new.
+    return (found if found.host == host else attrs.evolve(found, host=host)), None
 
 
 def write_local_sync(paths: StorePaths, document: SyncDocument, codec: Codec) -> None:

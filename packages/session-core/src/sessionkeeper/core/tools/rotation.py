@@ -17,6 +17,7 @@ import orjson
 
 from sessionkeeper.core.codec.envelope import Codec, EnvelopeInfo, inspect_envelope
 from sessionkeeper.core.errors import IntegrityError, SessionkeeperError, SessionLockedError
+from sessionkeeper.core.remote.user_clock import SYNC_CONTEXT
 from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.catalog import app_store_paths, list_sessions, user_store_paths
 from sessionkeeper.core.storage.fs import filesystem
@@ -34,7 +35,7 @@ class SealedFile:
 
     path: Path
     store: str
-    kind: str  # "snapshot", "backup" or "journal"
+    kind: str  # "snapshot", "backup", "journal" or "sync" (USER's sync document)
     envelope: EnvelopeInfo | None
     problem: str | None = None
 
@@ -49,7 +50,9 @@ def _stores(data_dir: Path, user_dir: Path) -> Iterator[StorePaths]:
 
 
 def _files(paths: StorePaths) -> Iterator[tuple[str, Path]]:
-    for kind, path in (("snapshot", paths.snapshot), ("backup", paths.backup)):
+    # The USER store's sync document (remote backup: see remote/user_sync.py) is sealed like a
+    # snapshot, with a context of its own.
+    for kind, path in (("snapshot", paths.snapshot), ("backup", paths.backup), ("sync", paths.aux / "sync")):
         if path.exists():
             yield kind, path
     for epoch in paths.journal_epochs():
@@ -138,7 +141,7 @@ def rotate_keys(data_dir: Path, user_dir: Path, old: Codec, new: Codec, *, lock_
                     blob = fs.read_bytes(path, MAX_JOURNAL_BYTES)
                     sealed = _reseal_journal(blob, paths, path, old, new)
                 else:
-                    context = snapshot_context(paths.name)
+                    context = SYNC_CONTEXT if kind == "sync" else snapshot_context(paths.name)
                     data = old.open(fs.read_bytes(path, MAX_SNAPSHOT_BYTES), context, path.name)
                     sealed = new.seal(data, context)
                 fs.write_atomic(path, sealed)
