@@ -167,7 +167,10 @@ def loopback_s3() -> Iterator[LoopbackS3]:
 
 
 def clear_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove every AWS_* and SESSIONKEEPER_REMOTE* variable a developer's shell may carry."""
+    """Remove every AWS_* and SESSIONKEEPER_REMOTE* variable a developer's shell may carry, and
+    point the AWS profile files nowhere, so a profile in the developer's ~/.aws fills no gap."""
     for name in list(os.environ):
         if name.startswith(("AWS_", "SESSIONKEEPER_REMOTE")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)

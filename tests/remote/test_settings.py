@@ -395,6 +395,8 @@ def test_a_push_with_everything_from_a_profile(
             f"[backup]\naws_access_key_id = AKIAPROFILEONLY\naws_secret_access_key = {SECRET}\n",
         )
         monkeypatch.setenv("HOME", str(home))
+        for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):  # the default places, in HOME
+            monkeypatch.delenv(name)
         monkeypatch.setenv("AWS_PROFILE", "backup")
         monkeypatch.setenv("AWS_ALLOW_HTTP", "true")
         settings = remote_settings(TargetURL("s3", loopback_s3.new_bucket(), "profile"))
