@@ -8,7 +8,7 @@ report and an export of one period always rest on the same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +26,7 @@ from .report import Report, SkippedFile
 from .sources import DEFAULT_MAX_SESSION_BYTES, SessionData, SessionFiles, list_session_files, load_all
 from .summary import build_report
 
-__all__ = ["SessionObserver", "analyze", "read_sessions"]
+__all__ = ["SessionObserver", "analyze", "count_sessions", "read_sessions"]
 
 
 class SessionObserver(Protocol):
@@ -120,10 +120,23 @@ def analyze(
     see core's ``resolve_codec``). Raises :class:`DataDirError` if ``data_dir`` is not a
     directory, and core's ``KeyConfigurationError`` if the configured key cannot be used.
     """
-    say = Messages(language)
     items = read_sessions(
         data_dir, max_session_bytes=max_session_bytes, progress=progress, codec=codec, period=period
     )
+    return count_sessions(items, period, language=language, now=now, observers=observers)
+
+
+def count_sessions(
+    items: Iterable[SessionData | SkippedFile],
+    period: Period,
+    *,
+    language: str = "en",
+    now: datetime | None = None,
+    observers: Sequence[SessionObserver] = (),
+) -> Report:
+    """The report of ``items`` (what :func:`read_sessions` yields, or the remote's
+    ``read_hosts``: each session once) over ``period``; see :func:`analyze`."""
+    say = Messages(language)
     aggregator = Aggregator(period)
     skipped: list[SkippedFile] = []
     for item in items:

@@ -3,31 +3,37 @@
 Exit status: 0 on success; 1 with one ``Error: ...`` line on stderr (as the ``session`` command
 writes it; ``오류: ...`` in Korean) for a failure the user can act on: unknown ``--tz``, missing
 data directory, unwritable ``--output``, an unusable encryption key setting, ``--export parquet``
-without pyarrow; 2 for a usage error, with click's usage lines: an unknown option, ``--days 0``, a
-``--since``/``--until`` that is not a date or a period that ends before it starts, conflicting
-options (``--since`` with an explicit ``--days``, ``--json`` with another ``--format``,
-``--export`` with a report format), an ``--output`` suffix that names no report format,
-``--export parquet`` without ``--output``. Never a traceback: an unexpected error is reported in
-one line too (``SESSION_ANALYZE_DEBUG=1`` shows the traceback, for bug reports).
+without pyarrow, and with ``--remote``: no remote configured, a wrong or missing key, an object
+that does not check out, a missing bucket, an unreachable endpoint; 2 for a usage error, with
+click's usage lines: an unknown option, ``--days 0``, a ``--since``/``--until`` that is not a date
+or a period that ends before it starts, conflicting options (``--since`` with an explicit
+``--days``, ``--json`` with another ``--format``, ``--export`` with a report format, ``--remote``
+with ``--data-dir``), an ``--output`` suffix that names no report format, ``--export parquet``
+without ``--output``. Never a traceback: an unexpected error is reported in one line too
+(``SESSION_ANALYZE_DEBUG=1`` shows the traceback, for bug reports).
 
-Confirmations (what was written, where) go to stderr, never with ``--quiet``: stdout carries only
-a report or an export. ``--export csv|jsonl`` without ``--output`` writes to stdout (for a pipe
-into ``jq``, ``duckdb`` or ``head``), even with ``--quiet``, which silences messages, not the
-data asked for; Parquet, a binary file format, needs ``--output``.
+Confirmations (what was written, where; with ``--remote``, what was read and downloaded) go to
+stderr, never with ``--quiet``: stdout carries only a report or an export. ``--export csv|jsonl``
+without ``--output`` writes to stdout (for a pipe into ``jq``, ``duckdb`` or ``head``), even with
+``--quiet``, which silences messages, not the data asked for; Parquet, a binary file format, needs
+``--output``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import click
+from click.core import ParameterSource
 
 from sessionkeeper.core import SessionkeeperError
 
-from .analysis import analyze, read_sessions
+from .analysis import analyze, count_sessions, read_sessions
 from .cli_options import check_options, format_for, parse_now, period_of, under_session
 from .errors import InvalidDateError
 from .export import FORMATS as EXPORT_FORMATS
@@ -37,11 +43,13 @@ from .json_report import render_json
 from .messages import LANGUAGES, Messages, default_language, plain
 from .period import DEFAULT_DAYS, MAX_DAYS, Period, resolve_zone
 from .progress import Progress
-from .report import Report
+from .report import Report, SkippedFile
+from .sources import SessionData
 from .text_report import render_text
 
 if TYPE_CHECKING:
     from .insights.model import Insights
+    from .remote import RemoteRead
 
 __all__ = ["command", "format_for", "main"]
 
@@ -155,6 +163,18 @@ def _shown(path: Path) -> str:
     help="Data directory (or SESSIONKEEPER_DATA_DIR).",
 )
 @click.option(
+    "--remote",
+    "remote",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[URL]",
+    help="Analyse every host's latest push to a remote instead of --data-dir: the live sessions and "
+    "the history archive of each, each session once. URL: s3://bucket/prefix or a directory; alone: "
+    "the configured remote (SESSIONKEEPER_REMOTE). Needs the key that pushed; fetched objects are "
+    "cached in $XDG_CACHE_HOME/sessionkeeper.",
+)
+@click.option(
     "--now", "now_text", hidden=True, default=None, help="Pretend the time is this (reproducible reports)."
 )
 @click.version_option(
@@ -175,6 +195,7 @@ def command(
     lang: str | None,
     tz_name: str | None,
     data_dir: Path,
+    remote: str | None,
     now_text: str | None,
 ) -> None:
     """Report on the sessions of a data directory: task patterns, failures, productivity and
@@ -182,6 +203,8 @@ def command(
     say = Messages(lang or default_language())
     data_dir, as_json = under_session(ctx, data_dir, as_json)
     check_options(ctx, since, fmt, as_json, export, insights)
+    if remote is not None and ctx.get_parameter_source("data_dir") is ParameterSource.COMMANDLINE:
+        raise click.UsageError("--remote reads a remote, --data-dir a local directory: give one", ctx)
     if export == "parquet" and output is None:
         raise click.UsageError("--export parquet needs --output FILE (Parquet is a binary file format)", ctx)
     # Checked before any work: a name that is no report format fails now, not after the analysis.
@@ -194,7 +217,12 @@ def command(
     period = period_of(ctx, zone, days, since, until, now)
     progress = Progress(sys.stderr, label=_PROGRESS_LABEL[say.language], enabled=not quiet)
     if export is not None:
-        _export(say, export, output, period, data_dir, progress, quiet=quiet)
+        if remote is None:
+            local = read_sessions(data_dir, progress=progress, period=period)
+            _export(say, export, output, period, local, quiet)
+        else:
+            with _remote_sessions(say, remote, period, progress, quiet=quiet) as fetched:
+                _export(say, export, output, period, fetched, quiet)
         return
     collector = None
     if insights:
@@ -203,7 +231,13 @@ def command(
         require()  # before anything is read: without the extra, say how to install it (status 1)
         collector = InsightsCollector(period)
     observers = [collector] if collector is not None else []
-    report = analyze(data_dir, period, language=say.language, progress=progress, now=now, observers=observers)
+    if remote is None:
+        report = analyze(
+            data_dir, period, language=say.language, progress=progress, now=now, observers=observers
+        )
+    else:
+        with _remote_sessions(say, remote, period, progress, quiet=quiet) as fetched:
+            report = count_sessions(fetched, period, language=say.language, now=now, observers=observers)
     found = None
     if collector is not None:
         from .insights import insights_of
@@ -220,17 +254,43 @@ def command(
         click.echo(say("cli.wrote", format=what, path=_shown(output), size=_size(say, size)), err=True)
 
 
+@contextlib.contextmanager
+def _remote_sessions(
+    say: Messages, remote: str, period: Period, progress: Progress, *, quiet: bool
+) -> Iterator[Iterable[SessionData | SkippedFile]]:
+    """``--remote``: the sessions of every host's latest push (``remote`` its URL, "" for the
+    configured remote), fetched into a temporary directory that lasts as long as the ``with`` block."""
+    from sessionkeeper.core import resolve_codec
+
+    from .remote import fetched_remote, read_hosts
+
+    codec = resolve_codec()  # once: a bad key setting fails before anything is fetched
+    with fetched_remote(remote or None, period, codec=codec) as fetched:
+        if not quiet:
+            click.echo(_fetched_line(say, fetched), err=True)
+        yield read_hosts(fetched.hosts, codec=codec, period=period, progress=progress)
+
+
+def _fetched_line(say: Messages, fetched: RemoteRead) -> str:
+    hosts = ", ".join(plain(f"{host.host} (#{host.seq}, {host.pushed_at[:19]})") for host in fetched.hosts)
+    return say(
+        "cli.remote_read",
+        remote=plain(fetched.location),
+        hosts=hosts,
+        fetched=say.count("cli.objects", fetched.fetched, count=f"{fetched.fetched:,}"),
+        size=_size(say, fetched.fetched_bytes),
+        cached=say.count("cli.objects", fetched.cached, count=f"{fetched.cached:,}"),
+    )
+
+
 def _export(
     say: Messages,
     fmt: str,
     output: Path | None,
     period: Period,
-    data_dir: Path,
-    progress: Progress,
-    *,
+    items: Iterable[SessionData | SkippedFile],
     quiet: bool,
 ) -> None:
-    items = read_sessions(data_dir, progress=progress, period=period)
     if output is None:
         sys.stdout.flush()
         stream: BinaryIO = sys.stdout.buffer

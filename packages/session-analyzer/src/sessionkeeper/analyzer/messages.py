@@ -34,6 +34,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "cli.bytes.one": "{value} byte",
         "cli.kib": "{value} KiB",
         "cli.mib": "{value} MiB",
+        "cli.remote_read": (
+            "Read {remote}: {hosts}; downloaded {fetched} ({size}), {cached} from the local cache"
+        ),
+        "cli.objects": "{count} objects",
+        "cli.objects.one": "{count} object",
         # -- end of the command's keys ---------------------------------------------------------------
         "title": "Session report",
         "period": "Period: {since} \u2013 {until} ({days} days, {timezone})",
@@ -442,6 +447,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "cli.bytes.one": "{value}바이트",
         "cli.kib": "{value} KiB",
         "cli.mib": "{value} MiB",
+        "cli.remote_read": (
+            "{remote}을(를) 읽었습니다: {hosts}; 객체 {fetched} 내려받음 ({size}), {cached}는 로컬 캐시에서"
+        ),
+        "cli.objects": "{count}개",
+        "cli.objects.one": "{count}개",
         # -- end of the command's keys ---------------------------------------------------------------
         "title": "세션 분석 보고서",
         "period": "기간: {since} \u2013 {until} ({days}일, {timezone})",

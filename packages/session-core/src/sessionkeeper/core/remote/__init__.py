@@ -13,6 +13,7 @@ The modules, one job each (see ``docs/remote.md``)::
     restore    a session's files fetched, checked and written back
     verify     every manifest resolvable, every object's hash
     prune      retention: this host's old pushes dropped, then objects nothing names swept (grace)
+    fetch      a host's latest push written into a directory to read (sessions, archive); object cache
 
 Nothing here is imported by ``import sessionkeeper.core``: a program that configures no remote pays
 nothing for it (the CLI's ``session backup`` imports it when it runs).

@@ -10,7 +10,10 @@ has only the hashes (no authentication): anyone who can write the bucket can for
 
 An index lists every store of the data directory (and the user's USER store) at the moment of the
 push; a file is a list of parts (objects) whose concatenation is the file as it was on disk:
-snapshots and backups are one part, a journal is the segments appended between pushes.
+snapshots and backups are one part, a journal is the segments appended between pushes. The
+history archive (``history/<id>~<from>-<until>.json``, sealed files retention writes once and never
+changes) is pushed too, one store of kind ``history`` per archive file (``name`` the file's name,
+one whole-file part). An index written before the archive was pushed simply has no such store.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import orjson
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.errors import RemoteIntegrityError, SessionkeeperError
+from sessionkeeper.core.storage.history import parse_history_name
 from sessionkeeper.core.storage.targets import check_key
 
 from .keys import is_digest
@@ -46,8 +50,8 @@ __all__ = [
 FORMAT = 1
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_INDEX_BYTES = 256 << 20
-StoreKind = Literal["session", "app", "user"]
-_KINDS = ("session", "app", "user")
+StoreKind = Literal["session", "app", "user", "history"]
+_KINDS = ("session", "app", "user", "history")
 
 
 @attrs.frozen
@@ -73,7 +77,8 @@ class FileRef:
 
 @attrs.frozen
 class StoreEntry:
-    """One store as pushed: a session (``name`` its id), the APP store or the USER store."""
+    """One store as pushed: a session (``name`` its id), the APP store, the USER store, or one file
+    of the history archive (``name`` the file's name, its one file ``history/<name>``)."""
 
     kind: StoreKind
     name: str
@@ -160,12 +165,36 @@ def _digest(value: Any) -> str:
     return str(value)
 
 
+def _size(value: int) -> int:
+    if value < 0:
+        raise _Bad("a part's size is negative")
+    return value
+
+
 def _key(value: Any) -> str:
     try:
         check_key(value)
     except SessionkeeperError:
         raise _Bad(f"{str(value)[:60]!r} is not a valid path") from None
     return str(value)
+
+
+def _archive_name(store: Any) -> str:
+    """A history store's name: an archive file's name (whose ``~`` no key part allows), as core's
+    history-name parser reads them; never a path."""
+    name = _field(store, "name", str)
+    if parse_history_name(name) is None:
+        raise _Bad(f"{name[:80]!r} is not a history archive file's name")
+    return str(name)
+
+
+def _file_path(item: Any, kind: str, name: str) -> str:
+    path = _field(item, "path", str)
+    if kind == "history":  # its one file, named by the store: history/<name>, nothing else
+        if path != f"history/{name}":
+            raise _Bad(f"{path[:80]!r} is not the file of history store {name[:80]!r}")
+        return str(path)
+    return _key(path)
 
 
 def _document(blob: bytes, codec: Codec, context: bytes, what: str, kind: str, limit: int) -> Any:
@@ -190,17 +219,18 @@ def open_index(blob: bytes, codec: Codec, host: str, seq: int, what: str) -> Ind
             kind = _field(store, "kind", str)
             if kind not in _KINDS:
                 raise _Bad(f"unknown store kind {kind[:20]!r}")
+            name = _archive_name(store) if kind == "history" else _key(_field(store, "name", str))
             files = tuple(
                 FileRef(
-                    _key(_field(item, "path", str)),
+                    _file_path(item, kind, name),
                     tuple(
-                        Part(_digest(_field(part, "digest", str)), _field(part, "size", int))
+                        Part(_digest(_field(part, "digest", str)), _size(_field(part, "size", int)))
                         for part in _field(item, "parts", list)
                     ),
                 )
                 for item in _field(store, "files", list)
             )
-            stores.append(StoreEntry(kind, _key(_field(store, "name", str)), files))
+            stores.append(StoreEntry(kind, name, files))
         return Index(host, seq, _field(document, "at", str), tuple(stores))
     except _Bad as exc:
         raise RemoteIntegrityError(f"{what} is not a sound index: {exc}") from None

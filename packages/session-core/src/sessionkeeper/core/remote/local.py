@@ -14,6 +14,13 @@ is (the snapshot's ``journal_epoch`` says which of them a load replays).
   looked at again after the journals, and the store read again if it changed (so what is pushed is
   always a snapshot plus every journal a load of it needs).
 
+* The history archive (``history/<id>~<from>-<until>.json``: sealed files retention writes whole,
+  by atomic rename, and never changes) is pushed one store per file (kind ``history``, named by the
+  file): each file whole, with the same inode/size/mtime cache as snapshots, so an archive already
+  pushed costs a ``stat`` per file. One store per file, because archive files are independent and
+  never rewritten: one archived before encryption was switched on (key migration does not re-seal
+  the archive) is skipped and named alone instead of holding back every other archived session.
+
 With encryption required, a file that is not encrypted (a plain snapshot, a journal whose header is
 plain: a store written before encryption was switched on and not yet migrated) is not pushed: its
 store is skipped and named, and nothing of it leaves the machine.
@@ -32,6 +39,7 @@ from sessionkeeper.core.codec.envelope import inspect_envelope
 from sessionkeeper.core.errors import StorageError
 from sessionkeeper.core.storage import catalog, journal
 from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.history import list_history
 from sessionkeeper.core.storage.layout import StorePaths
 from sessionkeeper.core.storage.scan import scan_session_files
 
@@ -48,12 +56,21 @@ _RETRIES = 5  # a store read again this often while checkpoints replace its snap
 
 @attrs.frozen
 class LocalStore:
-    """A store to push: ``root`` is the folder its ``paths`` are relative to in the index."""
+    """A store to push: ``root`` is the folder its files are relative to in the index. A history
+    archive file is no store on disk: it has its ``file`` instead of ``paths``."""
 
     kind: StoreKind
     name: str
-    paths: StorePaths
+    store_paths: StorePaths | None
     root: Path
+    file: Path | None = None
+
+    @property
+    def paths(self) -> StorePaths:
+        """Where the files of a session, APP or USER store live (not for a history file)."""
+        if self.store_paths is None:
+            raise ValueError(f"{self.kind} {self.name} is not a store on disk")
+        return self.store_paths
 
 
 @attrs.frozen
@@ -76,13 +93,20 @@ class StorePlan:
 
 
 def local_stores(data_dir: Path, user_dir: Path | None) -> list[LocalStore]:
-    """The stores of a data directory (sessions, then APP) and of a user directory (USER)."""
+    """The stores of a data directory (sessions, the history archive's files, then APP) and of a
+    user directory (USER)."""
     # Names only (scan_session_files opens nothing): list_sessions would open every snapshot to
     # order them by start, a cost a push does not need (the index is sorted by id).
     stores = [
         LocalStore("session", found.session_id, catalog.session_paths(data_dir, found.session_id), data_dir)
         for found in scan_session_files(data_dir).sessions
         if found.stored
+    ]
+    # The latest file of each archived session (list_history opens nothing; an older copy a killed
+    # retention left, a temp file or a stray is not pushed).
+    stores += [
+        LocalStore("history", file.path.name, None, data_dir, file.path)
+        for file in sorted(list_history(data_dir).files, key=lambda file: file.path.name)
     ]
     for kind, paths, root in (
         ("app", catalog.app_store_paths(data_dir), data_dir),
@@ -126,12 +150,25 @@ def _encrypted_journal(head: bytes) -> bool:
 
 def plan_store(store: LocalStore, state: PushState, *, require_encryption: bool) -> StorePlan:
     """What pushing ``store`` now takes (see the module docstring); reads files, sends nothing."""
+    if store.kind == "history":
+        return _archive_file(store, state, require_encryption)
     for _ in range(_RETRIES):
         before = _stat(store.paths.snapshot)
         plan = _read_store(store, state, require_encryption)
         if plan.skipped is not None or _stat(store.paths.snapshot) == before:
             return plan
     raise StorageError(0, f"{store.name} kept changing while it was read for a push; try again")
+
+
+def _archive_file(store: LocalStore, state: PushState, require_encryption: bool) -> StorePlan:
+    """A history archive file, whole (never changed once written: one read is the file). Expired
+    since it was listed: a store without files, which readers pass over."""
+    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {})
+    assert store.file is not None
+    ref = _whole_file(store.file, store, state, plan, require_encryption)
+    if ref is not None:
+        plan.entry = StoreEntry(store.kind, store.name, (ref,))
+    return plan
 
 
 def _read_store(store: LocalStore, state: PushState, require_encryption: bool) -> StorePlan:

@@ -52,6 +52,7 @@ __all__ = [
     "history_context",
     "history_dir",
     "list_history",
+    "parse_history_name",
     "read_history",
     "write_history",
 ]
@@ -88,6 +89,19 @@ def history_dir(data_dir: Path) -> Path:
 def history_context(session_id: str) -> bytes:
     """What an archived session's file is bound to when sealed."""
     return b"history\0" + session_id.encode()
+
+
+def parse_history_name(name: str) -> tuple[str, datetime, datetime] | None:
+    """The session id and the span (first, last; UTC, to the second) an archive file's name holds,
+    or None if ``name`` is not an archive file's name (a stray, a temp file, a path)."""
+    found = _NAME.match(name)
+    if found is None:
+        return None
+    try:
+        first, last = (datetime.strptime(found.group(i), _STAMP).replace(tzinfo=UTC) for i in (2, 3))
+        return validate_session_id(found.group(1)), first, last
+    except ValueError:  # InvalidSessionIdError is a ValueError too
+        return None
 
 
 @attrs.frozen
