@@ -271,3 +271,29 @@ def test_a_push_naming_a_file_of_another_session_is_never_fetched(tmp_path: Path
     with pytest.raises(RemoteIntegrityError, match=f"as a file of {mine}"):
         materialise_push(target, resolve_codec(), "laptop", tmp_path / "fetched")
     assert not (tmp_path / "fetched").exists()
+
+
+def test_restore_all_brings_the_archive_back(remote: Remote, tmp_path: Path) -> None:
+    from sessionkeeper.core.remote.restore import restore_all
+    from sessionkeeper.core.storage.history import list_history
+
+    data_dir, user_dir = tmp_path / "RUNS", tmp_path / "user"
+    ids = record_work(data_dir, user_dir, "T", 3)
+    archived = retain(data_dir, 1)
+    push_remote(data_dir, user_dir, remote.settings, resolve_codec())
+
+    fresh = tmp_path / "new-machine"
+    planned = restore_all(remote.target, resolve_codec(), "laptop", fresh, dry_run=True)
+    assert not fresh.exists()
+    done = restore_all(remote.target, resolve_codec(), "laptop", fresh)
+    assert [r.session_id for r in done.restored] == [r.session_id for r in planned.restored]
+    by_kind = {r.session_id: r for r in done.restored}
+    assert ids[2] in by_kind  # the live one
+    history = {file.session_id: file for file in list_history(fresh).files}
+    assert set(history) == set(archived)
+    for file in history.values():
+        assert file.path.read_bytes() == (data_dir / "history" / file.path.name).read_bytes()
+        assert by_kind[file.path.name].events == 4  # read back: start, two commands, completion
+    again = restore_all(remote.target, resolve_codec(), "laptop", fresh)
+    assert again.restored == ()
+    assert len(again.present) == 3

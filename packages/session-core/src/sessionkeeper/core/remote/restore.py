@@ -9,8 +9,8 @@ here from the validated session id and epoch, whatever the index says — and th
 once with the ordinary loader to say what came back. A session that exists already at the
 destination is never overwritten.
 
-``restore_all`` does the same for every session and the APP store of a push (a machine set up
-again), leaving alone what the destination has already.
+``restore_all`` does the same for every session, the APP store and the history archive of a push
+(a machine set up again), leaving alone what the destination has already.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sessionkeeper.core.errors import RemoteIntegrityError, SessionNotFoundError
 from sessionkeeper.core.model.ids import validate_session_id
 from sessionkeeper.core.storage import catalog
 from sessionkeeper.core.storage.fs import filesystem
+from sessionkeeper.core.storage.history import HistoryFile, history_dir, parse_history_name, read_history
 from sessionkeeper.core.storage.layout import StorePaths, journal_epoch
 from sessionkeeper.core.storage.targets import BackupTarget
 
@@ -146,6 +147,28 @@ def store_destination(paths: StorePaths, ref: FileRef, prefix: str) -> Path | No
     return paths.journal(epoch) if epoch is not None else None
 
 
+def _history_destination(data_dir: Path, store: StoreEntry) -> Path:
+    """Where an archive file goes: ``history/<name>`` for a name core's parser accepts, only."""
+    if parse_history_name(store.name) is None or [ref.path for ref in store.files] != [
+        f"history/{store.name}"
+    ]:
+        raise RemoteIntegrityError(f"the index names {store.name[:80]!r} as a history archive file")
+    return history_dir(data_dir) / store.name
+
+
+def _targets(data_dir: Path, store: StoreEntry) -> list[Path]:
+    """Where each file of ``store`` goes under ``data_dir``, built here from the store's name."""
+    if store.kind == "history":
+        return [_history_destination(data_dir, store)]
+    return _destinations(_paths(data_dir, store), store)
+
+
+def _present(data_dir: Path, store: StoreEntry) -> bool:
+    if store.kind == "history":
+        return _history_destination(data_dir, store).exists()
+    return _paths(data_dir, store).exists()
+
+
 def _destinations(paths: StorePaths, store: StoreEntry) -> list[Path]:
     prefix = f"sessions/{store.name}" if store.kind == "session" else store.kind
     found = []
@@ -225,7 +248,7 @@ def _restore_store(
         entry.seq,
         entry.at,
         data_dir,
-        tuple(_destinations(_paths(data_dir, store), store)),
+        tuple(_targets(data_dir, store)),
         sum(len(data) for data in contents),
         keys,
         events,
@@ -249,15 +272,19 @@ def _write_and_read(
     ``data_dir`` and read it back with the ordinary loader: its keys, events and warnings."""
     from sessionkeeper.core.tools.reading import read_scope, read_session
 
-    paths = _paths(data_dir, store)
-    planned = _destinations(paths, store)
+    planned = _targets(data_dir, store)
     fs = filesystem()
     with storage_errors(f"cannot restore {store.name} into {data_dir}"):
-        fs.make_private_dir(paths.directory)
-        if any(path.parent == paths.aux for path in planned):
-            fs.make_private_dir(paths.aux)
+        for folder in dict.fromkeys(path.parent for path in planned):  # with its parents, 0700
+            fs.make_private_dir(folder)
         for path, data in zip(planned, contents, strict=True):
             fs.write_atomic(path, data)
+    if store.kind == "history":
+        found = parse_history_name(store.name)
+        assert found is not None  # _targets checked it
+        archived = HistoryFile(found[0], found[1], found[2], planned[0], len(contents[0]))
+        return 0, len(read_history(archived, codec)[1]), ()
+    paths = _paths(data_dir, store)
     if store.kind == "app":
         scope = read_scope(paths, "app", codec)
         return len(scope.values), 0, tuple(scope.report.warnings)
@@ -288,17 +315,17 @@ def restore_all(
     progress: Callable[[int, int], None] | None = None,
     dry_run: bool = False,
 ) -> RestoreAllResult:
-    """Restore every session and the APP store of ``host``'s latest push (or its last at or before
-    ``at``) into ``data_dir`` — a machine set up again after a loss. A store the data directory has
-    already is left alone and named; each store's objects are checked before its files are written.
-    The USER store is not restored here: ``pull_user`` merges it (it may have changed elsewhere)."""
+    """Restore every session, the APP store and the history archive of ``host``'s latest push (or
+    its last at or before ``at``) into ``data_dir`` — a machine set up again after a loss. A store
+    the data directory has already is left alone and named; each store's objects are checked before
+    its files are written. The USER store is not restored here: ``pull_user`` merges it (it may
+    have changed elsewhere)."""
     entry, index = _chosen_index(target, codec, host, at, f"the pushes of {host}")
     wanted: list[StoreEntry] = []
     present: list[StoreEntry] = []
     for store in index.stores:
-        if store.kind not in ("session", "app"):
-            continue
-        (present if _paths(data_dir, store).exists() else wanted).append(store)
+        if store.kind in ("session", "app", "history"):
+            (present if _present(data_dir, store) else wanted).append(store)
     total = sum(ref.size for store in wanted for ref in store.files)
     done = 0
 
