@@ -77,7 +77,7 @@ def _push_throughput(cfg: Config, server: object) -> Figure:
                 ]
             )
         )
-        total = sum(len(blob.data) for blob in blobs)
+        total = sum(blob.size for blob in blobs)
         bucket = server.new_bucket()  # type: ignore[attr-defined]
         connection = server.connection()  # type: ignore[attr-defined]
         raw_store = S3Target(f"s3://{bucket}/raw", connection)._store
@@ -99,7 +99,7 @@ def _push_throughput(cfg: Config, server: object) -> Figure:
             start = time.perf_counter()
             for blob in blobs:
                 obstore.put(
-                    raw_store, f"{prefix}/{blob.digest}", blob.data, mode="create", use_multipart=False
+                    raw_store, f"{prefix}/{blob.digest}", blob.content(), mode="create", use_multipart=False
                 )
             return time.perf_counter() - start, total
 

@@ -296,3 +296,37 @@ def test_user_and_app_values_go_too(remote: Remote, dirs: tuple[Path, Path]) -> 
     assert sorted(store.kind for store in index.stores) == ["app", "session", "user"]
     assert result.stores == 3
     _ = StateScope
+
+
+def test_past_its_memory_budget_a_push_reads_objects_again_when_it_sends_them(
+    remote: Remote, dirs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sessionkeeper.core.remote.push as push_module
+    from sessionkeeper.core.errors import StorageError
+    from sessionkeeper.core.remote.local import MemoryBudget, iter_blobs, local_stores, plan_store
+    from sessionkeeper.core.remote.state import PushState
+
+    data_dir, user_dir = dirs
+    session_id, _ = write_session(data_dir, user_dir, count=200)
+    plans = [
+        plan_store(store, PushState(), require_encryption=True, budget=MemoryBudget(0))
+        for store in local_stores(data_dir, user_dir)
+    ]
+    blobs = list(iter_blobs(plans))
+    assert blobs
+    assert all(blob.data is None for blob in blobs)  # nothing kept: each is read again when sent
+    assert all(len(blob.content()) == blob.size for blob in blobs)
+
+    monkeypatch.setattr(push_module, "_KEEP_BYTES", 0)
+    result = push(data_dir, user_dir, remote.settings, resolve_codec())
+    assert result.objects == len(blobs) + 1  # and USER's sync document, which the push writes first
+    elsewhere = tmp_path / "elsewhere"
+    restore_session(remote.target, resolve_codec(), remote.settings.host, session_id, elsewhere)
+    assert session_values(elsewhere, session_id) == session_values(data_dir, session_id)
+    assert verify_remote(remote.target, resolve_codec()).ok
+
+    # A file replaced between the plan and the send is refused, never sent as another's bytes.
+    snapshot = next(blob for blob in blobs if blob.path.name == f"{session_id}.json")
+    snapshot.path.write_bytes(snapshot.content()[:-1] + b"!")
+    with pytest.raises(StorageError, match="changed while it was pushed"):
+        snapshot.content()

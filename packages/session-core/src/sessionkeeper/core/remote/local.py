@@ -46,7 +46,16 @@ from sessionkeeper.core.storage.scan import scan_session_files
 from .documents import FileRef, Part, StoreEntry, StoreKind
 from .state import JournalProgress, PushState
 
-__all__ = ["Blob", "LocalStore", "StorePlan", "iter_blobs", "local_stores", "plan_store", "whole_records"]
+__all__ = [
+    "Blob",
+    "LocalStore",
+    "MemoryBudget",
+    "StorePlan",
+    "iter_blobs",
+    "local_stores",
+    "plan_store",
+    "whole_records",
+]
 
 _READ_LIMIT = 1 << 30  # no store file is larger (a load reads at most max_store_bytes, ≤ 60 MiB values)
 _FRAME = struct.Struct("<BII")
@@ -75,10 +84,43 @@ class LocalStore:
 
 @attrs.frozen
 class Blob:
-    """An object to send: its digest and bytes."""
+    """An object to send: its digest, size, and where its bytes are — kept in memory (``data``),
+    or read again from ``path`` at ``start`` when sent (past the push's memory budget)."""
 
     digest: str
-    data: bytes
+    size: int
+    data: bytes | None
+    path: Path
+    start: int = 0
+
+    def content(self) -> bytes:
+        """The object's bytes; read again (and hashed again) if they were not kept. A file replaced
+        or cut since it was planned is a :class:`StorageError`: the next push plans it anew."""
+        if self.data is not None:
+            return self.data
+        try:
+            data = filesystem().read_range(self.path, self.start, self.start + self.size)
+        except FileNotFoundError:
+            data = b""
+        if len(data) != self.size or hashlib.sha256(data).hexdigest() != self.digest:
+            raise StorageError(
+                0, f"{self.path.name} changed while it was pushed; the next push sends it as it is then"
+            )
+        return data
+
+
+class MemoryBudget:
+    """How many bytes of a push's objects may be held in memory while it runs (the rest are read
+    again when sent): a push of a large archive or many sessions stays within it."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
 
 
 @attrs.define
@@ -90,6 +132,12 @@ class StorePlan:
     progress: dict[str, JournalProgress]  # journal path -> what will be on the remote after this push
     files: dict[str, tuple[int, int, int, str]]  # whole-file digests (cache for the next push)
     skipped: str | None = None  # why the store is not pushed (not encrypted), if it is not
+    budget: MemoryBudget | None = None  # None: every object's bytes kept
+
+    def add(self, digest: str, data: bytes, path: Path, start: int = 0) -> None:
+        """An object to send (its bytes kept while the budget lasts)."""
+        kept = self.budget is None or self.budget.take(len(data))
+        self.blobs.append(Blob(digest, len(data), data if kept else None, path, start))
 
 
 def local_stores(data_dir: Path, user_dir: Path | None) -> list[LocalStore]:
@@ -148,22 +196,27 @@ def _encrypted_journal(head: bytes) -> bool:
     return payload is not None and inspect_envelope(payload).encrypted
 
 
-def plan_store(store: LocalStore, state: PushState, *, require_encryption: bool) -> StorePlan:
-    """What pushing ``store`` now takes (see the module docstring); reads files, sends nothing."""
+def plan_store(
+    store: LocalStore, state: PushState, *, require_encryption: bool, budget: MemoryBudget | None = None
+) -> StorePlan:
+    """What pushing ``store`` now takes (see the module docstring); reads files, sends nothing.
+    Objects' bytes are kept in memory while ``budget`` lasts (None: always)."""
     if store.kind == "history":
-        return _archive_file(store, state, require_encryption)
+        return _archive_file(store, state, require_encryption, budget)
     for _ in range(_RETRIES):
         before = _stat(store.paths.snapshot)
-        plan = _read_store(store, state, require_encryption)
+        plan = _read_store(store, state, require_encryption, budget)
         if plan.skipped is not None or _stat(store.paths.snapshot) == before:
             return plan
     raise StorageError(0, f"{store.name} kept changing while it was read for a push; try again")
 
 
-def _archive_file(store: LocalStore, state: PushState, require_encryption: bool) -> StorePlan:
+def _archive_file(
+    store: LocalStore, state: PushState, require_encryption: bool, budget: MemoryBudget | None
+) -> StorePlan:
     """A history archive file, whole (never changed once written: one read is the file). Expired
     since it was listed: a store without files, which readers pass over."""
-    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {})
+    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {}, budget=budget)
     assert store.file is not None
     ref = _whole_file(store.file, store, state, plan, require_encryption)
     if ref is not None:
@@ -171,8 +224,10 @@ def _archive_file(store: LocalStore, state: PushState, require_encryption: bool)
     return plan
 
 
-def _read_store(store: LocalStore, state: PushState, require_encryption: bool) -> StorePlan:
-    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {})
+def _read_store(
+    store: LocalStore, state: PushState, require_encryption: bool, budget: MemoryBudget | None
+) -> StorePlan:
+    plan = StorePlan(StoreEntry(store.kind, store.name, ()), [], {}, {}, budget=budget)
     files: list[FileRef] = []
     paths = store.paths
     whole: tuple[Path, ...] = (paths.snapshot, paths.backup)
@@ -218,7 +273,7 @@ def _whole_file(
     digest = hashlib.sha256(data).hexdigest()
     plan.files[relative] = (*seen, digest)
     if digest not in state.known:
-        plan.blobs.append(Blob(digest, data))
+        plan.add(digest, data, path)
     return FileRef(relative, (Part(digest, len(data)),))
 
 
@@ -252,7 +307,7 @@ def _journal(
             digest = hashlib.sha256(segment).hexdigest()
             parts.append((digest, whole))
             if digest not in state.known:
-                plan.blobs.append(Blob(digest, segment))
+                plan.add(digest, segment, path, done.size)
         done = JournalProgress(inode, done.size + whole, parts)
     plan.progress[relative] = done
     if not parts:

@@ -21,7 +21,7 @@ import attrs
 
 from sessionkeeper.core.errors import ConfigurationError
 
-from .local import iter_blobs, local_stores, plan_store
+from .local import MemoryBudget, iter_blobs, local_stores, plan_store
 from .settings import DEFAULT_BACKLOG_BYTES, DEFAULT_BACKLOG_SECONDS, RemoteSettings, backlog_bounds
 from .state import StateFiles
 
@@ -79,7 +79,11 @@ def backup_status(
         state = state.for_remote(str(remote.url), remote.host)
     elif not state.location:
         return None
-    plans = [plan_store(store, state, require_encryption=False) for store in local_stores(data_dir, user_dir)]
+    keep_nothing = MemoryBudget(0)  # sizes are all a status needs
+    plans = [
+        plan_store(store, state, require_encryption=False, budget=keep_nothing)
+        for store in local_stores(data_dir, user_dir)
+    ]
     blobs = list(iter_blobs(plans))
     if remote is not None:
         configured = remote.backlog_bytes, remote.backlog_seconds
@@ -90,7 +94,7 @@ def backup_status(
             configured = BACKLOG_BYTES_BOUND, BACKLOG_LAG_BOUND
     bound_bytes = configured[0] if bound_bytes is None else bound_bytes
     bound_lag = configured[1] if bound_lag is None else bound_lag
-    backlog_bytes = sum(len(blob.data) for blob in blobs)
+    backlog_bytes = sum(blob.size for blob in blobs)
     lag = _since(state.last_success)
     over = backlog_bytes > bound_bytes or (bool(blobs) and lag is not None and lag > bound_lag)
     return BackupStatus(
