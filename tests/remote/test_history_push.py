@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +44,6 @@ from sessionkeeper.core.remote.reading import fetch_index, read_manifest
 from sessionkeeper.core.remote.settings import TargetURL, open_target
 from sessionkeeper.core.remote.verify import verify_remote
 from sessionkeeper.core.storage.history import write_history
-from tests.remote.s3server import LoopbackS3
 from tests.remote.support import Remote, remote_settings
 
 pytestmark = pytest.mark.usefixtures("encrypted")
@@ -85,18 +83,9 @@ def latest_index(remote: Remote, host: str) -> Index:
     return fetch_index(remote.target, resolve_codec(), host, found.manifest.latest)
 
 
-@pytest.fixture(params=["local", "s3"])
-def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
-    if request.param == "local":
-        url = TargetURL("file", path=tmp_path / "remote")
-        yield Remote(remote_settings(url, host="laptop"), open_target(url))
-        return
-    server: LoopbackS3 = request.getfixturevalue("loopback_s3")
-    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    url = TargetURL("s3", server.new_bucket(), "team")
-    yield Remote(remote_settings(url, host="laptop"), open_target(url))
+@pytest.fixture
+def remote(remote_url: TargetURL) -> Remote:
+    return Remote(remote_settings(remote_url, host="laptop"), open_target(remote_url))
 
 
 def test_a_push_after_retention_carries_the_archive(remote: Remote, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -20,24 +19,14 @@ from sessionkeeper.core.remote.reading import read_manifest
 from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.settings import TargetURL, open_target
 from sessionkeeper.core.remote.verify import verify_remote
-from tests.remote.s3server import LoopbackS3
 from tests.remote.support import OTHER_KEY, Remote, remote_settings, session_values
 
 pytestmark = pytest.mark.usefixtures("encrypted")
 
 
-@pytest.fixture(params=["local", "s3"])
-def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
-    if request.param == "local":
-        url = TargetURL("file", path=tmp_path / "remote")
-        yield Remote(remote_settings(url), open_target(url))
-        return
-    server: LoopbackS3 = request.getfixturevalue("loopback_s3")
-    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    url = TargetURL("s3", server.new_bucket(), "team")
-    yield Remote(remote_settings(url), open_target(url))
+@pytest.fixture
+def remote(remote_url: TargetURL) -> Remote:
+    return Remote(remote_settings(remote_url), open_target(remote_url))
 
 
 class Writer:

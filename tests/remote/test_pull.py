@@ -26,10 +26,9 @@ from sessionkeeper.core import (
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.remote.keys import object_key
 from sessionkeeper.core.remote.reading import fetch_index, read_manifest
-from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL, parse_target_url
+from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL
 from sessionkeeper.core.remote.user_clock import Stamp, SyncDocument, merge, observe
 from sessionkeeper.core.storage.targets import BackupTarget
-from tests.remote.s3server import LoopbackS3
 from tests.remote.support import OTHER_KEY, remote_settings, walk
 
 pytestmark = pytest.mark.usefixtures("encrypted")
@@ -74,22 +73,12 @@ def machines(tmp_path: Path, url: TargetURL, *names: str) -> list[Machine]:
     return found
 
 
-@pytest.fixture(params=["directory", "s3"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> TargetURL:
-    if request.param == "directory":
-        return parse_target_url(str(tmp_path / "remote"))
-    server: LoopbackS3 = request.getfixturevalue("loopback_s3")
-    for name, value in server.env().items():
-        request.getfixturevalue("monkeypatch").setenv(name, value)
-    return parse_target_url(f"s3://{server.new_bucket()}/team")
-
-
 def by_key(result: Any) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     return {line.key: (line.action, line.host, line.disagreed) for line in result.keys}
 
 
-def test_values_travel_both_ways(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_values_travel_both_ways(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "dark")
     laptop.set("since", dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC))  # a tagged type keeps its type
     laptop.push()
@@ -113,8 +102,8 @@ def test_values_travel_both_ways(tmp_path: Path, url: TargetURL) -> None:
     assert laptop.pull().keys == ()
 
 
-def test_the_last_writer_wins_and_the_loser_is_named(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_the_last_writer_wins_and_the_loser_is_named(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "light")
     desktop.set("theme", "solarized")  # later
     laptop.push()
@@ -127,8 +116,8 @@ def test_the_last_writer_wins_and_the_loser_is_named(tmp_path: Path, url: Target
     assert desktop.values() == {"theme": "solarized"}
 
 
-def test_a_change_after_a_pull_wins_over_what_was_pulled(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_a_change_after_a_pull_wins_over_what_was_pulled(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     desktop.set("editor", "emacs")
     desktop.push()
     laptop.pull()
@@ -138,8 +127,8 @@ def test_a_change_after_a_pull_wins_over_what_was_pulled(tmp_path: Path, url: Ta
     assert desktop.values() == {"editor": "vim"}
 
 
-def test_a_delete_travels_and_is_not_undone(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop, ci = machines(tmp_path, url, "laptop", "desktop", "ci")
+def test_a_delete_travels_and_is_not_undone(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop, ci = machines(tmp_path, remote_url, "laptop", "desktop", "ci")
     laptop.set("token-hint", "old")
     laptop.set("keep", 1)
     laptop.push()
@@ -159,8 +148,8 @@ def test_a_delete_travels_and_is_not_undone(tmp_path: Path, url: TargetURL) -> N
     assert laptop.values() == {"keep": 1}
 
 
-def test_dry_run_writes_nothing(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_dry_run_writes_nothing(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "dark")
     laptop.push()
     desktop.set("font", "mono")
@@ -185,8 +174,10 @@ def test_a_value_changed_during_the_pull_is_left_for_the_next(tmp_path: Path) ->
         assert (m.get("a", StateScope.USER), m.get("b", StateScope.USER)) == ("pulled", "here")
 
 
-def test_a_wrong_key_changes_nothing(tmp_path: Path, url: TargetURL, monkeypatch: pytest.MonkeyPatch) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_a_wrong_key_changes_nothing(
+    tmp_path: Path, remote_url: TargetURL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "dark")
     laptop.push()
     desktop.set("font", "mono")
@@ -206,8 +197,8 @@ def _sync_object(target: BackupTarget, codec: Codec, host: str) -> str:
     return object_key(ref.parts[0].digest)
 
 
-def test_a_tampered_sync_document_is_refused(tmp_path: Path, url: TargetURL) -> None:
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+def test_a_tampered_sync_document_is_refused(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "dark")
     laptop.push()
     target = laptop.remote.open()
@@ -246,12 +237,12 @@ def test_every_host_picks_the_same_winner() -> None:
 
 
 def test_key_rotation_reseals_the_sync_document(
-    tmp_path: Path, url: TargetURL, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, remote_url: TargetURL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sessionkeeper.core.remote.user_sync import read_local_sync
     from sessionkeeper.core.tools.rotation import key_status, rotate_keys
 
-    laptop, desktop = machines(tmp_path, url, "laptop", "desktop")
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
     laptop.set("theme", "dark")
     laptop.push()
     desktop.set("font", "mono")

@@ -3,7 +3,6 @@ with the real manager writing the sessions and the real loader reading what came
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,25 +22,14 @@ from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.settings import TargetURL, open_target
 from sessionkeeper.core.remote.state import StateFiles
 from sessionkeeper.core.remote.verify import verify_remote
-from tests.remote.s3server import LoopbackS3
 from tests.remote.support import KEY_ENV, OTHER_KEY, Remote, remote_settings, session_values, write_session
 
 pytestmark = pytest.mark.usefixtures("encrypted")
 
 
-@pytest.fixture(params=["local", "s3"])
-def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
-    if request.param == "local":
-        url = TargetURL("file", path=tmp_path / "remote")
-        yield Remote(remote_settings(url), open_target(url))
-        return
-    server: LoopbackS3 = request.getfixturevalue("loopback_s3")
-    bucket = server.new_bucket()
-    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    url = TargetURL("s3", bucket, "team/project")
-    yield Remote(remote_settings(url), open_target(url))
+@pytest.fixture
+def remote(remote_url: TargetURL) -> Remote:
+    return Remote(remote_settings(remote_url), open_target(remote_url))
 
 
 @pytest.fixture
