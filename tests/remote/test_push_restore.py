@@ -318,3 +318,22 @@ def test_past_its_memory_budget_a_push_reads_objects_again_when_it_sends_them(
     snapshot.path.write_bytes(snapshot.content()[:-1] + b"!")
     with pytest.raises(StorageError, match="changed while it was pushed"):
         snapshot.content()
+
+
+def test_a_machine_set_up_again_sends_nothing_the_remote_has(
+    remote: Remote, dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import attrs
+
+    from sessionkeeper.core.remote.restore import restore_all
+
+    data_dir, user_dir = dirs
+    session_id, _ = write_session(data_dir, user_dir)
+    push(data_dir, user_dir, remote.settings, resolve_codec())
+    fresh = tmp_path / "new-laptop"
+    assert len(restore_all(remote.target, resolve_codec(), remote.settings.host, fresh).restored) == 2
+    first = push(fresh, None, attrs.evolve(remote.settings, host="new-laptop"), resolve_codec())
+    assert first.changed
+    assert (first.objects, first.bytes, first.reused) == (0, 0, 0)  # not even offered again
+    restored = restore_session(remote.target, resolve_codec(), "new-laptop", session_id, tmp_path / "again")
+    assert restored.keys == 20

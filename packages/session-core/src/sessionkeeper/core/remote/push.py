@@ -5,7 +5,8 @@ The protocol, in the order that makes a push killed at any point harmless (resti
 1. **Lock** ``remote.d/lock``: one push of a data directory at a time (others wait or give up).
 2. **Read the manifest** of this host and so **prove the key**: opening it with the codec fails on a
    wrong or missing key (:class:`RemoteKeyError`) before anything is written; with no manifest of
-   ours, another host's is opened; an empty remote has nothing to prove. A manifest older than the
+   ours (a first push), every other host's is opened, and the objects their latest pushes need are
+   not sent again; an empty remote has nothing to prove. A manifest older than the
    one this machine last wrote or read (a rollback) is refused (:class:`RemoteIntegrityError`).
 3. **Plan** (:mod:`.local`): each store's files as objects; what the remote already has (this
    host's latest index, and ``remote.d/sent``) is not sent again. Nothing changed → nothing written.
@@ -52,7 +53,7 @@ from sessionkeeper.core.storage.targets import BackupTarget
 from .documents import HistoryEntry, Index, Manifest, seal_index, seal_manifest
 from .keys import index_key, manifest_key, object_key
 from .local import Blob, MemoryBudget, StorePlan, iter_blobs, local_stores, plan_store
-from .reading import FoundManifest, fetch_index, prove_key, read_manifest
+from .reading import FoundManifest, fetch_index, list_manifests, read_manifest
 from .settings import RemoteSettings
 from .state import PushState, StateFiles, utc_now
 from .user_sync import observe_local
@@ -192,6 +193,15 @@ def _learn_remote(
         state.known |= set(fetch_index(target, codec, host, latest).parts())
 
 
+def _learn_others(state: PushState, target: BackupTarget, codec: Codec) -> None:
+    """This host's first push: the objects every other host's latest push needs are on the remote
+    already, so a machine set up again from them (``restore --all``) sends none of them again."""
+    for other in list_manifests(target):
+        found = read_manifest(target, codec, other)  # a wrong key stops the push here
+        if found is not None:
+            state.known |= set(fetch_index(target, codec, other, found.manifest.latest).parts())
+
+
 def _stores_digest(plans: list[StorePlan]) -> str:
     return hashlib.sha256(orjson.dumps([attrs.asdict(plan.entry) for plan in plans])).hexdigest()
 
@@ -211,7 +221,7 @@ def _push(
     for _ in range(_ATTEMPTS):
         found = read_manifest(target, codec, host)  # opening it proves the key
         if found is None:
-            prove_key(target, codec, host)
+            _learn_others(state, target, codec)  # opening theirs proves it
         _check_rollback(found, state, target, host)
         if found is not None:
             _learn_remote(found, state, target, codec, host)
