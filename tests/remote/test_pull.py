@@ -265,3 +265,25 @@ def test_key_rotation_reseals_the_sync_document(
     assert problem is None
     assert renamed.keys == before.keys
     assert renamed.host == "desktop-2"
+
+
+def test_a_damaged_user_store_here_loses_nothing_elsewhere(tmp_path: Path, remote_url: TargetURL) -> None:
+    laptop, desktop = machines(tmp_path, remote_url, "laptop", "desktop")
+    desktop.set("theme", "dark")
+    desktop.set("font", "mono")
+    desktop.push()
+    laptop.pull()
+    laptop.push()
+    paths = user_store_paths(desktop.user)
+    sealed = bytearray(paths.snapshot.read_bytes())
+    sealed[len(sealed) // 2] ^= 0x01  # the snapshot fails its authentication: the backup is older
+    paths.snapshot.write_bytes(bytes(sealed))
+    for epoch in paths.journal_epochs():
+        paths.journal(epoch).unlink()
+    result = desktop.pull()  # a damaged store's missing keys are not deletes, here or anywhere
+    assert result.warnings
+    assert by_key(result) == {"font": ("took", "desktop", ())}  # the desktop's write, from the laptop
+    assert desktop.values() == {"font": "mono", "theme": "dark"}
+    desktop.push()
+    assert laptop.pull().keys == ()
+    assert laptop.values() == {"font": "mono", "theme": "dark"}

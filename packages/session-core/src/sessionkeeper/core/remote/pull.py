@@ -198,7 +198,14 @@ def _merge_here(
                 in_sync += 1
             continue
         expected = value_digest(here[key]) if present else None
-        tree = None if winner.state.digest is None else others[winner.source].values[key]
+        tree = None
+        if winner.state.digest is not None:
+            source = _holder(
+                key, winner, documents, {me: here, **{h: got.values for h, got in others.items()}}
+            )
+            if source is None:  # the newest value is in no store read (damage lost it): left alone
+                continue
+            tree = source[key]
         changes[key] = (expected, tree)
         report.append(_line(key, "took" if tree is not None else "deleted", winner))
     if not dry_run and (changes or local is not None):
@@ -207,6 +214,17 @@ def _merge_here(
         _record(user_dir, codec, mine, winners, deferred)
     warnings = local.warnings if local is not None else ()
     return PullResult(target.location, me, tuple(others), skipped, tuple(report), in_sync, dry_run, warnings)
+
+
+def _holder(
+    key: str, winner: Winner, documents: dict[str, SyncDocument], values: dict[str, dict[str, object]]
+) -> dict[str, object] | None:
+    """The values of a host that holds the winning write of ``key`` (the winner's own first): a
+    store that lost it to damage still knows the write, and another host may have it."""
+    for host in sorted(values, key=lambda name: name != winner.source):
+        if documents[host].keys.get(key) == winner.state and key in values[host]:
+            return values[host]
+    return None
 
 
 def _line(key: str, action: Action, winner: Winner) -> PulledKey:
