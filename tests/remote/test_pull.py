@@ -284,6 +284,7 @@ def test_a_damaged_user_store_here_loses_nothing_elsewhere(tmp_path: Path, remot
     assert result.warnings
     assert by_key(result) == {"font": ("took", "desktop", ())}  # the desktop's write, from the laptop
     assert desktop.values() == {"font": "mono", "theme": "dark"}
+    assert paths.corrupt.exists()  # set aside by the checkpoint of the pull's write: no deletes yet
     desktop.push()
     assert laptop.pull().keys == ()
     assert laptop.values() == {"font": "mono", "theme": "dark"}

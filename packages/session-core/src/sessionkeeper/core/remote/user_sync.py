@@ -7,9 +7,10 @@ pull calls it before merging. The store is read without a lock (as ``session get
 document is replaced atomically under ``user.d/sync.lock``, so two data directories pushing for one
 user at once never interleave their updates.
 
-A USER store that did not load cleanly (damage dropped part of it) is observed for what it holds,
-but no key missing from it is taken as deleted: damage on one machine must never become a delete
-on every machine.
+A USER store that did not load cleanly (damage dropped part of it), or whose damaged snapshot a
+checkpoint has set aside (``user.json.corrupt``, there until someone removes it), is observed for
+what it holds, but no key missing from it is taken as deleted: damage on one machine must never
+become a delete on every machine.
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ def observe_local(
         if document.observed == signature and not force:
             return LocalUser({}, document, True, ())
         view = read_scope(paths, "user", codec)
-        clean = not view.report.dropped
+        # Damage set aside by a checkpoint (user.json.corrupt) may be what made keys go: until
+        # someone has looked at it, keys missing are not taken as deleted either.
+        clean = not view.report.dropped and not paths.corrupt.exists()
         values = dict(view.values.items())
         # The wall time of these changes: the store's last modification, never in the future.
         wall = min(newest, int(time.time() * 1000)) or int(time.time() * 1000)
