@@ -452,6 +452,8 @@ def scenario_reopen(system: str, directory: Path, params: dict[str, Any]) -> tup
             if not store.manager.checkpoint():
                 raise RuntimeError(f"checkpoint failed: {store.manager.last_save_error}")
             store.close()
+            # The builder's plain JSON copy of the state (the floor's input) is not ours to count.
+            (directory / "data" / "plain.json").unlink(missing_ok=True)
         return disk_bytes(directory)
 
     return rep, end
