@@ -29,7 +29,8 @@ from sessionkeeper.core.remote.reading import fetch_index, read_manifest
 from sessionkeeper.core.remote.settings import RemoteSettings, TargetURL
 from sessionkeeper.core.remote.user_clock import Stamp, SyncDocument, merge, observe
 from sessionkeeper.core.storage.targets import BackupTarget
-from tests.remote.support import OTHER_KEY, remote_settings, walk
+from tests.cli.support import digest
+from tests.remote.support import OTHER_KEY, remote_settings
 
 pytestmark = pytest.mark.usefixtures("encrypted")
 
@@ -153,11 +154,11 @@ def test_dry_run_writes_nothing(tmp_path: Path, remote_url: TargetURL) -> None:
     laptop.set("theme", "dark")
     laptop.push()
     desktop.set("font", "mono")
-    before = {path: path.read_bytes() for path in walk(desktop.user)}
+    before = digest(desktop.user)
     result = desktop.pull(dry_run=True)
     assert result.dry_run
     assert by_key(result) == {"theme": ("took", "laptop", ())}
-    assert {path: path.read_bytes() for path in walk(desktop.user)} == before
+    assert digest(desktop.user) == before
 
 
 def test_a_value_changed_during_the_pull_is_left_for_the_next(tmp_path: Path) -> None:
@@ -181,11 +182,11 @@ def test_a_wrong_key_changes_nothing(
     laptop.set("theme", "dark")
     laptop.push()
     desktop.set("font", "mono")
-    before = {path: path.read_bytes() for path in walk(desktop.user)}
+    before = digest(desktop.user)
     monkeypatch.setenv("SESSIONKEEPER_KEY", OTHER_KEY)
     with pytest.raises(RemoteKeyError, match="another key"):
         desktop.pull()
-    assert {path: path.read_bytes() for path in walk(desktop.user)} == before
+    assert digest(desktop.user) == before
 
 
 def _sync_object(target: BackupTarget, codec: Codec, host: str) -> str:
@@ -208,10 +209,10 @@ def test_a_tampered_sync_document_is_refused(tmp_path: Path, remote_url: TargetU
     target.delete(key)
     target.put(key, bytes(data))
     desktop.set("font", "mono")
-    before = {path: path.read_bytes() for path in walk(desktop.user)}
+    before = digest(desktop.user)
     with pytest.raises(RemoteIntegrityError):
         desktop.pull()
-    assert {path: path.read_bytes() for path in walk(desktop.user)} == before
+    assert digest(desktop.user) == before
 
 
 # -- the clock itself ---------------------------------------------------------------------------------

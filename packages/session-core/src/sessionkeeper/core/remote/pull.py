@@ -35,7 +35,7 @@ from sessionkeeper.core.storage.catalog import user_store_paths
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.targets import BackupTarget
 
-from .reading import fetch_files, fetch_index, list_manifests, read_manifest
+from .reading import FoundManifest, fetch_files, fetch_index, list_manifests, read_manifest
 from .restore import store_destination
 from .settings import RemoteSettings
 from .state import StateFiles
@@ -100,35 +100,38 @@ def _iso(ms: int) -> str:
 
 
 def _remote_user(
-    target: BackupTarget, codec: Codec, host: str, folder: Path, progress: Progress | None
+    target: BackupTarget,
+    codec: Codec,
+    host: str,
+    found: FoundManifest,
+    folder: Path,
+    progress: Progress | None,
 ) -> _Host | str:
-    """``host``'s USER store as its latest push holds it, observed at that push; or why not."""
+    """``host``'s USER store as its latest push (``found``) holds it, observed at that push; or
+    why not."""
     from sessionkeeper.core.tools.reading import read_scope
 
-    found = read_manifest(target, codec, host)
-    if found is None:
-        return "it has no manifest"
     latest = found.manifest.latest
     store = fetch_index(target, codec, host, latest).store("user", "user")
     if store is None:
         return "its latest push has no USER scope"
     paths = user_store_paths(folder)
+    sync_path = paths.aux / "sync"
+    places = [(store_destination(paths, ref, "user"), ref) for ref in store.files]
+    wanted = [(path, ref) for path, ref in places if path is not None]  # others: not needed here
+    document = SyncDocument(host, ZERO)
     fs = filesystem()
     with storage_errors(f"cannot unpack the USER scope of {host} in {folder}"):
-        fs.make_private_dir(folder)
         fs.make_private_dir(paths.aux)
-        wanted = [
-            (path, ref) for ref in store.files if (path := store_destination(paths, ref, "user")) is not None
-        ]
         for (path, _), data in zip(
             wanted, fetch_files(target, [ref for _, ref in wanted], progress), strict=True
         ):
-            fs.write_atomic(path, data)
-    document = SyncDocument(host, ZERO)
-    if (paths.aux / "sync").exists():
-        blob = fs.read_bytes(paths.aux / "sync", 64 << 20)
-        document = open_sync(blob, codec, host, f"the USER sync document of {host} in {target.location}")
-        (paths.aux / "sync").unlink()
+            if path == sync_path:  # the sync document is read here, not loaded as a store file
+                document = open_sync(
+                    data, codec, host, f"the USER sync document of {host} in {target.location}"
+                )
+            else:
+                fs.write_atomic(path, data)
     view = read_scope(paths, "user", codec)
     clean = not view.report.dropped
     values = dict(view.values.items())
@@ -149,15 +152,20 @@ def pull_user(
     Raises RemoteKeyError, RemoteIntegrityError (a tampered object or document: nothing written),
     TargetAccessError, TargetMissingError, TargetUnavailableError, SessionLockedError."""
     target = target if target is not None else remote.open()
-    hosts = list_manifests(target)
-    for host in sorted(hosts, key=lambda name: name != remote.host):  # every manifest: proves the key
-        read_manifest(target, codec, host)
+    hosts = sorted(list_manifests(target), key=lambda name: name != remote.host)
+    manifests = {host: read_manifest(target, codec, host) for host in hosts}  # all opened: proves the key
     others: dict[str, _Host] = {}
     skipped: list[tuple[str, str]] = []
     limit = int(time.time() * 1000) + _MAX_AHEAD_MS
     with tempfile.TemporaryDirectory(prefix="sessionkeeper-pull-") as scratch:
-        for number, host in enumerate(h for h in hosts if h != remote.host):
-            got = _remote_user(target, codec, host, Path(scratch) / str(number), progress)
+        for number, (host, found) in enumerate(manifests.items()):
+            if host == remote.host:
+                continue
+            got = (
+                "it has no manifest"
+                if found is None
+                else _remote_user(target, codec, host, found, Path(scratch) / str(number), progress)
+            )
             if isinstance(got, str):
                 skipped.append((host, got))
             elif got.document.clock.wall > limit:
@@ -187,6 +195,7 @@ def _merge_here(
     changes: dict[str, tuple[str | None, object | None]] = {}  # key -> (digest expected here, new tree)
     report: list[PulledKey] = []
     in_sync = 0
+    holders = {me: here, **{host: got.values for host, got in others.items()}}
     for key, winner in sorted(winners.items()):
         present = key in here
         if (winner.state.digest is None and not present) or (
@@ -200,9 +209,7 @@ def _merge_here(
         expected = value_digest(here[key]) if present else None
         tree = None
         if winner.state.digest is not None:
-            source = _holder(
-                key, winner, documents, {me: here, **{h: got.values for h, got in others.items()}}
-            )
+            source = _holder(key, winner, documents, holders)
             if source is None:  # the newest value is in no store read (damage lost it): left alone
                 continue
             tree = source[key]

@@ -92,9 +92,8 @@ class Housekeeping:
         store = self._scopes.for_write(StateScope.USER)
         skipped = set()
         for key, (expected, tree) in changes.items():
-            current = store.values.current.get(key)
-            found = None if current is None and key not in store.values.current else value_digest(current)
-            if found != expected:
+            current = store.values.current
+            if (value_digest(current[key]) if key in current else None) != expected:
                 skipped.add(key)
             elif tree is None:
                 store.delete(key, flush=False)
