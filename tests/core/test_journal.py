@@ -12,6 +12,8 @@ import orjson
 import pytest
 
 from sessionkeeper.core import SessionManager, read_session, session_paths
+from sessionkeeper.core.errors import LimitExceededError
+from sessionkeeper.core.limits import MAX_DEPTH, Budget, Limits
 from sessionkeeper.core.model.events import CommandExecuted, encode_event
 from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.journal import Damage, scan
@@ -365,3 +367,54 @@ def test_sets_acknowledged_after_resuming_over_a_damaged_header_survive_a_crash(
     manager.resume(session_id)
     assert manager.get("kept") == [1, 2, 3]
     assert manager.get("acknowledged") == "must survive"
+
+
+# -- the budget and the depth limit inside a long run of records -------------------------------------
+
+
+def _run_of_sets(count: int) -> list[bytes]:
+    """A header and ``count`` set records after it."""
+    values = (orjson.dumps({"n": n, "tags": ["a", "b"]}) for n in range(count))
+    return [
+        plain_records.header_record(STORE, 7),
+        *(plain_records.set_record(f"k{n}", v) for n, v in enumerate(values)),
+    ]
+
+
+def _payload_bytes(records: list[bytes]) -> int:
+    return sum(len(record) - 9 for record in records)
+
+
+@FRAMING_ONLY
+def test_a_long_run_of_records_counts_every_record_and_byte_against_the_budget() -> None:
+    records = _run_of_sets(200)  # the header counts too
+    budget = Budget(Limits(max_records=201, max_store_bytes=_payload_bytes(records)), "test")
+    scanned = scan(b"".join(records), budget=budget)
+    assert len(scanned.records) == 200
+    assert (budget.records_left, budget.bytes_left) == (0, 0)  # exactly spent, not past it
+
+
+@FRAMING_ONLY
+@pytest.mark.parametrize("limit", ["records", "bytes"])
+def test_the_record_that_goes_past_the_budget_in_a_long_run_raises(limit: str) -> None:
+    records = _run_of_sets(200)
+    size = _payload_bytes(records)
+    limits = (
+        Limits(max_records=200, max_store_bytes=size)
+        if limit == "records"
+        else Limits(max_records=201, max_store_bytes=size - 1)
+    )
+    with pytest.raises(LimitExceededError, match="journal records" if limit == "records" else "bytes"):
+        scan(b"".join(records), budget=Budget(limits, "test"))
+
+
+@FRAMING_ONLY
+def test_a_record_nested_too_deep_inside_a_run_is_damage_and_the_records_around_it_are_read() -> None:
+    records = _run_of_sets(6)
+    deep = b"[" * (MAX_DEPTH + 20) + b"]" * (MAX_DEPTH + 20)
+    planted = plain_records.set_record("deep", deep)  # a good checksum: written so, not damaged
+    scanned = scan(b"".join([*records[:4], planted, *records[4:]]))
+    assert [record[1] for record in scanned.records] == [f"k{n}" for n in range(6)]
+    assert [(damage.offset, damage.torn_tail) for damage in scanned.damage] == [
+        (sum(len(record) for record in records[:4]), False)
+    ]

@@ -96,3 +96,20 @@ def test_a_snapshot_taken_now_agrees_with_the_values_now() -> None:
     assert after["k2"] == -2
     assert after["k3"] == 3
     assert "k1" not in after
+
+
+@pytest.mark.plain_only("in-memory maps only: nothing is stored, no codec involved")
+def test_values_a_load_hands_over_are_kept_as_they_are_and_a_map_is_made_only_when_asked() -> None:
+    loaded = {f"k{n}": n for n in range(3000)}
+    values = ScopeValues(loaded, adopt=True)
+    assert values.current is loaded  # the load's own dict: no copy
+    values.set("k0", "changed")
+    first = values.snapshot()  # the first snapshot makes the map from the values as they are
+    assert first["k0"] == "changed"
+    values.set("k1", "changed too")
+    values.delete("k2")
+    assert (first["k1"], first["k2"]) == (1, 2)  # a snapshot never changes
+    second = values.snapshot()
+    assert dict(second.items()) == values.current
+    copied = {"a": 1}
+    assert ScopeValues(copied).current is not copied  # not adopted: a copy

@@ -36,12 +36,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import immutables
 import orjson
 
 from sessionkeeper.core import (
@@ -194,7 +193,7 @@ def read_output(path: Path, first: int, prefix: str) -> ChildOutput:
     return output
 
 
-def _scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Any], list[Any], int]:
+def _scope_initial(doc: ScopeDocument) -> tuple[Mapping[str, Any], list[Any], int]:
     return doc.values, [], doc.journal_epoch
 
 

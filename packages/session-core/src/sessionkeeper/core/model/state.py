@@ -8,6 +8,7 @@ log as they were at one moment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -23,31 +24,47 @@ EMPTY_MAP: immutables.Map[str, Any] = immutables.Map()
 class ScopeValues:
     """One scope's live values; every method but reading :attr:`current` needs the owner's lock.
 
-    Between two snapshots the map is a ``MapMutation`` (a transient HAMT): an update changes the
-    nodes this mutation already copied in place instead of copying their path again (at 100k keys
-    ~0.3 µs instead of ~0.7 µs). :meth:`snapshot` finishes it into an immutable ``Map`` in O(1) and
-    starts a new mutation, which copies each path the first time it changes it, so no snapshot ever
-    changes. :attr:`current` is the same values as a plain dict, kept in step: ``get()`` reads it
-    without a lock (a dict lookup is atomic under the GIL) and a checkpoint copies 100k values from
-    it in ~0.4 ms instead of walking the map (~21 ms).
+    :attr:`current` holds the values as a plain dict: ``get()`` reads it without a lock (a dict
+    lookup is atomic under the GIL) and a checkpoint copies 100k values from it in ~0.4 ms.
+
+    :meth:`snapshot` (``SessionManager.state()``) hands out a HAMT map (``immutables``) that never
+    changes. None is kept until the first one is asked for: most programs never ask, and keeping
+    one costs every update ~0.3 µs at 100k keys and a load ~20 ms to build it. From then on the
+    map is kept in step as a ``MapMutation`` (a transient HAMT): an update changes the nodes this
+    mutation already copied in place instead of copying their path again, and a snapshot finishes
+    it into a ``Map`` in O(1) and starts a new mutation, which copies each path the first time it
+    changes it, so no snapshot ever changes.
+
+    ``values`` given as a dict with ``adopt=True`` becomes :attr:`current` itself (a load hands
+    over the dict it built; nobody else holds it); a ``Map`` given is the first snapshot.
     """
 
     __slots__ = ("_live", "_snapshot", "current")
 
-    def __init__(self, values: immutables.Map[str, Any] = EMPTY_MAP) -> None:
-        self._snapshot: immutables.Map[str, Any] | None = values
-        self._live = values.mutate()
-        self.current: dict[str, Any] = dict(zip(values.keys(), values.values(), strict=True))
+    def __init__(self, values: Mapping[str, Any] = EMPTY_MAP, *, adopt: bool = False) -> None:
+        self._snapshot: immutables.Map[str, Any] | None = None  # None whenever _live is None
+        self._live: immutables.MapMutation[str, Any] | None = None
+        if isinstance(values, immutables.Map):
+            self._snapshot, self._live = values, values.mutate()
+            self.current: dict[str, Any] = dict(zip(values.keys(), values.values(), strict=True))
+        elif adopt and type(values) is dict:
+            self.current = values
+        else:
+            self.current = dict(values)
 
     def set(self, key: str, value: Any) -> None:
-        self._live[key] = value
         self.current[key] = value
-        self._snapshot = None
+        live = self._live
+        if live is not None:
+            live[key] = value
+            self._snapshot = None
 
     def delete(self, key: str) -> None:
-        del self._live[key]
         del self.current[key]
-        self._snapshot = None
+        live = self._live
+        if live is not None:
+            del live[key]
+            self._snapshot = None
 
     def discard(self, key: str) -> None:
         """Delete ``key`` if it is there."""
@@ -56,10 +73,12 @@ class ScopeValues:
 
     def snapshot(self) -> immutables.Map[str, Any]:
         """The values as they are now, as a map that never changes."""
-        if self._snapshot is None:
-            self._snapshot = self._live.finish()
-            self._live = self._snapshot.mutate()
-        return self._snapshot
+        snapshot = self._snapshot
+        if snapshot is None:
+            live = self._live
+            snapshot = immutables.Map(self.current) if live is None else live.finish()
+            self._snapshot, self._live = snapshot, snapshot.mutate()
+        return snapshot
 
     def __len__(self) -> int:
         return len(self.current)

@@ -8,6 +8,7 @@ A checkpoint of every store (:meth:`ScopeSet.save_all`) runs under the lifecycle
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -257,7 +258,8 @@ class ScopeSet:
         any that gathered too many journals; call under the lifecycle lock. False if one failed.
 
         ``ending`` (a clean stop): the session's snapshot says so (``graceful_shutdown``), written
-        unless the one on disk already does and nothing changed since."""
+        unless the one on disk already does and nothing changed since; then every store's backup
+        is packed (see :meth:`StoreWriter.pack_backup`)."""
         ok = True
         session = self.session
         if ending and session is not None:
@@ -271,6 +273,11 @@ class ScopeSet:
                 or writer.journal_count() > _MAX_IDLE_JOURNALS
             ):
                 ok = self.save(store) and ok
+        if ending:
+            for store in list(self.stores.values()):
+                # Best effort: a backup left as it was is only larger.
+                with contextlib.suppress(OSError, SessionkeeperError):
+                    store.writer.pack_backup()
         if ok:
             self.recount()
         return ok

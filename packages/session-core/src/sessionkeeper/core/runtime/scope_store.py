@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
-import immutables
 import orjson
 
 from sessionkeeper.core.codec.envelope import Codec
@@ -136,13 +135,13 @@ class ScopeStore(ABC, Generic[Doc, Image]):
         self,
         scope: StateScope,
         writer: StoreWriter[Doc, Image],
-        values: immutables.Map[str, Any],
+        values: dict[str, Any],
         context: StoreContext,
     ) -> None:
         self.scope = scope
         self.writer = writer
         self._journal = writer.journal  # the hot path's appender (fixed for the writer's life)
-        self.values = ScopeValues(values)
+        self.values = ScopeValues(values, adopt=True)  # a load's own dict (see open_session_store)
         self.open = True
         self._context = context
         # The hot path's collaborators, looked up once.
@@ -256,7 +255,7 @@ class SharedScopeStore(ScopeStore[ScopeDocument, dict[str, Any]]):
 
     def adopt(self, loaded: Loaded[ScopeDocument]) -> dict[str, Any]:
         """Another process wrote this store too: take the on-disk state (it has all our writes)."""
-        self.values = ScopeValues(loaded.values)
+        self.values = ScopeValues(loaded.values, adopt=True)
         return self.values.current.copy()
 
     def render(self, image: dict[str, Any], epoch: int) -> bytes:
@@ -271,7 +270,7 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
         self,
         meta: SessionMeta,
         writer: StoreWriter[SessionDocument, SessionImage],
-        values: immutables.Map[str, Any],
+        values: dict[str, Any],
         events: list[Any],
         context: StoreContext,
         shared_values: Callable[[], tuple[dict[str, Any], dict[str, Any]]],
@@ -306,7 +305,7 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
 
     def adopt(self, loaded: Loaded[SessionDocument]) -> SessionImage:
         """Another process wrote this session too: take the on-disk state (it has all our writes)."""
-        self.values = ScopeValues(loaded.values)
+        self.values = ScopeValues(loaded.values, adopt=True)
         self.events = EventLog(list(loaded.events), len(loaded.events))
         return self.capture()._replace(changed=True)
 
@@ -363,7 +362,7 @@ def read_shared_scope(
             paths, _scope_parser(scope), scope_initial, salvage=True, codec=codec, limits=limits
         )
     _report(scope.value, loaded)
-    return ScopeValues(loaded.values), loaded.loaded_bytes
+    return ScopeValues(loaded.values, adopt=True), loaded.loaded_bytes
 
 
 def open_session_store(
@@ -383,7 +382,9 @@ def open_session_store(
         )
         loaded = _opened(writer, salvage=False)
     source = seed if seed is not None else loaded
-    store = SessionStore(meta, writer, source.values, list(source.events), context, shared_values)
+    # The store takes the load's dict as its own; a seed's values are the seed's: copied.
+    values = loaded.values if seed is None else dict(seed.values)
+    store = SessionStore(meta, writer, values, list(source.events), context, shared_values)
     return store, loaded
 
 

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-import immutables
 import orjson
 
 from sessionkeeper.core.errors import SnapshotFormatError
@@ -72,7 +71,7 @@ class SessionDocument:
     session_id: str
     started_at: datetime
     last_checkpoint: datetime | None
-    values: immutables.Map[str, Stored]
+    values: Mapping[str, Stored]  # as parsed; never changed (a load replays into a copy)
     events: list[Stored]
     journal_epoch: int
     format_version: int
@@ -103,7 +102,7 @@ class ScopeDocument:
     """A parsed USER or APP scope snapshot."""
 
     scope: str
-    values: immutables.Map[str, Stored]
+    values: Mapping[str, Stored]  # as parsed; never changed (a load replays into a copy)
     journal_epoch: int
     last_checkpoint: datetime | None
     checked: bool = True
@@ -183,10 +182,6 @@ def _epoch(value: Any) -> int:
     return value
 
 
-def _encoded(values: Mapping[str, Any]) -> immutables.Map[str, Stored]:
-    return immutables.Map(values)
-
-
 def parse_session_document(data: bytes) -> SessionDocument:
     """Parse a session snapshot (current or legacy layout); raise :class:`SnapshotFormatError`."""
     doc, checked = load_checked(data)
@@ -212,7 +207,7 @@ def parse_session_document(data: bytes) -> SessionDocument:
         session_id=session_id,
         started_at=started,
         last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
-        values=_encoded(_mapping(scopes.get("session"), "scope_data.session")),
+        values=_mapping(scopes.get("session"), "scope_data.session"),
         events=events,
         journal_epoch=_epoch(doc.get("journal_epoch")),
         format_version=version,
@@ -312,7 +307,7 @@ def parse_scope_document(data: bytes, scope: str) -> ScopeDocument:
         raise SnapshotFormatError("store_id is missing or malformed")
     return ScopeDocument(
         scope=scope,
-        values=_encoded(_mapping(doc.get("values"), "values")),
+        values=_mapping(doc.get("values"), "values"),
         journal_epoch=_epoch(doc.get("journal_epoch")),
         last_checkpoint=_time(doc.get("last_checkpoint"), "last_checkpoint", required=False),
         checked=checked,
@@ -357,11 +352,11 @@ def parse_identity_document(data: bytes, store: str) -> str:
     return str(doc["store_id"])
 
 
-def session_initial(doc: SessionDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:
+def session_initial(doc: SessionDocument) -> tuple[Mapping[str, Stored], list[Stored], int]:
     """What a session snapshot gives a store load: values, events, the journal epoch it contains."""
     return doc.values, doc.events, doc.journal_epoch
 
 
-def scope_initial(doc: ScopeDocument) -> tuple[immutables.Map[str, Stored], list[Stored], int]:
+def scope_initial(doc: ScopeDocument) -> tuple[Mapping[str, Stored], list[Stored], int]:
     """What a USER/APP snapshot gives a store load (no events)."""
     return doc.values, [], doc.journal_epoch

@@ -249,42 +249,20 @@ def _records(
     """Read the records after ``header`` into ``records``, and the damage into ``damage``; returns
     the header (one may turn up after damage) and the offset past the last valid record.
 
-    This is _record_at and, for a plain record, _parse, inlined and bound to locals: it runs once
-    per record of every load. Anything else (a sealed record, one that needs the opener) takes
-    _parse itself; the checks and their order are the same either way."""
+    Runs of ordinary plain records go through :func:`_plain_run`; each record it stops at takes
+    :func:`_one_record`, which decides it with the same checks in the same order."""
     pos = good_end = header[1] if header is not None else 0
-    append, end, budget, opens = records.append, len(data), reading.budget, reading.opener is not None
-    seed, head, unpack, crc32, loads = reading.seed, _HEAD.size, _HEAD.unpack_from, zlib.crc32, orjson.loads
+    append, end = records.append, len(data)
     plain = _plain(reading)
     while pos < end:
-        parsed: list[Any] | None = None
-        stop = -1  # -1: no record checks out at pos (its frame or its checksum is bad)
-        if pos + head <= end:
-            magic, size, crc = unpack(data, pos)
-            stop = pos + head + size
-            if magic != _MAGIC or size > MAX_RECORD or stop > end:
-                stop = -1
-            else:
-                payload = data[pos + head : stop]
-                if crc32(payload, size ^ seed) != crc:
-                    stop = -1
-                elif plain and not (opens and payload.startswith(SEALED_MAGIC)):
-                    if budget is not None:  # a record found by resynchronising is counted twice
-                        budget.bytes_left = bytes_left = budget.bytes_left - size
-                        budget.records_left = records_left = budget.records_left - 1
-                        if bytes_left < 0 or records_left < 0:
-                            budget.exceeded()
-                    try:
-                        parsed = loads(payload)
-                        if size > 2 * MAX_DEPTH:  # nesting deeper than MAX_DEPTH takes two bytes a level
-                            check_depth(payload, parsed)
-                    except (orjson.JSONDecodeError, SnapshotFormatError):
-                        parsed = None
-                    else:
-                        if type(parsed) is not list or not parsed or type(parsed[0]) is not str:
-                            parsed = None
-                else:
-                    parsed = _parse(payload, reading)
+        if plain:
+            run_end = _plain_run(data, pos, reading, append)
+            if run_end != pos:
+                pos = good_end = run_end
+                reading.header_opened = True
+                if pos >= end:
+                    break
+        parsed, stop, payload = _one_record(data, pos, reading, plain)
         if parsed is None:
             resume = _skip_damage(data, pos, stop >= 0, reading, damage)
             if resume is None:
@@ -300,6 +278,78 @@ def _records(
         else:
             append(parsed)
     return header, good_end
+
+
+def _one_record(data: bytes, pos: int, reading: _Reading, plain: bool) -> tuple[list[Any] | None, int, bytes]:
+    """The record at ``pos``, the offset past it and its raw payload; the record is ``None`` if
+    it does not check out, and the offset -1 if its frame or its checksum is bad. This is
+    _record_at and, for a plain record, _parse, inlined."""
+    end, head, budget = len(data), _HEAD.size, reading.budget
+    if pos + head > end:
+        return None, -1, b""
+    magic, size, crc = _HEAD.unpack_from(data, pos)
+    stop = pos + head + size
+    if magic != _MAGIC or size > MAX_RECORD or stop > end:
+        return None, -1, b""
+    payload = data[pos + head : stop]
+    if zlib.crc32(payload, size ^ reading.seed) != crc:
+        return None, -1, payload
+    if not plain or (reading.opener is not None and payload.startswith(SEALED_MAGIC)):
+        return _parse(payload, reading), stop, payload
+    if budget is not None:  # a record found by resynchronising is counted twice
+        budget.bytes_left -= size
+        budget.records_left -= 1
+        if budget.bytes_left < 0 or budget.records_left < 0:
+            budget.exceeded()
+    try:
+        parsed = orjson.loads(payload)
+        if size > _SHALLOW:
+            check_depth(payload, parsed)
+    except (orjson.JSONDecodeError, SnapshotFormatError):
+        return None, stop, payload
+    if type(parsed) is not list or not parsed or type(parsed[0]) is not str:
+        return None, stop, payload
+    return parsed, stop, payload
+
+
+_UNLIMITED = 1 << 62
+_SHALLOW = 2 * MAX_DEPTH  # a payload this short cannot nest deeper than MAX_DEPTH
+
+
+def _plain_run(data: bytes, pos: int, reading: _Reading, append: Callable[[list[Any]], None]) -> int:
+    """Append the plain records from ``pos`` on, as long as each is an ordinary one: a whole frame
+    whose checksum is good, unsealed, JSON no deeper than MAX_DEPTH, a list that is not a header,
+    within the budget. Returns the offset of the first record that is not (or the end):
+    the general path decides it. This runs once per record of every load: ~0.4 µs less a record
+    than the general path, with the budget's counters kept in locals."""
+    end, seed, opens = len(data), reading.seed, reading.opener is not None
+    head, unpack, crc32, loads, sealed = _HEAD.size, _HEAD.unpack_from, zlib.crc32, orjson.loads, SEALED_MAGIC
+    budget = reading.budget
+    bytes_left = budget.bytes_left if budget is not None else _UNLIMITED
+    records_left = budget.records_left if budget is not None else _UNLIMITED
+    while pos + head <= end:
+        magic, size, crc = unpack(data, pos)
+        stop = pos + head + size
+        if magic != _MAGIC or size > MAX_RECORD or stop > end or size > bytes_left or records_left <= 0:
+            break
+        payload = data[pos + head : stop]
+        if crc32(payload, size ^ seed) != crc or (opens and payload.startswith(sealed)):
+            break
+        try:
+            parsed = loads(payload)
+            if size > _SHALLOW:
+                check_depth(payload, parsed)
+        except (orjson.JSONDecodeError, SnapshotFormatError):
+            break
+        if type(parsed) is not list or not parsed or type(first := parsed[0]) is not str or first == "H":
+            break
+        bytes_left -= size
+        records_left -= 1
+        append(parsed)
+        pos = stop
+    if budget is not None:
+        budget.bytes_left, budget.records_left = bytes_left, records_left
+    return pos
 
 
 def _plain(reading: _Reading) -> bool:

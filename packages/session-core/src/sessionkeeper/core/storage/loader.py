@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
-import immutables
 
 from sessionkeeper.core.codec.envelope import PLAIN, Codec, inspect_envelope
 from sessionkeeper.core.errors import (
@@ -85,7 +84,7 @@ class Loaded(Generic[Doc]):
     """A store's content as read from disk."""
 
     document: Doc | None
-    values: immutables.Map[str, Any]
+    values: dict[str, Any]  # the load's own dict: whoever takes it may keep it (ScopeValues adopts it)
     events: list[Any]
     covered_epoch: int  # epoch contained in the snapshot that was read
     last_epoch: int  # highest journal epoch found
@@ -104,7 +103,7 @@ class _Retry(Exception):
 def load_store(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
-    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    initial: Callable[[Doc], tuple[Mapping[str, Any], list[Any], int]],
     *,
     salvage: bool = False,
     codec: Codec = PLAIN,
@@ -300,7 +299,7 @@ class _Pick(Generic[Doc]):
 def _load_once(
     paths: StorePaths,
     parse: Callable[[bytes], Doc],
-    initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+    initial: Callable[[Doc], tuple[Mapping[str, Any], list[Any], int]],
     salvage: bool,
     codec: Codec,
     limits: Limits,
@@ -315,11 +314,14 @@ def _load_once(
         codec = codec.migrating()
     pick = _pick_document(paths, parse, codec, budget, salvage, warnings, dropped)
     document, source, store_id = pick.document, pick.source, pick.store_id
-    values: immutables.Map[str, Any] = immutables.Map()
+    values: dict[str, Any] = {}
     events: list[Any] = []
     covered = 0
     if document is not None:
-        values, events, covered = initial(document)
+        snapshot_values, events, covered = initial(document)
+        # A plain dict, not a HAMT: a record replays in ~0.05 instead of ~0.4 µs, and the dict is
+        # handed on as the scope's current values (no map is built unless a state() asks for one).
+        values = dict(snapshot_values)
         budget.take_bytes(pick.size)
         budget.take_records(len(events))
     # Journals after a snapshot of format 4 were written by writers that bind every record.
@@ -329,7 +331,6 @@ def _load_once(
         source = "journal" if epochs else "empty"
     expected = covered + 1
     count = 0
-    mutation = values.mutate()
     for epoch in epochs:
         if epoch != expected and document is not None:
             if paths.snapshot.exists() and not paths.journal(expected).exists():
@@ -342,12 +343,12 @@ def _load_once(
             dropped.append(f"journal epochs {expected}..{epoch - 1} are missing; changes in them are lost")
         expected = epoch + 1
         applied, store_id = _replay(
-            paths, epoch, (mutation, events), (warnings, dropped), codec, budget, store_id, bound_only
+            paths, epoch, (values, events), (warnings, dropped), codec, budget, store_id, bound_only
         )
         count += applied
     return Loaded(
         document=document,
-        values=mutation.finish(),
+        values=values,
         events=events,
         covered_epoch=covered,
         last_epoch=epochs[-1] if epochs else covered,
@@ -363,7 +364,7 @@ def _load_once(
 def _replay(
     paths: StorePaths,
     epoch: int,
-    into: tuple[immutables.MapMutation[str, Any], list[Any]],
+    into: tuple[dict[str, Any], list[Any]],
     notes: tuple[list[str], list[str]],
     codec: Codec,
     budget: Budget,
@@ -404,13 +405,12 @@ def _replay(
     return applied, store_id or read.store_id
 
 
-def _apply(record: list[Any], values: immutables.MapMutation[str, Any], events: list[Any]) -> bool:
+def _apply(record: list[Any], values: dict[str, Any], events: list[Any]) -> bool:
     op = record[0]
     if op == "S" and len(record) == 3 and type(record[1]) is str:
         values[record[1]] = record[2]
     elif op == "D" and len(record) == 2 and type(record[1]) is str:
-        with contextlib.suppress(KeyError):
-            del values[record[1]]
+        values.pop(record[1], None)
     elif op == "E" and len(record) == 2 and isinstance(record[1], dict):
         events.append(record[1])
     else:

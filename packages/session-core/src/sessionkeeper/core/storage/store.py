@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
-
-import immutables
 
 from sessionkeeper.core.codec.envelope import PLAIN, Codec
 from sessionkeeper.core.errors import SaveError
@@ -63,7 +61,7 @@ class StoreWriter(Generic[Doc, Image]):
         paths: StorePaths,
         lock: threading.Lock,
         parse: Callable[[bytes], Doc],
-        initial: Callable[[Doc], tuple[immutables.Map[str, Any], list[Any], int]],
+        initial: Callable[[Doc], tuple[Mapping[str, Any], list[Any], int]],
         codec: Codec = PLAIN,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
@@ -200,6 +198,16 @@ class StoreWriter(Generic[Doc, Image]):
             return
         try:
             self._snapshots.unlink_temps()
+        finally:
+            self._compact.release()
+
+    def pack_backup(self) -> None:
+        """Compress the backup (see :meth:`SnapshotWriter.pack_backup`) unless a checkpoint of this
+        store is running; a clean stop's last step."""
+        if not self._compact.try_exclusive():
+            return
+        try:
+            self._snapshots.pack_backup()
         finally:
             self._compact.release()
 

@@ -6,12 +6,12 @@ never sees a torn state (snapshots are replaced atomically, journal records chec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
-import immutables
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.config import resolve_codec
@@ -36,7 +36,7 @@ _MISSING: Any = object()
 class _Values:
     """Reading values out of a view's encoded map (fresh objects each time)."""
 
-    values: immutables.Map[str, Any]
+    values: Mapping[str, Any]
 
     def get(self, key: str, default: Any = None) -> Any:
         data = self.values.get(key, _MISSING)
@@ -56,7 +56,7 @@ class SessionView(_Values):
     last_checkpoint: datetime | None
     resumed_from: str | None
     legacy: bool
-    values: immutables.Map[str, Any]
+    values: Mapping[str, Any]
     event_data: list[Any]
     user: dict[str, Any]
     app: dict[str, Any]
@@ -110,7 +110,7 @@ class ScopeView(_Values):
     """A USER or APP store as it is on disk now (snapshot plus journals)."""
 
     scope: str
-    values: immutables.Map[str, Any]
+    values: Mapping[str, Any]
     report: LoadReport
 
 
