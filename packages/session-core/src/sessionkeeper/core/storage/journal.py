@@ -314,34 +314,43 @@ def _one_record(data: bytes, pos: int, reading: _Reading, plain: bool) -> tuple[
 
 _UNLIMITED = 1 << 62
 _SHALLOW = 2 * MAX_DEPTH  # a payload this short cannot nest deeper than MAX_DEPTH
+_LIST = ord("[")  # every payload we write starts so; a sealed one starts with the envelope's magic
 
 
 def _plain_run(data: bytes, pos: int, reading: _Reading, append: Callable[[list[Any]], None]) -> int:
     """Append the plain records from ``pos`` on, as long as each is an ordinary one: a whole frame
-    whose checksum is good, unsealed, JSON no deeper than MAX_DEPTH, a list that is not a header,
-    within the budget. Returns the offset of the first record that is not (or the end):
-    the general path decides it. This runs once per record of every load: ~0.4 µs less a record
-    than the general path, with the budget's counters kept in locals."""
-    end, seed, opens = len(data), reading.seed, reading.opener is not None
-    head, unpack, crc32, loads, sealed = _HEAD.size, _HEAD.unpack_from, zlib.crc32, orjson.loads, SEALED_MAGIC
+    whose checksum is good, a payload that starts with ``[`` (so neither sealed nor anything but a
+    list once it parses), JSON no deeper than MAX_DEPTH, not a header, within the budget. Returns
+    the offset of the first record that is not (or the end): the general path decides it. This
+    runs once per record of every load: ~0.5 µs less a record than the general path, with the
+    budget's counters kept in locals."""
+    end, seed, head, shallow = len(data), reading.seed, _HEAD.size, _SHALLOW
+    unpack, crc32, loads = _HEAD.unpack_from, zlib.crc32, orjson.loads
     budget = reading.budget
     bytes_left = budget.bytes_left if budget is not None else _UNLIMITED
     records_left = budget.records_left if budget is not None else _UNLIMITED
     while pos + head <= end:
         magic, size, crc = unpack(data, pos)
         stop = pos + head + size
-        if magic != _MAGIC or size > MAX_RECORD or stop > end or size > bytes_left or records_left <= 0:
+        if (
+            magic != _MAGIC
+            or not 0 < size <= MAX_RECORD
+            or stop > end
+            or size > bytes_left
+            or records_left <= 0
+            or data[pos + head] != _LIST
+        ):
             break
         payload = data[pos + head : stop]
-        if crc32(payload, size ^ seed) != crc or (opens and payload.startswith(sealed)):
+        if crc32(payload, size ^ seed) != crc:
             break
         try:
             parsed = loads(payload)
-            if size > _SHALLOW:
+            if size > shallow:
                 check_depth(payload, parsed)
         except (orjson.JSONDecodeError, SnapshotFormatError):
             break
-        if type(parsed) is not list or not parsed or type(first := parsed[0]) is not str or first == "H":
+        if not parsed or type(first := parsed[0]) is not str or first == "H":
             break
         bytes_left -= size
         records_left -= 1
