@@ -44,9 +44,12 @@ def build(data_dir: Path, user_dir: Path, n_keys: int, updates: int) -> str:
     return session_id
 
 
-def build_in_child(data_dir: Path, user_dir: Path, n_keys: int, updates: int) -> str:
-    """Run this script in a child process (so the journal is left as a crash leaves it); returns
-    the session id, or raises RuntimeError with the child's stderr."""
+def build_in_child(
+    data_dir: Path, user_dir: Path, n_keys: int, updates: int, env: dict[str, str] | None = None
+) -> str:
+    """Run this script in a child process (so the journal is left as a crash leaves it), under
+    ``env`` if given (e.g. a codec's settings); returns the session id, or raises RuntimeError
+    with the child's stderr."""
     import subprocess
 
     built = subprocess.run(
@@ -55,6 +58,7 @@ def build_in_child(data_dir: Path, user_dir: Path, n_keys: int, updates: int) ->
         text=True,
         check=False,
         timeout=600,
+        env=env,
     )
     if built.returncode != 0:
         raise RuntimeError(f"building the session failed ({built.returncode}):\n{built.stderr}")

@@ -17,13 +17,16 @@ returns; scenario ``count`` reopens what it left and answers how many of them su
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import random
 import signal
 import sqlite3
+import struct
 import sys
 import time
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -380,10 +383,75 @@ def final_state(n_keys: int) -> dict[str, Any]:
     return state
 
 
+_FRAME = struct.Struct("<BII")  # a journal record's head: magic, payload length, CRC-32
+
+
+def replay_floor(data_dir: Path, session_id: str) -> dict[str, Any]:
+    """The least work that reads ours' files with what they promise checked, written here without
+    any Sessionkeeper code: the snapshot read and ``orjson.loads``-ed (its CRC-32 over the whole
+    file), then every record of the journals after it walked, its CRC-32 checked and its payload
+    ``orjson.loads``-ed and applied to a dict. No damage handling, no limits, no identity checks:
+    a floor, not a reader (see docs/integrity.md for the format). The garbage collector is off
+    meanwhile, as in ours' loads: otherwise it walks the state being built again and again."""
+    gc.disable()
+    try:
+        return _replay_floor(data_dir, session_id)
+    finally:
+        gc.enable()
+
+
+def _replay_floor(data_dir: Path, session_id: str) -> dict[str, Any]:
+    sessions = data_dir / "sessions"
+    raw = (sessions / f"{session_id}.json").read_bytes()
+    mark = b',\n  "checksum": "crc32:'
+    cut = raw.rindex(mark)
+    if zlib.crc32(memoryview(raw)[:cut]) != int(raw[cut + len(mark) : cut + len(mark) + 8], 16):
+        raise RuntimeError("the snapshot does not check out")
+    doc = orjson.loads(raw)
+    state: dict[str, Any] = dict(doc["scope_data"]["session"])
+    covered, unpack, loads, crc32 = int(doc["journal_epoch"]), _FRAME.unpack_from, orjson.loads, zlib.crc32
+    for path in sorted((sessions / f"{session_id}.d").glob("*.journal")):
+        if int(path.stem) <= covered:
+            continue
+        data = path.read_bytes()
+        _, size, _ = unpack(data, 0)
+        header = loads(data[9 : 9 + size])  # ["H", 2, store, epoch, store_id]: binds the records
+        seed = crc32(b"sessionkeeper journal\0" + header[4].encode()) or 1
+        pos, end = 9 + size, len(data)
+        while pos < end:
+            _, size, crc = unpack(data, pos)
+            payload = data[pos + 9 : pos + 9 + size]
+            if crc32(payload, size ^ seed) != crc:
+                raise RuntimeError(f"{path.name}: a record does not check out")
+            record = loads(payload)
+            if record[0] == "S":
+                state[record[1]] = record[2]
+            elif record[0] == "D":
+                state.pop(record[1], None)
+            pos += 9 + size
+    return state
+
+
 def scenario_reopen(system: str, directory: Path, params: dict[str, Any]) -> tuple[Rep, Callable[[], int]]:
     """Build a store of ``keys`` keys + as many updates; each repetition opens it and reads every key."""
     n_keys = int(params["keys"])
     expected = len(final_state(n_keys))
+    if system == "floor-replay":  # ours' files, read by replay_floor
+        from bench._build_resume import build_in_child  # imports session-core in the child only
+
+        data_dir = directory / "data"
+        session_id = build_in_child(data_dir, directory / "user", n_keys, n_keys)
+        (data_dir / "plain.json").unlink()
+
+        def rep_replay(number: int) -> tuple[float, int]:
+            start = time.perf_counter()
+            loaded = replay_floor(data_dir, session_id)
+            elapsed = time.perf_counter() - start
+            if len(loaded) != expected:
+                raise RuntimeError(f"the floor replayed {len(loaded)} keys, not {expected}")
+            return elapsed, 1
+
+        return rep_replay, lambda: disk_bytes(directory)
     if system == "floor-loads":
         path = directory / "state.json"
         path.write_bytes(orjson.dumps(final_state(n_keys)))

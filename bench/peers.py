@@ -13,7 +13,8 @@ NORMAL, diskcache and the floors ``write()`` of the record, ``orjson.dumps``, an
 power-safe update (ours with ``fsync=always``, against sqlite WAL FULL, lmdb sync=True,
 write+fdatasync on an appending file and pwrite+fdatasync into a preallocated file); reopening the
 store and reading every key (ours: a snapshot + 100k journal records, as a crash leaves it; against
-sqlite, lmdb, LangGraph's ``get_tuple`` and ``orjson.loads`` of the same state), with the cold
+sqlite, lmdb, LangGraph's ``get_tuple``, ``orjson.loads`` of the same state, and the least work our
+files need: ``floor-replay`` reads them with only their checksums checked), with the cold
 ``session info`` / ``session get`` on that session; a full checkpoint (against LangGraph's
 SqliteSaver ``put`` of the whole state and orjson + an atomic write); disk after ``stop()``.
 
@@ -57,6 +58,7 @@ TARGET_REOPEN_VS_LOADS = 1.2
 TARGET_CLI_SECONDS = 0.150
 TARGET_CHECKPOINT_VS_ATOMIC = 1.1
 TARGET_DISK_VS_SQLITE = 1.2
+TARGET_COMPRESSED_JOURNAL_VS_PLAIN = 1.0  # "compressed journals smaller than plain ones"
 
 LABELS = {
     "ours-interval": "ours, fsync=interval",
@@ -74,6 +76,7 @@ LABELS = {
     "floor-append-sync": "floor: write+fdatasync, appending",
     "floor-pwrite-sync": "floor: pwrite+fdatasync, preallocated",
     "floor-loads": "floor: read + orjson.loads of the state",
+    "floor-replay": "floor: our files, read with only their checksums checked",
     "floor-atomic": "floor: orjson.dumps + atomic write",
 }
 
@@ -328,6 +331,36 @@ class Rows:
         )
 
 
+def _journal_row(directory: Path, n_keys: int) -> Figure:
+    """The journals a crash leaves (n sets, a checkpoint, n updates) under the zstd codec against
+    the same journals plain: each record is compressed alone, so the goal is that they are smaller."""
+    import os
+
+    from bench._build_resume import build_in_child
+
+    sizes: dict[str, int] = {}
+    for codec, settings in (("plain", {}), ("zstd", {"SESSIONKEEPER_COMPRESSION": "zstd"})):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SESSIONKEEPER_")} | settings
+        data_dir = directory / f"journal-{codec}" / "data"
+        session_id = build_in_child(data_dir, data_dir.parent / "user", n_keys, n_keys, env)
+        journals = (data_dir / "sessions" / f"{session_id}.d").glob("*.journal")
+        sizes[codec] = sum(path.stat().st_size for path in journals)
+    zstd, plain = sizes["zstd"] / 1e6, sizes["plain"] / 1e6
+    return Figure(
+        bench="P20",
+        name=f"journals of {count(n_keys)} sets + {count(n_keys)} updates, zstd",
+        kind=Kind.DURATION,
+        unit="MB",
+        value=zstd,
+        baseline_name="the same journals, plain",
+        baseline=plain,
+        samples=(zstd,),
+        baseline_samples=(plain,),
+        target=Target.max_ratio(TARGET_COMPRESSED_JOURNAL_VS_PLAIN),
+        note="every record compressed (and sealed) on its own, as it is written",
+    )
+
+
 def _cli_rows(cfg: Config, session_dir: Path, n_keys: int) -> list[Figure]:
     """Cold ``session info`` and ``session get`` on the reopen measure's session (snapshot + journal)."""
     python, session = _executables()
@@ -447,7 +480,9 @@ def run(cfg: Config) -> list[Figure]:
             cfg,
             f"reopen and read every key ({size} keys + {size} updates)",
             "reopen",
-            systems(("ours", "floor-loads", "sqlite-normal", "lmdb-nosync", "langgraph"), "reopen"),
+            systems(
+                ("ours", "floor-loads", "floor-replay", "sqlite-normal", "lmdb-nosync", "langgraph"), "reopen"
+            ),
             keep=("ours",),
         )
         cli: list[Figure] = []
@@ -471,6 +506,22 @@ def run(cfg: Config) -> list[Figure]:
             "ours+extra",
             "floor-loads",
             note="P11's resume() followed by get() of every key (each get() returns a fresh copy)",
+        )
+        rows.compare(
+            "P11c",
+            name,
+            reopen,
+            "ours",
+            "floor-replay",
+            note="ours against the least work its files need: every value decoded, every CRC checked",
+        )
+        rows.compare(
+            "P11d",
+            "floor: our files against the state as one JSON file",
+            reopen,
+            "floor-replay",
+            "floor-loads",
+            note="what P11's ratio can be at best with a snapshot + 100k journal records to read",
         )
         rows.compare("P12a", name, reopen, "ours", "sqlite-normal")
         rows.compare("P12b", name, reopen, "ours", "lmdb-nosync")
@@ -502,4 +553,5 @@ def run(cfg: Config) -> list[Figure]:
         rows.disk("P17", name, reopen, "sqlite-normal", Target.max_ratio(TARGET_DISK_VS_SQLITE))
         rows.disk("P18", name, reopen, "lmdb-nosync")
         rows.disk("P19", name, reopen, "floor-loads")
+        rows.figures.append(_journal_row(directory, n_keys))
     return rows.figures + crash_figures
