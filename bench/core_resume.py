@@ -3,7 +3,8 @@
 A child process (``_build_resume.py``) sets N keys to realistic values (``_values.py``), checkpoints,
 sets N more updates and exits
 with ``os._exit(0)``, so nothing is compacted. Each repetition then times ``resume(id)`` in a
-fresh manager (constructor included) and stops it untimed; resuming changes nothing on disk, so
+fresh manager (constructor included) and lets go of it untimed, as a crash would (``abandon()``:
+no clean-stop snapshot); resuming changes nothing on disk, so
 every repetition reads the same files. The baseline is how the old tool loaded a session: read
 one plain JSON file holding the same final values and ``orjson.loads`` it. Both read from a warm
 page cache.
@@ -46,7 +47,9 @@ def run(cfg: Config) -> list[Figure]:
                 if len(session.keys()) != len(expected):
                     raise RuntimeError("resume did not restore every key")
             finally:
-                session.stop()
+                # Let go as a crash would: stop() writes a clean-stop snapshot, which would compact
+                # the journal the next repetition replays (as in P11).
+                session.abandon()
             return elapsed, 1
 
         def sample_raw() -> tuple[float, int]:
@@ -67,7 +70,7 @@ def run(cfg: Config) -> list[Figure]:
             if wrong:
                 raise RuntimeError(f"resume restored wrong values for {wrong[:3]}")
         finally:
-            check.stop()
+            check.abandon()
     return [
         Figure(
             bench="C1",

@@ -5,8 +5,10 @@ the same events kept as live sessions.
 Run: ``python bench/history_scale.py [--quick] [--reps N] [--json FILE]`` (inside the hatch
 environment), or as suite R of ``bench/run.py``.
 
-**Data set**, made afresh in a scratch directory for every run (core's writer and the checks take
-~50 s here for 10,000 files: nothing is cached, so it is always what the current core writes):
+**Data set**, made by core's writer and checked (~60 s here for 10,000 files) once per version of
+the code that decides its bytes: it is cached in the temp dir's ``sessionkeeper-bench-cache``
+keyed by the digest of core's sources, the generator and this module, so it is always what the
+current core writes; R and W (``dashboard_scale``) each use a copy of it:
 
 * ``history/``: 10,000 sessions x 100 events (S's generator, ``_scale.session_events``), their
   starts spread over the 730 days before ``NOW``, written one by one through core's own writer,
@@ -46,7 +48,9 @@ import argparse
 import functools
 import os
 import random
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -59,7 +63,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable as a
 
 import orjson
 
-from bench import analyzer_scale
+from bench import _scale, analyzer_scale
 from bench._harness import (
     MIN_REPS,
     Config,
@@ -79,7 +83,10 @@ from bench._scale import EVENTS_PER_SESSION, check_report, measure_in_fresh_proc
 from sessionkeeper.analyzer.period import resolve_period, resolve_zone
 from sessionkeeper.core import Event, list_history, list_sessions, read_history, session_paths, unstructure
 from sessionkeeper.core.codec.envelope import PLAIN
-from sessionkeeper.core.storage.documents import parse_session_document, render_session_document
+from sessionkeeper.core.storage.documents import (
+    parse_session_document,
+    render_session_document,
+)
 from sessionkeeper.core.storage.history import ArchivedSession, write_history
 
 __all__ = ["run"]
@@ -123,6 +130,41 @@ def _starts(
 def _stored(events: list[Event]) -> list[Any]:
     """The events as a session's files hold them, and so as retention hands them to the archive."""
     return list(orjson.loads(orjson.dumps([unstructure(event, Event) for event in events])))
+
+
+def dataset(archived: int, live: int) -> tuple[Path, dict[str, dict[str, int]]]:
+    """The data set :func:`build` writes, made once per machine in the temp dir's bench cache (as
+    S's is) and found there afterwards: its data directory and expected totals. R and W each copy
+    it before use (W's hook writes sessions into its copy). The cache is keyed by the source of
+    everything that decides its bytes (core's writers, the generator, this module), so it is
+    always what the current core writes; its manifest is written last: a half-made one is remade."""
+    root = Path(tempfile.gettempdir()) / "sessionkeeper-bench-cache"
+    directory = root / f"history-{_writers_digest()}-{archived}x{EVENTS_PER_SESSION}+{live}"
+    manifest = directory / "manifest.json"
+    if manifest.exists():
+        found: dict[str, dict[str, int]] = orjson.loads(manifest.read_bytes())
+        return directory / "data", found
+    shutil.rmtree(directory, ignore_errors=True)
+    expected = build(directory / "data", archived, live)
+    manifest.write_bytes(orjson.dumps(expected))
+    return directory / "data", expected
+
+
+def _writers_digest() -> str:
+    import hashlib
+
+    import sessionkeeper.core
+
+    core = Path(sessionkeeper.core.__file__).parent
+    sources = [
+        *sorted(core.rglob("*.py")),  # any change in core may change what its writers write
+        Path(_scale.__file__),
+        Path(__file__),
+    ]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def build(data_dir: Path, archived: int, live: int) -> dict[str, dict[str, int]]:
@@ -264,9 +306,11 @@ def run(cfg: Config) -> list[Figure]:
             "through core's writer"
         )
         started = time.perf_counter()
-        expected = build(data_dir, archived, LIVE)
+        cached, expected = dataset(archived, LIVE)
+        shutil.copytree(cached, data_dir, symlinks=True)
         size = sum(entry.stat().st_size for entry in os.scandir(data_dir / "history"))
-        log(f"  R: written and checked in {time.perf_counter() - started:.0f} s ({size / 1e6:.0f} MB)")
+        took = time.perf_counter() - started
+        log(f"  R: made (or found cached) and copied in {took:.0f} s ({size / 1e6:.0f} MB)")
         env = _environment()
         outputs = scratch / "out"
         outputs.mkdir()

@@ -208,11 +208,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             h.log(f"benchmark {letter} skipped: its module is not available here")
             continue
         run: Callable[[h.Config], list[h.Figure]] = suites[letter].run
+        began = time.perf_counter()
         try:
             figures += run(cfg)
         except Exception:  # one broken benchmark must not hide the others' figures
             errors.append(letter)
             h.log(f"benchmark {letter} FAILED with an error:\n{traceback.format_exc()}")
+        h.log(f"  {letter} took {time.perf_counter() - began:.0f} s")  # the full run's budget: 15 minutes
     elapsed = time.perf_counter() - started
     after = h.machine()
 
