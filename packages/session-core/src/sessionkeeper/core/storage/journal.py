@@ -195,7 +195,7 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
                 reading.key_error = exc
             return None
     size = len(payload)
-    if budget is not None:  # as in scan(), which inlines this for plain records
+    if budget is not None:  # as _plain_run does for a run of plain records, with locals
         budget.bytes_left -= size
         budget.records_left -= 1
         if budget.bytes_left < 0 or budget.records_left < 0:
@@ -262,7 +262,7 @@ def _records(
                 reading.header_opened = True
                 if pos >= end:
                     break
-        parsed, stop, payload = _one_record(data, pos, reading, plain)
+        parsed, stop, payload = _one_record(data, pos, reading)
         if parsed is None:
             resume = _skip_damage(data, pos, stop >= 0, reading, damage)
             if resume is None:
@@ -280,36 +280,14 @@ def _records(
     return header, good_end
 
 
-def _one_record(data: bytes, pos: int, reading: _Reading, plain: bool) -> tuple[list[Any] | None, int, bytes]:
+def _one_record(data: bytes, pos: int, reading: _Reading) -> tuple[list[Any] | None, int, bytes]:
     """The record at ``pos``, the offset past it and its raw payload; the record is ``None`` if
-    it does not check out, and the offset -1 if its frame or its checksum is bad. This is
-    _record_at and, for a plain record, _parse, inlined."""
-    end, head, budget = len(data), _HEAD.size, reading.budget
-    if pos + head > end:
+    it does not check out, and the offset -1 if its frame or its checksum is bad."""
+    found = _record_at(data, pos, len(data), reading.seed)
+    if found is None:
         return None, -1, b""
-    magic, size, crc = _HEAD.unpack_from(data, pos)
-    stop = pos + head + size
-    if magic != _MAGIC or size > MAX_RECORD or stop > end:
-        return None, -1, b""
-    payload = data[pos + head : stop]
-    if zlib.crc32(payload, size ^ reading.seed) != crc:
-        return None, -1, payload
-    if not plain or (reading.opener is not None and payload.startswith(SEALED_MAGIC)):
-        return _parse(payload, reading), stop, payload
-    if budget is not None:  # a record found by resynchronising is counted twice
-        budget.bytes_left -= size
-        budget.records_left -= 1
-        if budget.bytes_left < 0 or budget.records_left < 0:
-            budget.exceeded()
-    try:
-        parsed = orjson.loads(payload)
-        if size > _SHALLOW:
-            check_depth(payload, parsed)
-    except (orjson.JSONDecodeError, SnapshotFormatError):
-        return None, stop, payload
-    if type(parsed) is not list or not parsed or type(parsed[0]) is not str:
-        return None, stop, payload
-    return parsed, stop, payload
+    payload, stop = found
+    return _parse(payload, reading), stop, payload
 
 
 _UNLIMITED = 1 << 62
