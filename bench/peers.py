@@ -314,21 +314,27 @@ class Rows:
     def disk(self, bench: str, name: str, phase: Phase, peer: str, target: Target | None = None) -> None:
         if not ("ours" in phase.disk and peer in phase.disk):
             return
-        ours, theirs = phase.disk["ours"] / 1e6, phase.disk[peer] / 1e6
-        self.figures.append(
-            Figure(
-                bench=bench,
-                name=name,
-                kind=Kind.DURATION,
-                unit="MB",
-                value=ours,
-                baseline_name=LABELS[peer].replace("read + orjson.loads of the state", "plain JSON file"),
-                baseline=theirs,
-                samples=(ours,),
-                baseline_samples=(theirs,),
-                target=target,
-            )
-        )
+        label = LABELS[peer].replace("read + orjson.loads of the state", "plain JSON file")
+        self.figures.append(_megabytes(bench, name, phase.disk["ours"], label, phase.disk[peer], target))
+
+
+def _megabytes(
+    bench: str, name: str, ours: int, label: str, theirs: int, target: Target | None, note: str = ""
+) -> Figure:
+    """A row of sizes on disk: ours against a baseline's, in bytes (one measurement each)."""
+    return Figure(
+        bench=bench,
+        name=name,
+        kind=Kind.DURATION,
+        unit="MB",
+        value=ours / 1e6,
+        baseline_name=label,
+        baseline=theirs / 1e6,
+        samples=(ours / 1e6,),
+        baseline_samples=(theirs / 1e6,),
+        target=target,
+        note=note,
+    )
 
 
 def _journal_row(directory: Path, n_keys: int) -> Figure:
@@ -345,19 +351,14 @@ def _journal_row(directory: Path, n_keys: int) -> Figure:
         session_id = build_in_child(data_dir, data_dir.parent / "user", n_keys, n_keys, env)
         journals = (data_dir / "sessions" / f"{session_id}.d").glob("*.journal")
         sizes[codec] = sum(path.stat().st_size for path in journals)
-    zstd, plain = sizes["zstd"] / 1e6, sizes["plain"] / 1e6
-    return Figure(
-        bench="P20",
-        name=f"journals of {count(n_keys)} sets + {count(n_keys)} updates, zstd",
-        kind=Kind.DURATION,
-        unit="MB",
-        value=zstd,
-        baseline_name="the same journals, plain",
-        baseline=plain,
-        samples=(zstd,),
-        baseline_samples=(plain,),
-        target=Target.max_ratio(TARGET_COMPRESSED_JOURNAL_VS_PLAIN),
-        note="every record compressed (and sealed) on its own, as it is written",
+    return _megabytes(
+        "P20",
+        f"journals of {count(n_keys)} sets + {count(n_keys)} updates, zstd",
+        sizes["zstd"],
+        "the same journals, plain",
+        sizes["plain"],
+        Target.max_ratio(TARGET_COMPRESSED_JOURNAL_VS_PLAIN),
+        "every record compressed (and sealed) on its own, as it is written",
     )
 
 
