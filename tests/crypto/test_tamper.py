@@ -56,6 +56,7 @@ from sessionkeeper.core import (
     verify_store,
     write_key_file,
 )
+from sessionkeeper.core.codec.dictionary import CompressionDictionary
 from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.layout import StorePaths, journal_context, snapshot_context
 from tests import journal_records as plain_records
@@ -247,8 +248,13 @@ def _decodes_identically(subject: Subject, trial: Trial) -> bool:
     try:
         if trial.target.endswith("journal"):
 
-            def opener(payload: bytes, *, limit: int = 1 << 30) -> bytes:
-                return codec.open(payload, journal_context(name), "journal", limit)
+            def opener(
+                payload: bytes,
+                *,
+                limit: int = 1 << 30,
+                dictionaries: dict[int, CompressionDictionary] | None = None,
+            ) -> bytes:
+                return codec.open(payload, journal_context(name), "journal", limit, dictionaries)
 
             before, after = journal.scan(original, opener), journal.scan(trial.data, opener)
             return (before.header, before.records, after.damage) == (after.header, after.records, [])

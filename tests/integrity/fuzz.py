@@ -202,6 +202,12 @@ def phases(variant: str, *, shared: bool) -> list[list[Op]]:
             ("set", "app", "version", f"{n}.1.0"),
             ("set", "app", "owners", [f"team-{variant}", "ops"]),
         ]
+        # Enough for APP's last journal to pass 8 KiB, so that under zstd it carries a compression
+        # dictionary (two "Z" records) and records compressed against it: damaged too.
+        three += [
+            ("set", "app", f"bulk:{i:03d}", {"task": f"{variant}-{i}", "ok": i % 3 > 0, "secs": i / 8})
+            for i in range(120)
+        ]
     return [one, two, three]
 
 

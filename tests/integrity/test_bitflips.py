@@ -29,6 +29,7 @@ from tests.integrity.fuzz import (
     render_table,
     run_trials,
 )
+from tests.sealed_journal import record_kinds
 
 # Per file kind and codec: 13 trials (a writer path in each), about 470 in all, ~30 s here.
 COUNTS = {"bitflip": 6, "truncate": 2, "zero": 2, "splice": 2, "swap": 1}
@@ -154,3 +155,15 @@ def test_the_intact_world_is_read_back_exactly(world: World) -> None:
         found = {key: scope_view.get(key) for key in scope_view.keys()}  # noqa: SIM118
         assert found.keys() == getattr(world, scope).states[-1].keys()
         assert getattr(world, scope).values_problems(found, True, scope) == []
+
+
+@pytest.mark.codecs("zstd", "zstd-aes", "zstd-chacha", reason="a dictionary is made only under compression")
+def test_under_compression_the_damaged_app_journal_holds_a_dictionary(world: World) -> None:
+    """The trials on "app journal" (and the splices from the other APP journal) also hit the
+    compression dictionary's records and records compressed against it (see fuzz.phases)."""
+    stores = world.paths(world.root)
+    for name in ("app", "other app"):
+        paths = stores[name]
+        kinds = record_kinds(paths.journal(paths.journal_epochs()[-1]), paths)
+        assert kinds.count("Z") == 2, name
+        assert kinds.count("d") > 20, name

@@ -7,12 +7,17 @@ a file moved from another session, fails to open instead of decoding to garbage:
 
     magic    4   b"\\x89SKE"
     version  1   1
-    flags    1   bit 0: zstd, bit 1: encrypted
+    flags    1   bit 0: zstd, bit 1: encrypted, bit 2: zstd against a dictionary (with bit 0)
     alg      1   0 none, 1 AES-256-GCM, 2 ChaCha20-Poly1305
     kdf      1   0 raw key, 1 scrypt (then: log2 N, r, p: 3 bytes, salt: 16 bytes)
     key id   8   first 8 bytes of SHA-256 over the key (zero when not encrypted)
+    dict id  4   with bit 2: the dictionary's id (u32 BE), before the scrypt parameters
     nonce    12  random, when encrypted (a key is rotated long before 2^32 nonces)
     body         AEAD ciphertext + tag, or a zstd frame with its checksum, or the bytes
+
+A dictionary (bit 2) is one of the journal's own (see :mod:`.dictionary`): the caller of
+:meth:`Codec.open` passes the dictionaries the file has shown so far, and a blob naming any other
+is damage. The id is in the header, so it is authenticated with it.
 
 Bytes without the magic are plain JSON: files written before compression was switched on (and the
 old tool's files) stay readable. Once encryption is on, anything not encrypted is unauthenticated
@@ -27,23 +32,29 @@ from __future__ import annotations
 import os
 import struct
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from sessionkeeper.core.errors import IntegrityError, KeyConfigurationError, LimitExceededError
 
+from .dictionary import CompressionDictionary, zstandard_module
 from .keys import SCRYPT_PARAMS, Keyring
 
-__all__ = ["PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]
+__all__ = ["DICTIONARY_FLAG", "PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]
 
 MAGIC = b"\x89SKE"
 VERSION = 1
 _FLAG_ZSTD = 1
 _FLAG_ENCRYPTED = 2
+_FLAG_DICTIONARY = 4
+DICTIONARY_FLAG = _FLAG_DICTIONARY
+_FLAGS = _FLAG_ZSTD | _FLAG_ENCRYPTED | _FLAG_DICTIONARY
 _ALGORITHMS = {"aes-256-gcm": 1, "chacha20-poly1305": 2}
 _ALGORITHM_NAMES = {number: name for name, number in _ALGORITHMS.items()}
 _FIXED = struct.Struct(">4sBBBB8s")
+_DICTIONARY_ID = struct.Struct(">I")
 _NONCE = 12
 _SALT = 16
 _MAX_EXPANSION = 1 << 30  # no opened blob is larger than this (callers pass tighter limits)
@@ -90,14 +101,7 @@ def _aead(algorithm: int, key: bytes) -> Any:
     return AESGCM(key) if algorithm == 1 else ChaCha20Poly1305(key)
 
 
-def _zstd() -> Any:
-    try:
-        import zstandard
-    except ImportError:
-        raise KeyConfigurationError(
-            "compression needs 'zstandard': pip install 'session-core[zstd]'"
-        ) from None
-    return zstandard
+_zstd = zstandard_module
 
 
 @attrs.frozen
@@ -109,6 +113,7 @@ class _Header:
     salt: bytes
     nonce: bytes
     size: int  # bytes of header in the blob
+    dictionary: int = 0  # the id of the dictionary the body is compressed against (0: none)
 
     @classmethod
     def parse(cls, blob: bytes, what: str) -> _Header:
@@ -117,14 +122,24 @@ class _Header:
         magic, version, flags, algorithm, kdf, key_id = _FIXED.unpack_from(blob)
         if magic != MAGIC:
             raise IntegrityError(f"{what}: not a Sessionkeeper envelope")
-        if version != VERSION or flags & ~(_FLAG_ZSTD | _FLAG_ENCRYPTED) or kdf not in (0, 1):
+        if (
+            version != VERSION
+            or flags & ~_FLAGS
+            or (flags & _FLAG_DICTIONARY and not flags & _FLAG_ZSTD)
+            or kdf not in (0, 1)
+        ):
             raise IntegrityError(f"{what}: unknown envelope version {version} or flags {flags}")
         encrypted = bool(flags & _FLAG_ENCRYPTED)
         if encrypted != (algorithm in _ALGORITHM_NAMES) or (
             not encrypted and (algorithm or kdf or key_id != bytes(8))
         ):
             raise IntegrityError(f"{what}: inconsistent envelope header")
-        pos, salt = _FIXED.size, b""
+        pos, salt, dictionary = _FIXED.size, b"", 0
+        if flags & _FLAG_DICTIONARY:
+            if len(blob) < pos + _DICTIONARY_ID.size:
+                raise IntegrityError(f"{what}: truncated header")
+            (dictionary,) = _DICTIONARY_ID.unpack_from(blob, pos)
+            pos += _DICTIONARY_ID.size
         if kdf:
             if tuple(blob[pos : pos + 3]) != SCRYPT_PARAMS:
                 raise IntegrityError(f"{what}: unsupported scrypt parameters")
@@ -136,7 +151,7 @@ class _Header:
             pos += _NONCE
         if len(blob) < pos:
             raise IntegrityError(f"{what}: truncated header")
-        return cls(flags, algorithm, kdf, key_id, salt, nonce, pos)
+        return cls(flags, algorithm, kdf, key_id, salt, nonce, pos, dictionary)
 
 
 class Codec:
@@ -162,20 +177,26 @@ class Codec:
         if self.settings.compression is not None:
             _zstd()
 
-    def seal(self, data: bytes, context: bytes) -> bytes:
-        """The stored form of ``data`` (unchanged when neither compression nor encryption is on)."""
+    def seal(self, data: bytes, context: bytes, dictionary: CompressionDictionary | None = None) -> bytes:
+        """The stored form of ``data`` (unchanged when neither compression nor encryption is on),
+        compressed against ``dictionary`` if one is given and compression is on."""
         if self.plain:
             return data
-        flags, body = 0, data
+        flags, body, named = 0, data, b""
         if self.settings.compression is not None:
             flags |= _FLAG_ZSTD
-            body = self._compressor().compress(body)
+            if dictionary is None:
+                body = self._compressor().compress(body)
+            else:
+                flags |= _FLAG_DICTIONARY
+                body = dictionary.compress(body, self.settings.level)
+                named = _DICTIONARY_ID.pack(dictionary.id)
         if self.settings.cipher is None:
-            return _FIXED.pack(MAGIC, VERSION, flags, 0, 0, bytes(8)) + body
+            return _FIXED.pack(MAGIC, VERSION, flags, 0, 0, bytes(8)) + named + body
         flags |= _FLAG_ENCRYPTED
         algorithm = _ALGORITHMS[self.settings.cipher]
         key, salt = self.keyring.writing_key()
-        header = _FIXED.pack(MAGIC, VERSION, flags, algorithm, 1 if salt else 0, key.id)
+        header = _FIXED.pack(MAGIC, VERSION, flags, algorithm, 1 if salt else 0, key.id) + named
         if salt:
             header += bytes(SCRYPT_PARAMS) + salt
         nonce = os.urandom(_NONCE)
@@ -189,11 +210,20 @@ class Codec:
             return self
         return Codec(self.settings, self.keyring, accept_plaintext=True)
 
-    def open(self, blob: bytes, context: bytes, what: str, limit: int = _MAX_EXPANSION) -> bytes:
-        """The data sealed in ``blob`` (plain bytes pass through), at most ``limit`` bytes of it.
+    def open(
+        self,
+        blob: bytes,
+        context: bytes,
+        what: str,
+        limit: int = _MAX_EXPANSION,
+        dictionaries: Mapping[int, CompressionDictionary] | None = None,
+    ) -> bytes:
+        """The data sealed in ``blob`` (plain bytes pass through), at most ``limit`` bytes of it;
+        ``dictionaries``: the ones a blob may be compressed against, by id.
 
         Raises :class:`KeyRequiredError`, :class:`DecryptionError`, :class:`IntegrityError` (also
-        for unencrypted bytes when encryption is on) or :class:`LimitExceededError`.
+        for unencrypted bytes when encryption is on, and for a dictionary not among
+        ``dictionaries``) or :class:`LimitExceededError`.
         """
         if not blob.startswith(MAGIC):
             if self.requires_encryption:
@@ -217,29 +247,16 @@ class Codec:
                 raise IntegrityError(
                     f"{what} does not check out (changed, damaged, or moved from another session)"
                 ) from None
-        if header.flags & _FLAG_ZSTD:
-            body = self._decompress(body, what, limit)
+        if header.flags & _FLAG_DICTIONARY:
+            dictionary = (dictionaries or {}).get(header.dictionary)
+            if dictionary is None:
+                raise IntegrityError(f"{what} is compressed against a dictionary the file does not hold")
+            body = _decompress(dictionary.decompressor(), body, what, limit)
+        elif header.flags & _FLAG_ZSTD:
+            body = _decompress(self._decompressor(), body, what, limit)
         elif len(body) > limit:
             raise _over(what, len(body), limit)
         return body
-
-    def _decompress(self, body: bytes, what: str, limit: int) -> bytes:
-        zstandard = _zstd()
-        try:
-            declared = zstandard.frame_content_size(body)
-        except zstandard.ZstdError as exc:
-            raise IntegrityError(f"{what}: compressed data is damaged ({exc})") from None
-        # zstd allocates what a frame declares, whatever max_output_size says: check it first.
-        if declared > limit:
-            raise _over(what, declared, limit)
-        try:
-            # A frame without a declared size is decompressed up to the limit and no further.
-            data: bytes = self._decompressor().decompress(body, max_output_size=limit)
-        except zstandard.ZstdError as exc:
-            raise IntegrityError(
-                f"{what}: compressed data is damaged or over the {limit}-byte limit ({exc})"
-            ) from None
-        return data
 
     def _compressor(self) -> Any:
         compressor = getattr(self._local, "compressor", None)
@@ -254,6 +271,25 @@ class Codec:
             decompressor = _zstd().ZstdDecompressor()
             self._local.decompressor = decompressor
         return decompressor
+
+
+def _decompress(decompressor: Any, body: bytes, what: str, limit: int) -> bytes:
+    zstandard = _zstd()
+    try:
+        declared = zstandard.frame_content_size(body)
+    except zstandard.ZstdError as exc:
+        raise IntegrityError(f"{what}: compressed data is damaged ({exc})") from None
+    # zstd allocates what a frame declares, whatever max_output_size says: check it first.
+    if declared > limit:
+        raise _over(what, declared, limit)
+    try:
+        # A frame without a declared size is decompressed up to the limit and no further.
+        data: bytes = decompressor.decompress(body, max_output_size=limit)
+    except zstandard.ZstdError as exc:
+        raise IntegrityError(
+            f"{what}: compressed data is damaged or over the {limit}-byte limit ({exc})"
+        ) from None
+    return data
 
 
 def _over(what: str, size: int, limit: int) -> LimitExceededError:

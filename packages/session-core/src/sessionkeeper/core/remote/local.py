@@ -29,7 +29,6 @@ store is skipped and named, and nothing of it leaves the machine.
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +36,7 @@ import attrs
 
 from sessionkeeper.core.codec.envelope import inspect_envelope
 from sessionkeeper.core.errors import StorageError
-from sessionkeeper.core.storage import catalog, journal
+from sessionkeeper.core.storage import catalog, journal, records
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.history import list_history
 from sessionkeeper.core.storage.layout import StorePaths
@@ -58,8 +57,6 @@ __all__ = [
 ]
 
 _READ_LIMIT = 1 << 30  # no store file is larger (a load reads at most max_store_bytes, ≤ 60 MiB values)
-_FRAME = struct.Struct("<BII")
-_RECORD_MAGIC = 0xA5
 _RETRIES = 5  # a store read again this often while checkpoints replace its snapshot under us
 
 
@@ -181,13 +178,14 @@ def whole_records(data: bytes) -> tuple[int, bool]:
     """How many leading bytes of journal bytes ``data`` are whole records (by their frames), and
     whether that is all of it."""
     pos, end = 0, len(data)
-    while pos + _FRAME.size <= end:
-        magic, size, _ = _FRAME.unpack_from(data, pos)
-        if magic != _RECORD_MAGIC or size > journal.MAX_RECORD:
+    head = records.RECORD_HEAD
+    while pos + head.size <= end:
+        magic, size, _ = head.unpack_from(data, pos)
+        if magic != records.RECORD_MAGIC or size > records.MAX_RECORD:
             return pos, False
-        if pos + _FRAME.size + size > end:
+        if pos + head.size + size > end:
             break
-        pos += _FRAME.size + size
+        pos += head.size + size
     return pos, pos == end
 
 

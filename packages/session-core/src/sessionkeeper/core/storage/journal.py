@@ -1,24 +1,14 @@
-"""The append-only journal: one self-checking record per change, like Redis' AOF or a WAL.
+"""The append-only journal, read: every record that checks out, in order, and the damage.
 
-A record is ``0xA5 | length (u32 LE) | crc32 (u32 LE) | payload``; the checksum is the CRC-32 of
-the payload seeded with its length, so it covers both, and (format 2) with the store's identity:
-every record after the header is bound to its store, so a record of another store's journal, spliced
-in, fails its checksum like a damaged one. The header itself is not bound (it names the store).
-Each record is written with a single ``write`` on an ``O_APPEND`` descriptor, so it is in the
-operating system before ``set()`` returns (a process crash loses nothing) and concurrent appenders
-never interleave. Reading stops trusting
-bytes at the first record that does not check out; if a valid record follows (damage in the
-middle), reading resumes there and the skipped bytes are reported, otherwise the damaged tail is
-reported as torn.
-
-Payloads are compact JSON arrays: ``["H", format, store, epoch, store_id]`` (header, first record of
-every journal file; format 1, written before stores had an identity, ends at ``epoch``),
-``["S", key, value]``, ``["D", key]`` and ``["E", event]``.
+The record format is :mod:`.records`' (re-exported here). Reading stops trusting bytes at the
+first record that does not check out; if a valid record follows (damage in the middle), reading
+resumes there and the skipped bytes are reported, otherwise the damaged tail is reported as torn.
+A compression dictionary (``"Z"``) is kept by the scan and handed to the opener for the records
+after it; it is not one of the records returned.
 """
 
 from __future__ import annotations
 
-import struct
 import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -26,6 +16,7 @@ from typing import Any, Protocol
 import attrs
 import orjson
 
+from sessionkeeper.core.codec.dictionary import MAX_DICTIONARY_BYTES, CompressionDictionary
 from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
 from sessionkeeper.core.errors import (
     DecryptionError,
@@ -36,12 +27,28 @@ from sessionkeeper.core.errors import (
 )
 from sessionkeeper.core.limits import MAX_DEPTH, Budget, check_depth
 
+from .records import (
+    JOURNAL_FORMAT,
+    MAX_RECORD,
+    delete_payload,
+    dictionary_payload,
+    event_payload,
+    frame,
+    header_payload,
+    record_seed,
+    set_payload,
+)
+from .records import RECORD_HEAD as _HEAD
+from .records import RECORD_MAGIC as _MAGIC
+
 __all__ = [
     "JOURNAL_FORMAT",
+    "MAX_RECORD",
     "Binding",
     "Damage",
     "JournalScan",
     "delete_payload",
+    "dictionary_payload",
     "event_payload",
     "first_payload",
     "frame",
@@ -51,42 +58,6 @@ __all__ = [
     "scan",
     "set_payload",
 ]
-
-JOURNAL_FORMAT = 2  # 1: records not bound to their store (read, never written)
-_MAGIC = 0xA5
-_HEAD = struct.Struct("<BII")
-MAX_RECORD = 64 << 20  # a longer length field is damage, not a record
-
-
-def frame(payload: bytes, seed: int = 0) -> bytes:
-    """Frame ``payload`` as one journal record (bound to a store by its ``seed``; 0: unbound)."""
-    size = len(payload)
-    return _HEAD.pack(_MAGIC, size, zlib.crc32(payload, size ^ seed)) + payload
-
-
-def record_seed(store_id: str) -> int:
-    """The checksum seed that binds a format-2 journal's records to the store ``store_id``."""
-    return zlib.crc32(b"sessionkeeper journal\0" + store_id.encode()) or 1  # never 0 (unbound)
-
-
-def header_payload(store: str, epoch: int, store_id: str | None = None) -> bytes:
-    """The header of journal ``epoch`` of ``store`` (format 1 without ``store_id``: tests of old files)."""
-    if store_id is None:
-        return orjson.dumps(["H", 1, store, epoch])
-    return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch, store_id])
-
-
-def set_payload(key: str, value: bytes) -> bytes:
-    # The same bytes as orjson.dumps(["S", key, Fragment(value)]), without a second encoder pass.
-    return b'["S",' + orjson.dumps(key) + b"," + value + b"]"
-
-
-def delete_payload(key: str) -> bytes:
-    return orjson.dumps(["D", key])
-
-
-def event_payload(event: bytes) -> bytes:
-    return orjson.dumps(["E", orjson.Fragment(event)])
 
 
 @attrs.frozen
@@ -113,9 +84,12 @@ class JournalScan:
 
 
 class Opener(Protocol):
-    """Unseals one record's payload, refusing more than ``limit`` bytes (see ``Codec.open``)."""
+    """Unseals one record's payload, refusing more than ``limit`` bytes, with the journal's
+    ``dictionaries`` read so far (see ``Codec.open``)."""
 
-    def __call__(self, blob: bytes, /, *, limit: int = ...) -> bytes: ...
+    def __call__(
+        self, blob: bytes, /, *, limit: int = ..., dictionaries: dict[int, CompressionDictionary] = ...
+    ) -> bytes: ...
 
 
 @attrs.frozen
@@ -165,6 +139,7 @@ class _Reading:
     sealed: bool = False  # a sealed header: an unsealed record after it is forged, not data
     encrypted: bool = False  # an encrypted header: an unencrypted record after it is forged
     key_error: Exception | None = None  # a key problem before any record opened (raised if none does)
+    dictionaries: dict[int, CompressionDictionary] = attrs.Factory(dict)  # the "Z" records read so far
 
 
 def _is_encrypted(payload: bytes) -> bool:
@@ -181,7 +156,7 @@ def _parse(payload: bytes, reading: _Reading) -> list[Any] | None:
     if reading.opener is not None and (not reading.plain_passes or payload.startswith(SEALED_MAGIC)):
         limit = MAX_RECORD if budget is None else min(MAX_RECORD, budget.bytes_left)
         try:
-            payload = reading.opener(payload, limit=limit)
+            payload = reading.opener(payload, limit=limit, dictionaries=reading.dictionaries)
         except IntegrityError:  # a sealed record that does not check out is damage, like a bad CRC
             return None
         except LimitExceededError:
@@ -275,9 +250,26 @@ def _records(
             header = parsed, pos
             _note_header(payload, reading)
             plain = _plain(reading)
+        elif parsed[0] == "Z":
+            _learn_dictionary(parsed, reading)
         else:
             append(parsed)
     return header, good_end
+
+
+def _learn_dictionary(record: list[Any], reading: _Reading) -> None:
+    """Keep the dictionary a ``"Z"`` record holds, if it is one: its records open against it.
+
+    One that is not (malformed, or its id is not its CRC) is kept by no one: the records that name
+    its id do not open, and are reported as damage."""
+    if len(record) != 3 or type(record[1]) is not int or type(record[2]) is not str:
+        return
+    text = record[2]
+    if len(text) > MAX_DICTIONARY_BYTES or record[1] in reading.dictionaries:
+        return
+    dictionary = CompressionDictionary(text)
+    if dictionary.id == record[1]:
+        reading.dictionaries[dictionary.id] = dictionary
 
 
 def _one_record(data: bytes, pos: int, reading: _Reading) -> tuple[list[Any] | None, int, bytes]:
@@ -293,6 +285,7 @@ def _one_record(data: bytes, pos: int, reading: _Reading) -> tuple[list[Any] | N
 _UNLIMITED = 1 << 62
 _SHALLOW = 2 * MAX_DEPTH  # a payload this short cannot nest deeper than MAX_DEPTH
 _LIST = ord("[")  # every payload we write starts so; a sealed one starts with the envelope's magic
+_SPECIAL = ("H", "Z")  # records the general path decides: a header, a dictionary
 
 
 def _plain_run(data: bytes, pos: int, reading: _Reading, append: Callable[[list[Any]], None]) -> int:
@@ -328,7 +321,7 @@ def _plain_run(data: bytes, pos: int, reading: _Reading, append: Callable[[list[
                 check_depth(payload, parsed)
         except (orjson.JSONDecodeError, SnapshotFormatError):
             break
-        if not parsed or type(first := parsed[0]) is not str or first == "H":
+        if not parsed or type(first := parsed[0]) is not str or first in _SPECIAL:
             break
         bytes_left -= size
         records_left -= 1

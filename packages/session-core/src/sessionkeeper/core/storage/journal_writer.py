@@ -6,15 +6,25 @@ meanwhile, the checkpoint may not have read the record, so it is written again i
 journal (a set or delete applied twice changes nothing). Events, and every append to a journal
 another process created, hold the journal lock shared instead, which a checkpoint's exclusive
 lock waits for. See :mod:`.store` for who publishes epochs and when.
+
+Under compression, a writer that has appended ``_DICTIONARY_AFTER`` bytes to a journal compresses
+its next records against a dictionary of its recent ones (see
+:mod:`sessionkeeper.core.codec.dictionary`). The dictionary goes into each journal, as two ``"Z"``
+records, in the same ``write`` as the first record that names it there: wherever a record lands
+(the journal it was framed for, or the next one after a checkpoint), the file holds its dictionary
+before it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable
 
-from sessionkeeper.core.codec.envelope import Codec
+from sessionkeeper.core.codec.dictionary import DICTIONARY_BYTES, CompressionDictionary
+from sessionkeeper.core.codec.envelope import DICTIONARY_FLAG, Codec
+from sessionkeeper.core.codec.envelope import MAGIC as SEALED_MAGIC
 from sessionkeeper.core.errors import JournalWriteError
 
 from . import journal
@@ -27,6 +37,11 @@ _NOT_STORED = "the change was not stored"
 _NOT_APPLIED = "the change was not applied (a checkpoint rewrites the state without it)"
 
 __all__ = ["JournalWriter"]
+
+# A journal gets a dictionary (two copies of ~1.5 KiB once compressed) only past this many bytes
+# of this writer's records in it: a hook's journal of a few records does not pay for one.
+_DICTIONARY_AFTER = 8 << 10
+_FLAGS_AT = 9 + 5  # a framed record: its head (9 bytes), then the envelope's magic, version, flags
 
 
 class JournalWriter:
@@ -64,6 +79,13 @@ class JournalWriter:
         self.store_id: str | None = None if paths.shared_name else paths.name
         self._context = journal_context(paths.name, self.store_id)
         self._seed = journal.record_seed(self.store_id) if self.store_id is not None else 0
+        self._compresses = codec.settings.compression is not None
+        self._sample: deque[bytes] = deque(maxlen=256)  # recent payloads, until the dictionary is made
+        self._dictionary: CompressionDictionary | None = None  # made once per writer
+        self._dictionary_records = b""  # its two "Z" records, framed for this store
+        self._dictionary_lock = threading.Lock()  # frame() runs outside the owner's lock
+        self._dictionary_here = False  # the current journal holds it
+        self._here = 0  # bytes this writer appended to the current journal
 
     def bind(self, store_id: str) -> None:
         """Bind every record from now on to the store ``store_id``."""
@@ -128,6 +150,7 @@ class JournalWriter:
         if self._fd >= 0:
             self._close_fd()
         self._fd, self.epoch, self._expected_size = fd, epoch, expected_size
+        self._here, self._dictionary_here = 0, False
 
     # -- appending -------------------------------------------------------------------------------
     def frame(self, payload: bytes) -> bytes:
@@ -135,7 +158,41 @@ class JournalWriter:
         and bound to the store."""
         if self._codec.plain:
             return journal.frame(payload, self._seed)
-        return journal.frame(self._codec.seal(payload, self._context), self._seed)
+        dictionary = self._dictionary_for(payload) if self._compresses else None
+        return journal.frame(self._codec.seal(payload, self._context, dictionary), self._seed)
+
+    def _dictionary_for(self, payload: bytes) -> CompressionDictionary | None:
+        """The dictionary to compress ``payload`` against, once this writer has appended enough
+        to the current journal (made from the recent payloads the first time)."""
+        dictionary = self._dictionary
+        if dictionary is None:
+            self._sample.append(payload[-DICTIONARY_BYTES:])
+            if self._here < _DICTIONARY_AFTER:
+                return None
+            return self._make_dictionary()
+        return dictionary if self._here >= _DICTIONARY_AFTER else None
+
+    def _make_dictionary(self) -> CompressionDictionary | None:
+        with self._dictionary_lock:
+            if self._dictionary is None:
+                made = CompressionDictionary.from_samples(list(self._sample))
+                if made is None:
+                    return None
+                payload = journal.dictionary_payload(made)
+                # Two copies, sealed apart: one damaged copy loses no record that names it.
+                self._dictionary_records = b"".join(
+                    journal.frame(self._codec.seal(payload, self._context), self._seed) for _ in range(2)
+                )
+                self._sample.clear()
+                self._dictionary = made
+            return self._dictionary
+
+    def _with_dictionary(self, record: bytes) -> bytes:
+        """``record``, after our dictionary if it names it and the current journal lacks it:
+        written together, no reader sees the record without it."""
+        if self._dictionary_here or record[9:13] != SEALED_MAGIC or not record[_FLAGS_AT] & DICTIONARY_FLAG:
+            return record
+        return self._dictionary_records + record
 
     def append(self, record: bytes, idempotent: bool = True) -> None:
         """Append one record made by :meth:`frame` (the hot path). The first append asks the owner
@@ -158,32 +215,42 @@ class JournalWriter:
         if epoch[0] != self.epoch:  # another process sealed our journal: follow it
             self._append_locked(record)
             return
+        data = record if self._dictionary is None else self._with_dictionary(record)
         try:
-            self._append(self._fd, record)
+            self._append(self._fd, data)
         except OSError as exc:
-            raise self._failed_append(exc, record) from exc
+            raise self._failed_append(exc, data) from exc
         if epoch[0] != self.epoch:  # sealed while we wrote: the compactor may not have read it
             self._append_locked(record)
             return
-        self._expected_size += len(record)
-        self.appended += len(record)
-        self.dirty = self.changed = True
+        self._expected_size += len(data)
+        self._appended(data, record)
 
     def _append_locked(self, record: bytes) -> None:
         """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
         lock = self._epochs
         lock.acquire_shared()
+        data = record
         try:
             if lock.epoch != self.epoch:  # another process sealed our journal: follow it
                 self._follow(lock.epoch)
-            self._append(self._fd, record)
+            if self._dictionary is not None:
+                data = self._with_dictionary(record)
+            self._append(self._fd, data)
         except OSError as exc:
             lock.release()
-            raise self._failed_append(exc, record) from exc
+            raise self._failed_append(exc, data) from exc
         lock.release()
         if self._expected_size is not None:
-            self._expected_size += len(record)
-        self.appended += len(record)
+            self._expected_size += len(data)
+        self._appended(data, record)
+
+    def _appended(self, data: bytes, record: bytes) -> None:
+        """Count ``data`` (``record``, after our dictionary if it went first) as written."""
+        if data is not record:
+            self._dictionary_here = True
+        self._here += len(data)
+        self.appended += len(data)
         self.dirty = self.changed = True
 
     def _failed_append(self, exc: OSError, record: bytes) -> JournalWriteError:
