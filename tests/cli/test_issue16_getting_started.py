@@ -16,6 +16,9 @@ from tests.cli.support import Cli
 from tests.conftest import REPO
 
 HATCH = REPO / ".venv" / "bin" / "hatch"
+# hatch finds its environments under the home the suite was started with: read at import, before
+# the autouse fixture points HOME at a temporary folder (the account's home when HOME is unset).
+STARTING_HOME = os.environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
 DOCS = [
     path
     for pattern in ("*.md", "packages/*/*.md", "docs/**/*.md", "examples/**/*.md", "bench/**/*.md")
@@ -41,8 +44,7 @@ def test_the_readme_path_line_puts_session_on_the_path(cli: Cli, tmp_path: Path)
     proc = subprocess.run(
         ["bash", "-c", script],
         cwd=REPO,
-        # hatch finds its environments under the real home (the tests' HOME is a temporary one).
-        env={**cli.env(), "PATH": "/usr/bin:/bin", "HOME": pwd.getpwuid(os.getuid()).pw_dir},
+        env={**cli.env(), "PATH": "/usr/bin:/bin", "HOME": STARTING_HOME},
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,8 +3,10 @@ acknowledged writes to check recovered state against."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,12 @@ from sessionkeeper.core.errors import SnapshotFormatError
 from sessionkeeper.core.storage.documents import parse_scope_document, parse_session_document
 from sessionkeeper.core.storage.fs import FileSystem, use_filesystem
 from tests.conftest import open_stored
+from tests.faults.faultfs import FaultyFileSystem, PowerCut
 
 __all__ = [
     "Ledger",
     "abandon_all",
+    "cut_the_power_at_each",
     "damaged_files",
     "installed",
     "make_manager",
@@ -167,3 +171,31 @@ def names_a_file(error: BaseException | str) -> bool:
     if isinstance(error, OSError) and error.filename is not None:
         return True
     return _FILE_MENTION.search(str(error)) is not None
+
+
+def cut_the_power_at_each(
+    points: Iterable[int],
+    names: list[str],
+    template: Path,
+    workdir: Path,
+    workload: Callable[[Path, FaultyFileSystem], None],
+    problems: Callable[[Path], list[str]],
+) -> list[str]:
+    """For each write point number: a copy of ``template``, ``workload`` run on it until the power
+    goes right after that point, then what ``problems`` finds once the durable state is all that
+    is left (``names``: the points' descriptions, for the report)."""
+    bad = []
+    for index in points:
+        root = workdir / f"cut-{index}"
+        shutil.copytree(template, root)
+        fs = FaultyFileSystem(root, mkdir_is_durable=True)
+        with installed(fs):
+            fs.crash_after(index)
+            with contextlib.suppress(PowerCut):
+                workload(root, fs)
+        fs.power_loss()
+        found = problems(root)
+        if found:
+            bad.append(f"power cut after {names[index]}: {found}")
+        shutil.rmtree(root)
+    return bad

@@ -7,7 +7,6 @@ both open and parse (packed or not), and no temp file is left behind.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import shutil
 from pathlib import Path
@@ -16,8 +15,15 @@ import pytest
 
 from sessionkeeper.core import StateScope, session_paths
 from sessionkeeper.core.codec.envelope import inspect_envelope
-from tests.faults.faultfs import FaultyFileSystem, PowerCut
-from tests.faults.support import damaged_files, installed, make_manager, pull_the_plug, temp_files
+from tests.faults.faultfs import FaultyFileSystem
+from tests.faults.support import (
+    cut_the_power_at_each,
+    damaged_files,
+    installed,
+    make_manager,
+    pull_the_plug,
+    temp_files,
+)
 
 pytestmark = pytest.mark.plain_only("a backup is packed only in a plain store (a codec seals it already)")
 
@@ -86,20 +92,14 @@ def test_power_loss_at_every_write_point_of_a_stop_that_packs_loses_nothing(
 ) -> None:
     points = _points(template, workdir)
     assert any(".json.bak." in point for point in points)  # the packing's own temp file
-    bad = []
-    for index, point in enumerate(points):
-        root = workdir / f"cut-{index}"
-        shutil.copytree(template[0], root)
-        fs = FaultyFileSystem(root, mkdir_is_durable=True)
-        with installed(fs):
-            fs.crash_after(index)
-            with contextlib.suppress(PowerCut):
-                _stop(root, template[1])
-        fs.power_loss()
-        problems = _problems(root, template[1])
-        if problems:
-            bad.append(f"power cut after {point}: {problems}")
-        shutil.rmtree(root)
+    bad = cut_the_power_at_each(
+        range(len(points)),
+        points,
+        template[0],
+        workdir,
+        lambda root, _: _stop(root, template[1]),
+        lambda root: _problems(root, template[1]),
+    )
     assert not bad, "\n".join(bad)
 
 

@@ -8,7 +8,6 @@ record that names the dictionary brings it again.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import shutil
 from pathlib import Path
@@ -16,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from sessionkeeper.core import JournalWriteError, session_paths
-from tests.faults.faultfs import FaultyFileSystem, PowerCut
-from tests.faults.support import Ledger, installed, make_manager, pull_the_plug
+from tests.faults.faultfs import FaultyFileSystem
+from tests.faults.support import Ledger, cut_the_power_at_each, installed, make_manager, pull_the_plug
 from tests.sealed_journal import record_kinds
 
 pytestmark = pytest.mark.codecs(
@@ -93,23 +92,17 @@ def test_power_loss_at_every_write_point_around_the_dictionary_loses_nothing_ack
 ) -> None:
     source, session_id = template
     watched, points = _watched(template, workdir)
+    ledgers: list[Ledger] = []  # one per trial
+
+    def workload(root: Path, fs: FaultyFileSystem) -> None:
+        ledgers.append(Ledger())
+        _sets(root, session_id, ledgers[-1], fs, None)
+
     # Once the journal is made, each set is an append and an fsync.
-    before_end = 2 * (len(VALUES) - watched.start)
-    bad = []
-    for index in range(len(points) - before_end, len(points) - before_end + 2 * len(watched)):
-        root = workdir / f"cut-{index}"
-        shutil.copytree(source, root)
-        ledger = Ledger()
-        fs = FaultyFileSystem(root, mkdir_is_durable=True)
-        with installed(fs):
-            fs.crash_after(index)
-            with contextlib.suppress(PowerCut):
-                _sets(root, session_id, ledger, fs, None)
-        fs.power_loss()
-        problems = _problems(root, session_id, ledger)
-        if problems:
-            bad.append(f"power cut after {points[index]}: {problems}")
-        shutil.rmtree(root)
+    first = len(points) - 2 * (len(VALUES) - watched.start)
+    cuts = range(first, first + 2 * len(watched))
+    problems = lambda root: _problems(root, session_id, ledgers[-1])  # noqa: E731
+    bad = cut_the_power_at_each(cuts, points, source, workdir, workload, problems)
     assert not bad, "\n".join(bad)
 
 
