@@ -12,6 +12,7 @@ import attrs
 import orjson
 import pytest
 
+from sessionkeeper.cli.commands.backup import backup_rows
 from sessionkeeper.core import SessionManager, backup_status, resolve_codec
 from sessionkeeper.core.remote import status as status_module
 from sessionkeeper.core.remote.push import push_remote
@@ -143,6 +144,43 @@ def test_the_replicator_warns_once_per_episode(
     finally:
         replicator.stop()
         manager.stop()
+
+
+def test_a_store_a_push_skips_is_named_and_is_not_backlog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session written before encryption was switched on is never pushed to a remote that takes
+    encrypted files only: the status names it instead of counting it as backlog that no push can
+    clear (which kept the backlog over its bound for good)."""
+    data_dir, user_dir = tmp_path / "RUNS", tmp_path / "user"
+    settings = remote_settings(parse_target_url(str(tmp_path / "remote")))
+    for name in KEY_ENV:
+        monkeypatch.delenv(name)
+    plain = SessionManager(data_dir=data_dir, user_dir=user_dir, background=False, handle_signals=False)
+    plain_id = plain.start()
+    plain.set("written", "before encryption")
+    plain.stop()
+    for name, value in KEY_ENV.items():
+        monkeypatch.setenv(name, value)
+    write_session(data_dir, user_dir)
+
+    why = f"{plain_id}.json is not encrypted (written before encryption was switched on?)"
+    waiting = backup_status(data_dir, user_dir, settings)
+    assert waiting is not None
+    planned = push_remote(data_dir, user_dir, settings, resolve_codec(), dry_run=True)
+    assert waiting.skipped == planned.skipped == ((plain_id, why),)
+    assert waiting.backlog_objects == planned.objects > 0
+    push_remote(data_dir, user_dir, settings, resolve_codec())
+    age_last_success(data_dir, 2)
+    after = backup_status(data_dir, user_dir, settings)
+    assert after is not None
+    assert (after.backlog_objects, after.over_bound, after.skipped) == (0, False, ((plain_id, why),))
+    rows = dict(backup_rows(after))
+    assert plain_id in rows["Not pushed"]
+    # A remote that takes plain files pushes it: then it is backlog like any other store.
+    allowing = backup_status(data_dir, user_dir, attrs.evolve(settings, plaintext=True))
+    assert allowing is not None
+    assert (allowing.skipped, allowing.backlog_objects > 0, allowing.over_bound) == ((), True, True)
 
 
 def test_status_and_info_say_the_backlog_is_over_its_bound(loopback_s3: LoopbackS3, tmp_path: Path) -> None:

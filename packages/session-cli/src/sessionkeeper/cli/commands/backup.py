@@ -138,6 +138,7 @@ def status(settings: Settings, remote_url: str | None, as_json: bool) -> None:
                 "failures": local.failures,
                 "pushed_objects": local.pushed_objects,
                 "pushed_bytes": local.pushed_bytes,
+                "skipped": [{"store": store, "reason": reason} for store, reason in local.skipped],
                 "remote_error": remote_error,
             }
         )
@@ -190,6 +191,13 @@ def backup_rows(local: BackupStatus) -> list[tuple[str, str]]:
         (
             messages.text("label.last_error"),
             render.status("damaged", local.last_error) if local.last_error else messages.text("backup.none"),
+        ),
+        *(
+            (
+                messages.text("label.not_pushed"),
+                render.status("damaged", messages.text("backup.skipped", store=store, reason=reason)),
+            )
+            for store, reason in local.skipped
         ),
     ]
 

@@ -50,6 +50,9 @@ class BackupStatus:
     over_bound: bool = False  # the backlog passed a bound (see the module docstring)
     bound_bytes: int = BACKLOG_BYTES_BOUND
     bound_lag_seconds: float = BACKLOG_LAG_BOUND
+    # Stores a push to this remote skips, and why (one that takes encrypted files only: a store
+    # with a plain file). Not backlog: no push will send them until they are re-sealed.
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def _since(moment: str | None) -> float | None:
@@ -80,11 +83,15 @@ def backup_status(
     elif not state.location:
         return None
     keep_nothing = MemoryBudget(0)  # sizes are all a status needs
+    # As a push would plan them (push_remote): a remote named here takes encrypted files only
+    # unless it allows plain ones. From the state file alone, what the remote takes is not known.
+    require_encryption = remote is not None and not remote.plaintext
     plans = [
-        plan_store(store, state, require_encryption=False, budget=keep_nothing)
+        plan_store(store, state, require_encryption=require_encryption, budget=keep_nothing)
         for store in local_stores(data_dir, user_dir)
     ]
-    blobs = list(iter_blobs(plans))
+    blobs = list(iter_blobs([plan for plan in plans if plan.skipped is None]))
+    skipped = tuple((plan.entry.name, plan.skipped) for plan in plans if plan.skipped is not None)
     if remote is not None:
         configured = remote.backlog_bytes, remote.backlog_seconds
     else:
@@ -112,4 +119,5 @@ def backup_status(
         over_bound=over,
         bound_bytes=bound_bytes,
         bound_lag_seconds=bound_lag,
+        skipped=skipped,
     )
