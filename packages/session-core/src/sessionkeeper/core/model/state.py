@@ -8,13 +8,15 @@ log as they were at one moment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 import immutables
+import orjson
 
 from .scopes import StateScope
+from .values import stored_tree
 
 __all__ = ["EMPTY_MAP", "EventLog", "ScopeValues", "State"]
 
@@ -37,11 +39,18 @@ class ScopeValues:
 
     ``values`` given as a dict with ``adopt=True`` becomes :attr:`current` itself (a load hands
     over the dict it built; nobody else holds it); a ``Map`` given is the first snapshot.
+
+    A persistent scope's :attr:`current` holds stored values (a container ``set()`` gave is a
+    fragment of its JSON: see :mod:`.values`) and its snapshots their trees, as :class:`State`
+    promises; TEMP's (``encoded=False``) holds the objects that were set, in both.
     """
 
-    __slots__ = ("_live", "_snapshot", "current")
+    __slots__ = ("_encoded", "_live", "_snapshot", "current")
 
-    def __init__(self, values: Mapping[str, Any] = EMPTY_MAP, *, adopt: bool = False) -> None:
+    def __init__(
+        self, values: Mapping[str, Any] = EMPTY_MAP, *, adopt: bool = False, encoded: bool = True
+    ) -> None:
+        self._encoded = encoded
         self._snapshot: immutables.Map[str, Any] | None = None  # None whenever _live is None
         self._live: immutables.MapMutation[str, Any] | None = None
         if isinstance(values, immutables.Map):
@@ -56,7 +65,7 @@ class ScopeValues:
         self.current[key] = value
         live = self._live
         if live is not None:
-            live[key] = value
+            live[key] = stored_tree(value) if self._encoded else value
             self._snapshot = None
 
     def delete(self, key: str) -> None:
@@ -76,12 +85,22 @@ class ScopeValues:
         snapshot = self._snapshot
         if snapshot is None:
             live = self._live
-            snapshot = immutables.Map(self.current) if live is None else live.finish()
+            if live is not None:
+                snapshot = live.finish()
+            else:
+                snapshot = immutables.Map(_trees(self.current) if self._encoded else self.current)
             self._snapshot, self._live = snapshot, snapshot.mutate()
         return snapshot
 
     def __len__(self) -> int:
         return len(self.current)
+
+
+def _trees(values: dict[str, Any]) -> Mapping[str, Any] | Iterator[tuple[str, Any]]:
+    fragment = orjson.Fragment
+    if not any(type(value) is fragment for value in values.values()):
+        return values  # all trees (as loaded): the map is built straight from the dict
+    return ((key, stored_tree(value)) for key, value in values.items())
 
 
 @attrs.frozen

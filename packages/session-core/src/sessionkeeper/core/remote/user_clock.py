@@ -30,7 +30,7 @@ import orjson
 
 from sessionkeeper.core.codec.envelope import Codec
 from sessionkeeper.core.errors import RemoteIntegrityError
-from sessionkeeper.core.model.values import Stored
+from sessionkeeper.core.model.values import Stored, stored_tree
 
 __all__ = [
     "MAX_SYNC_BYTES",
@@ -91,7 +91,7 @@ class SyncDocument:
 
 def value_digest(tree: Stored) -> str:
     """The SHA-256 of a stored value (its JSON with sorted keys: the same value, the same digest)."""
-    return hashlib.sha256(orjson.dumps(tree, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(orjson.dumps(stored_tree(tree), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def observe(

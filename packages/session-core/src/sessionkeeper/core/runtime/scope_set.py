@@ -90,7 +90,7 @@ class ScopeSet:
         self.stores.clear()
         self.session: SessionStore | None = None  # the running session (also in stores)
         self._views: dict[StateScope, tuple[ScopeValues, int]] = {}  # USER/APP as read, bytes read
-        self.temp = ScopeValues()
+        self.temp = ScopeValues(encoded=False)
 
     @property
     def guard(self) -> Guard:
@@ -221,7 +221,7 @@ class ScopeSet:
             meta, paths, self.context, self._codec, self._limits, self.shared_values, seed
         )
         with self.guard.lock:
-            self.temp = ScopeValues()
+            self.temp = ScopeValues(encoded=False)
             self.stores[_SESSION] = store
             self.session = store
         document = loaded.document

@@ -29,7 +29,7 @@ from sessionkeeper.core.log import log
 from sessionkeeper.core.model.events import Event, encode_event
 from sessionkeeper.core.model.scopes import StateScope
 from sessionkeeper.core.model.state import EventLog, ScopeValues
-from sessionkeeper.core.model.values import encode_value
+from sessionkeeper.core.model.values import encode_value, stored_form
 from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.documents import (
     ScopeDocument,
@@ -166,7 +166,7 @@ class ScopeStore(ABC, Generic[Doc, Image]):
         if b.pending_bytes + size > b.room_bytes or size > b.max_value_bytes or b.room_records <= 0:
             self._over_budget(size, "store {!r}", key[:80])
         appender = self._journal
-        self._write(appender.frame(payload), flush, "set a value", key, tree, size)
+        self._write(appender.frame(payload), flush, "set a value", key, stored_form(tree, data), size)
         if appender.appended > self._context.journal_limit:
             self._context.wake()
 
@@ -187,11 +187,12 @@ class ScopeStore(ABC, Generic[Doc, Image]):
 
     def _write(self, record: bytes, flush: bool, what: str, key: str | None, tree: Any, size: int) -> None:
         """THE write path of every persistent change: journal ``record`` (durably if ``flush`` or
-        the fsync policy asks), then make the change in memory — set ``key`` to ``tree``, delete it
-        (``tree`` is ``_DELETED``) or, with no ``key``, append the event ``tree`` — both under the
-        lock, so a checkpoint never captures one without the other, and inside a critical section
-        that a signal handler waits for. ``size`` (the payload's bytes; 0 for a delete) counts
-        against the load budget. A change whose journal write fails is never made."""
+        the fsync policy asks), then make the change in memory — set ``key`` to ``tree`` (its
+        stored form), delete it (``tree`` is ``_DELETED``) or, with no ``key``, append the event
+        ``tree`` — both under the lock, so a checkpoint never captures one without the other, and
+        inside a critical section that a signal handler waits for. ``size`` (the payload's bytes;
+        0 for a delete) counts against the load budget. A change whose journal write fails is
+        never made."""
         me = _get_ident()
         writing = self._writing
         writing[me] = True
