@@ -197,8 +197,12 @@ _ENCODERS: dict[type, Callable[[Any], Any]] = {
 
 def stored_form(tree: Any, data: bytes) -> Stored:
     """What a persistent scope keeps for the value whose tree is ``tree`` and JSON ``data``
-    (``orjson.dumps(tree)``): a container as a fragment of ``data``, a scalar as itself."""
-    return _FRAGMENT(data) if type(tree) in _CONTAINERS else tree
+    (``orjson.dumps(tree)``): a container as a fragment of a copy of ``data``, a scalar as itself.
+
+    The copy: orjson's output is shrunk from a larger buffer outside Python's small-object
+    allocator, and keeping one per value made every ``set()`` ~0.6 µs slower than freeing it at
+    once (measured); the copy is small, exact and from that allocator."""
+    return _FRAGMENT(memoryview(data).tobytes()) if type(tree) in _CONTAINERS else tree
 
 
 def stored_tree(stored: Stored) -> Any:
