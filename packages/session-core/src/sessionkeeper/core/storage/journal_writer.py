@@ -32,6 +32,7 @@ from .fs import filesystem
 from .identity import seal_record
 from .layout import StorePaths, journal_context
 from .locks import EpochLock
+from .records import RECORD_HEAD
 
 _NOT_STORED = "the change was not stored"
 _NOT_APPLIED = "the change was not applied (a checkpoint rewrites the state without it)"
@@ -41,7 +42,9 @@ __all__ = ["JournalWriter"]
 # A journal gets a dictionary (two copies of ~1.5 KiB once compressed) only past this many bytes
 # of this writer's records in it: a hook's journal of a few records does not pay for one.
 _DICTIONARY_AFTER = 8 << 10
-_FLAGS_AT = 9 + 5  # a framed record: its head (9 bytes), then the envelope's magic, version, flags
+# A framed record: its head, then the envelope's magic (4 bytes), version and flags.
+_SEALED = slice(RECORD_HEAD.size, RECORD_HEAD.size + len(SEALED_MAGIC))
+_FLAGS_AT = RECORD_HEAD.size + 5
 
 
 class JournalWriter:
@@ -190,7 +193,11 @@ class JournalWriter:
     def _with_dictionary(self, record: bytes) -> bytes:
         """``record``, after our dictionary if it names it and the current journal lacks it:
         written together, no reader sees the record without it."""
-        if self._dictionary_here or record[9:13] != SEALED_MAGIC or not record[_FLAGS_AT] & DICTIONARY_FLAG:
+        if (
+            self._dictionary_here
+            or record[_SEALED] != SEALED_MAGIC
+            or not record[_FLAGS_AT] & DICTIONARY_FLAG
+        ):
             return record
         return self._dictionary_records + record
 
