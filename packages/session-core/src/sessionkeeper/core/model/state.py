@@ -8,15 +8,14 @@ log as they were at one moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import immutables
-import orjson
 
 from .scopes import StateScope
-from .values import stored_tree
+from .values import stored_tree, stored_trees
 
 __all__ = ["EMPTY_MAP", "EventLog", "ScopeValues", "State"]
 
@@ -88,19 +87,12 @@ class ScopeValues:
             if live is not None:
                 snapshot = live.finish()
             else:
-                snapshot = immutables.Map(_trees(self.current) if self._encoded else self.current)
+                snapshot = immutables.Map(stored_trees(self.current) if self._encoded else self.current)
             self._snapshot, self._live = snapshot, snapshot.mutate()
         return snapshot
 
     def __len__(self) -> int:
         return len(self.current)
-
-
-def _trees(values: dict[str, Any]) -> Mapping[str, Any] | Iterator[tuple[str, Any]]:
-    fragment = orjson.Fragment
-    if not any(type(value) is fragment for value in values.values()):
-        return values  # all trees (as loaded): the map is built straight from the dict
-    return ((key, stored_tree(value)) for key, value in values.items())
 
 
 @attrs.frozen

@@ -184,7 +184,7 @@ class JournalWriter:
                 payload = journal.dictionary_payload(made)
                 # Two copies, sealed apart: one damaged copy loses no record that names it.
                 self._dictionary_records = b"".join(
-                    journal.frame(self._codec.seal(payload, self._context), self._seed) for _ in range(2)
+                    seal_record(self._codec, self.paths.name, self.store_id, payload) for _ in range(2)
                 )
                 self._sample.clear()
                 self._dictionary = made
