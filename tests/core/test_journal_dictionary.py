@@ -27,7 +27,7 @@ from sessionkeeper.core import (
     resolve_codec,
     session_paths,
 )
-from sessionkeeper.core.codec.dictionary import CompressionDictionary
+from sessionkeeper.core.codec.dictionary import MAX_DICTIONARY_BYTES, CompressionDictionary
 from sessionkeeper.core.codec.envelope import DICTIONARY_FLAG, inspect_envelope
 from sessionkeeper.core.storage import journal
 from sessionkeeper.core.storage.catalog import app_store_paths
@@ -170,6 +170,25 @@ def test_without_its_dictionary_a_record_is_damage_never_a_wrong_value(
     resumed = _resumed(reopen, session_id)
     assert len(resumed) == len(TASKS) - named
     assert all(TASKS[key] == value for key, value in resumed.items())
+
+
+def test_a_dictionary_over_its_size_limit_is_never_used(data_dir: Path, reopen: Reopen) -> None:
+    """A well-sealed "Z" record holding 100 KB of text (over MAX_DICTIONARY_BYTES) and a record
+    compressed against it, appended: the record is damage, every value before it is still there."""
+    session_id = _crashed_session(reopen, TASKS)
+    (path,) = _journals(data_dir, session_id)
+    paths = session_paths(data_dir, session_id)
+    huge = CompressionDictionary("y" * (MAX_DICTIONARY_BYTES + 1))
+    codec, context, seed = resolve_codec(), record_context(paths), journal.record_seed(session_id)
+    planted = journal.frame(codec.seal(journal.dictionary_payload(huge), context), seed)
+    planted += journal.frame(codec.seal(journal.set_payload("planted", b'"yyyy"'), context, huge), seed)
+    with path.open("ab") as file:
+        file.write(planted)
+    scanned = journal_scan(path)
+    assert [record[1] for record in scanned.records] == list(TASKS)  # "planted" is not among them
+    assert scanned.damage
+    assert not scanned.damage[-1].torn_tail
+    assert _resumed(reopen, session_id) == TASKS
 
 
 _CHECKPOINT_APP = """
