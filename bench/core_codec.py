@@ -2,7 +2,7 @@
 
 Three sessions of N keys (100k; 5k with ``--quick``) hold the same data: per key a small task
 record, as a task runner keeps (status, attempts, file, duration). They are written with the plain
-codec, with zstd (level 3), and with zstd + AES-256-GCM
+codec, with zstd (level 1, the default), and with zstd + AES-256-GCM
 (``SessionManager(codec=Codec(CodecSettings(...), Keyring([generate_key()])))``). Before every
 timed ``checkpoint()``, 1,000 untimed ``set()`` calls update random keys of each session, so every
 checkpoint writes a changed snapshot. The three checkpoints of a repetition run next to each other

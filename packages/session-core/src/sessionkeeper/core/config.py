@@ -5,7 +5,7 @@
 * ``SESSIONKEEPER_USER_DIR`` — the USER scope (default: the platform's user data directory,
   e.g. ``~/.local/share/sessionkeeper``).
 * ``SESSIONKEEPER_FSYNC`` — ``always`` | ``interval`` (default) | ``never``, as Redis' appendfsync.
-* ``SESSIONKEEPER_COMPRESSION`` (``zstd``), ``SESSIONKEEPER_ZSTD_LEVEL`` (3),
+* ``SESSIONKEEPER_COMPRESSION`` (``zstd``), ``SESSIONKEEPER_ZSTD_LEVEL`` (1),
   ``SESSIONKEEPER_CIPHER`` (``aes-256-gcm`` | ``chacha20-poly1305``), and the key sources
   ``SESSIONKEEPER_KEY`` / ``SESSIONKEEPER_KEY_FILE`` / ``SESSIONKEEPER_PASSPHRASE``; the same
   settings (``compression``, ``zstd-level``, ``cipher``, ``key-file``) may sit in
@@ -253,7 +253,7 @@ _ON = ("1", "true", "yes", "on")
 
 
 def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
-    from .codec.envelope import PLAIN, PLAINTEXT_ENV, Codec, CodecSettings
+    from .codec.envelope import DEFAULT_ZSTD_LEVEL, PLAIN, PLAINTEXT_ENV, Codec, CodecSettings
     from .codec.keys import Keyring, read_key_file
     from .errors import KeyConfigurationError
 
@@ -280,7 +280,7 @@ def _build_codec(project_dir: Path | None, key_file: Path | None) -> Codec:
     cipher = setting(CIPHER_ENV, "cipher")
     if cipher is None and not keyring.empty:
         cipher = "aes-256-gcm"
-    level_text = setting(ZSTD_LEVEL_ENV, "zstd-level") or "3"
+    level_text = setting(ZSTD_LEVEL_ENV, "zstd-level") or str(DEFAULT_ZSTD_LEVEL)
     try:
         level = int(level_text)
     except ValueError:

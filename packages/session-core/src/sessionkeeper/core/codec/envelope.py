@@ -42,7 +42,15 @@ from sessionkeeper.core.errors import IntegrityError, KeyConfigurationError, Lim
 from .dictionary import CompressionDictionary, zstandard_module
 from .keys import SCRYPT_PARAMS, Keyring
 
-__all__ = ["DICTIONARY_FLAG", "PLAIN", "Codec", "CodecSettings", "EnvelopeInfo", "inspect_envelope"]
+__all__ = [
+    "DEFAULT_ZSTD_LEVEL",
+    "DICTIONARY_FLAG",
+    "PLAIN",
+    "Codec",
+    "CodecSettings",
+    "EnvelopeInfo",
+    "inspect_envelope",
+]
 
 MAGIC = b"\x89SKE"
 VERSION = 1
@@ -59,6 +67,10 @@ _NONCE = 12
 _SALT = 16
 _MAX_EXPANSION = 1 << 30  # no opened blob is larger than this (callers pass tighter limits)
 PLAINTEXT_ENV = "SESSIONKEEPER_ACCEPT_PLAINTEXT"
+# zstd's level 1, not its default 3: on snapshots of task records (bench K) level 1 compressed
+# faster (a checkpoint 1.41-1.48x plain against 1.63-1.70x) *and* 4 % smaller; the compressed
+# journals came out the same size (P20: 14.35 against 14.29 MB).
+DEFAULT_ZSTD_LEVEL = 1
 
 
 @attrs.frozen
@@ -66,7 +78,7 @@ class CodecSettings:
     """How new data is written: compression (``"zstd"`` or None) and cipher (None: no encryption)."""
 
     compression: str | None = None
-    level: int = 3
+    level: int = DEFAULT_ZSTD_LEVEL
     cipher: str | None = None
 
     def __attrs_post_init__(self) -> None:

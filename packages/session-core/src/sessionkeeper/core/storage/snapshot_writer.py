@@ -27,7 +27,6 @@ from .loader import Loaded
 __all__ = ["SnapshotWriter"]
 
 _EFBIG = errno.EFBIG
-_PACK_LEVEL = 3  # zstd: 7.8 MB of snapshot JSON packs to ~1.2 MB in ~30 ms
 _PACK_ABOVE = 64 << 10
 
 
@@ -105,7 +104,7 @@ class SnapshotWriter:
             head, info = self._fs.read_head(path, len(MAGIC))
             if info.st_size < _PACK_ABOVE or head.startswith(MAGIC):
                 return  # small, or packed already
-            packer = Codec(CodecSettings(compression="zstd", level=_PACK_LEVEL))
+            packer = Codec(CodecSettings(compression="zstd"))
             data = self._fs.read_bytes(path, self._limits.max_store_bytes)
         except (KeyConfigurationError, OSError):
             return
