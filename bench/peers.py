@@ -74,7 +74,7 @@ LABELS = {
     "floor-dumps": "floor: orjson.dumps of the value",
     "floor-dumps-write": "floor: orjson.dumps + write()",
     "floor-append-sync": "floor: write+fdatasync, appending",
-    "floor-pwrite-sync": "floor: pwrite+fdatasync, preallocated",
+    "floor-pwrite-sync": "floor: pwrite+fdatasync into fallocated space",
     "floor-loads": "floor: read + orjson.loads of the state",
     "floor-replay": "floor: our files, read with only their checksums checked",
     "floor-atomic": "floor: orjson.dumps + atomic write",
