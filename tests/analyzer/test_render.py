@@ -181,7 +181,19 @@ def test_failures_chart_says_failed_of_runs_even_when_every_run_failed(
     record([*_runs("ALWAYS", [False] * 4), *_runs("ONCE", [False]), *_runs("FLAKY", [True, False, True])])
     svg = _svg(render_html(_report(data_dir)), "chart-failures")
     assert re.findall(r'class="bar-value"[^>]*>([^<]+)<', svg) == ["4/4", "1/3", "1/1"]
-    assert "ONCE: 1 of 1 runs failed" in svg  # the tooltip says it in words
+    assert "ONCE: 1 of 1 run failed" in svg  # the tooltip says it in words, singular for one run
+    assert "ALWAYS: 4 of 4 runs failed" in svg
+
+
+def test_a_count_of_one_reads_in_the_singular(record: Record, data_dir: Path) -> None:
+    record(_runs("ONCE", [False]))
+    report = _report(data_dir)
+    text, page = render_text(report), render_html(report)
+    assert "ONCE: 1 of 1 run failed" in text
+    assert "ONCE: 1 run" in page  # the most-run chart's tooltip
+    for output in (text, page):
+        found = re.search(r"\b1 (?:\w+ )?(?:runs|tasks|sessions|events)\b", output)
+        assert found is None, output[max(0, found.start() - 200) : found.end() + 50]
 
 
 @pytest.mark.parametrize(("language", "total"), [("en", "Total tasks: 1,234"), ("ko", "총 작업 수: 1,234")])
@@ -334,10 +346,10 @@ def _cells(svg: str) -> dict[str, int]:
         (
             "Asia/Seoul",
             "en",
-            {"Mon 23h: 1 tasks", "Tue 00h: 1 tasks", "Tue 08h: 1 tasks", "Tue 09h: 1 tasks"},
+            {"Mon 23h: 1 task", "Tue 00h: 1 task", "Tue 08h: 1 task", "Tue 09h: 1 task"},
         ),
         ("Asia/Seoul", "ko", {"월 23시: 1 작업", "화 00시: 1 작업", "화 08시: 1 작업", "화 09시: 1 작업"}),
-        ("UTC", "en", {"Mon 14h: 1 tasks", "Mon 15h: 1 tasks", "Mon 23h: 1 tasks", "Tue 00h: 1 tasks"}),
+        ("UTC", "en", {"Mon 14h: 1 task", "Mon 15h: 1 task", "Mon 23h: 1 task", "Tue 00h: 1 task"}),
     ],
 )
 def test_weekday_hour_heatmap_puts_each_run_in_its_local_weekday_and_hour(

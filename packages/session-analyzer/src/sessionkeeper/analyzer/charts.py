@@ -97,10 +97,12 @@ def line_chart_days(
     *,
     title: str,
     labels: tuple[str, str],
+    counted: Callable[[int], str],
     axes: AxisTitles,
     no_data: str,
 ) -> str:
-    """Tasks per local day (solid, round dots) and failures (dashed, square dots) over the period."""
+    """Tasks per local day (solid, round dots) and failures (dashed, square dots) over the period;
+    ``counted`` writes a day's count of tasks with its noun ("1 task", "3 tasks")."""
     frame = Frame("chart-daily", title, _WIDTH, _HEIGHT)
     peak = max(tasks, default=0)
     if not peak:
@@ -129,7 +131,7 @@ def line_chart_days(
             x, y = xy(i, value)
             frame.add(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{NEUTRAL}">'
-                f"<title>{escape(day)}: {grouped(value)} {escape(labels[0])}</title></circle>"
+                f"<title>{escape(day)}: {escape(counted(value))}</title></circle>"
             )
             if bad:
                 x, y = xy(i, bad)

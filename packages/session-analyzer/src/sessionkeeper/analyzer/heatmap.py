@@ -9,7 +9,7 @@ what the shades mean.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .svg import Frame, escape, grouped, text_width
 
@@ -39,7 +39,7 @@ def heatmap(
     labels: Sequence[str] | None = None,
     title: str,
     chart_id: str,
-    unit: str,
+    counted: Callable[[int], str],
     no_data: str,
     width: int = 480,
     row_height: float | None = None,
@@ -49,6 +49,7 @@ def heatmap(
     ``columns`` names each column in its tooltips; ``labels`` (by default the same) are written
     above the map, as many as fit without overlapping: every column, every other one, and so on.
     Cells are as tall as they are wide (16 to 24 units) unless ``row_height`` says otherwise.
+    ``counted`` writes a count with its noun, in the singular for one ("1 task", "3 tasks").
     """
     count_cols = max((len(row) for row in cells), default=0)
     cell_w = (width - _LEFT - _RIGHT) / max(count_cols, 1)
@@ -72,7 +73,7 @@ def heatmap(
         for c, value in enumerate(row):
             if value is None:
                 continue
-            tip = f"{name} {columns[c]}: {grouped(value)} {unit}"
+            tip = f"{name} {columns[c]}: {counted(value)}"
             x = _LEFT + c * cell_w
             frame.rect(
                 x + 1,
@@ -95,6 +96,6 @@ def heatmap(
         value = max(1, round(peak * ((step + 1) / 5) ** 2))
         frame.rect(_LEFT + step * 22, scale_y, 20, 12, shade(value, peak))
     frame.text(_LEFT - 6, scale_y + 10, "1", "end", size=11)
-    frame.text(_LEFT + 5 * 22 + 4, scale_y + 10, f"{grouped(peak)} {unit}", size=11)
-    frame.add(f"<desc>{escape(title)}: {grouped(peak)} {escape(unit)} at most in one cell</desc>")
+    frame.text(_LEFT + 5 * 22 + 4, scale_y + 10, counted(peak), size=11)
+    frame.add(f"<desc>{escape(title)}: {escape(counted(peak))} at most in one cell</desc>")
     return frame.close()

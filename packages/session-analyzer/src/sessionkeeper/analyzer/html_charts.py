@@ -46,7 +46,7 @@ def calendar_heatmap(days: list[DayCount], say: Messages) -> ChartFigure:
             columns=[],
             title=title,
             chart_id="chart-calendar",
-            unit=say("chart.tasks"),
+            counted=say.counter("chart.count_tasks"),
             no_data=say("chart.no_data"),
         )
         return ChartFigure("calendar", title, svg)
@@ -68,7 +68,7 @@ def calendar_heatmap(days: list[DayCount], say: Messages) -> ChartFigure:
         labels=[(monday + timedelta(weeks=week)).isoformat()[5:] for week in range(weeks)],
         title=title,
         chart_id="chart-calendar",
-        unit=say("chart.tasks"),
+        counted=say.counter("chart.count_tasks"),
         no_data=say("chart.no_data"),
     )
     return ChartFigure("calendar", title, svg)
@@ -84,7 +84,7 @@ def weekday_hour_heatmap(cells: Sequence[Sequence[int]], say: Messages) -> Chart
         labels=[f"{hour:02d}" for hour in range(24)],
         title=title,
         chart_id="chart-weekday-hour",
-        unit=say("chart.tasks"),
+        counted=say.counter("chart.count_tasks"),
         no_data=say("chart.no_data"),
         # 24 columns leave cells 16 units wide; rows of 24 make the map as tall as the hour
         # chart it stands beside on a wide page, instead of leaving a third of its box empty
@@ -121,7 +121,7 @@ def _ranked(report: Report, say: Messages) -> list[ChartFigure]:
             plain(t.task_id),
             t.count,
             grouped(t.count),
-            say("html.runs_tip", task_id=plain(t.task_id), runs=grouped(t.count)),
+            say.count("html.runs_tip", t.count, task_id=plain(t.task_id), runs=grouped(t.count)),
         )
         for t in report.tasks.most_run
     ]
@@ -130,8 +130,12 @@ def _ranked(report: Report, say: Messages) -> list[ChartFigure]:
             plain(t.task_id),
             t.count,
             f"{grouped(t.count)}/{grouped(t.runs)}",  # failed of runs: "1/1" when it never succeeded
-            say(
-                "html.failed_of_runs", task_id=plain(t.task_id), failed=grouped(t.count), runs=grouped(t.runs)
+            say.count(
+                "html.failed_of_runs",
+                t.runs,
+                task_id=plain(t.task_id),
+                failed=grouped(t.count),
+                runs=grouped(t.runs),
             ),
             whole=t.runs,
         )
@@ -142,8 +146,9 @@ def _ranked(report: Report, say: Messages) -> list[ChartFigure]:
             plain(t.task_id),
             t.mean_seconds,
             say.duration(t.mean_seconds),
-            say(
+            say.count(
                 "html.slow_tip",
+                t.runs,
                 task_id=plain(t.task_id),
                 duration=say.duration(t.mean_seconds),
                 runs=grouped(t.runs),
@@ -207,6 +212,7 @@ def report_charts(report: Report, say: Messages) -> list[ChartFigure]:
         [d.failed for d in days],
         title=say("chart.daily"),
         labels=(say("chart.tasks"), say("chart.failed")),
+        counted=say.counter("chart.count_tasks"),
         axes=(say("html.axis.date"), say("html.axis.tasks")),
         no_data=no_data,
     )

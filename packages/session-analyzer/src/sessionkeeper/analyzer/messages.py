@@ -8,6 +8,7 @@ and weekdays are formatted here too, so a language is one table. Both tables hav
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Final
 
 __all__ = ["CATALOGUE", "LANGUAGES", "Messages", "default_language", "plain"]
@@ -66,6 +67,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "frequent.slow_item": "{task_id}: {duration} ({runs} timed runs)",
         "frequent.slow_item.one": "{task_id}: {duration} ({runs} timed run)",
         "failures.item": "{task_id}: {failed} of {runs} runs failed",
+        "failures.item.one": "{task_id}: {failed} of {runs} run failed",
         "productivity.session": "Average session length: {duration} ({sessions} sessions)",
         "productivity.session.one": "Average session length: {duration} (one session)",
         "productivity.active": "Most active hours: {hours}",
@@ -76,11 +78,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "errors.item": '"{message}" \u00d7{count} ({tasks})',
         "errors.problem": "Problem tasks:",
         "errors.problem_item": "{task_id}: {failed} of {runs} runs failed ({rate})",
+        "errors.problem_item.one": "{task_id}: {failed} of {runs} run failed ({rate})",
         "commands.most_used": "Most used:",
         "commands.used_item": "{program}: {count} runs",
         "commands.used_item.one": "{program}: {count} run",
         "commands.failing": "Failing most:",
         "commands.failing_item": "{program}: {failed} of {runs} runs failed ({rate})",
+        "commands.failing_item.one": "{program}: {failed} of {runs} run failed ({rate})",
         "none": "(none)",
         "not_available": "n/a",
         "suggestions.none": (
@@ -120,6 +124,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "chart.failed": "failed",
         "chart.runs": "runs",
         "chart.tasks": "tasks",
+        "chart.count_tasks": "{count} tasks",
+        "chart.count_tasks.one": "{count} task",
+        "chart.count_runs": "{count} runs",
+        "chart.count_runs.one": "{count} run",
         "chart.no_data": "no data in this period",
         "html.generated": "Generated {generated} · Sessionkeeper session-analyze",
         "weekday.0": "Monday",
@@ -175,8 +183,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.table.skipped": "Skipped files",
         "html.sort_hint": "Click a column heading to sort the table.",
         "html.failed_of_runs": "{task_id}: {failed} of {runs} runs failed",
+        "html.failed_of_runs.one": "{task_id}: {failed} of {runs} run failed",
         "html.slow_tip": "{task_id}: {duration} on average over {runs} timed runs",
+        "html.slow_tip.one": "{task_id}: {duration} (one timed run)",
         "html.runs_tip": "{task_id}: {runs} runs",
+        "html.runs_tip.one": "{task_id}: {runs} run",
         "html.legend.runs": "all runs",
         "html.chart.weekday_hour": "Tasks by weekday and hour",
         "html.chart.duration": "Mean task duration by day",
@@ -213,6 +224,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.now.count": "{count} {state}",
         "dash.now.scopes": "USER scope: {user} keys · APP scope: {app} keys.",
         "dash.now.archived": "History archive: {count} sessions.",
+        "dash.now.archived.one": "History archive: {count} session.",
         "dash.now.indexing": "Reading the history archive\u2026",
         "dash.now.stream": "Live events",
         "dash.now.no_events": "No events yet: they appear here as hooks record them.",
@@ -271,8 +283,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
             "Learning from the history of this period\u2026 this page reloads by itself."
         ),
         "dash.index.progress": (
-            "Reading the history archive: {done} of {total} sessions\u2026 this page reloads by "
-            "itself."
+            "Reading the history archive: {done} of {total} sessions\u2026 this page reloads by itself."
+        ),
+        "dash.index.progress.one": (
+            "Reading the history archive: {done} of {total} session\u2026 this page reloads by itself."
         ),
         "dash.index.failed": "The history could not be read: {error}",
         "dash.task.title": "Task {task}",
@@ -285,10 +299,15 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.task.no_commands": "No command was recorded inside its runs.",
         "dash.task.runs_title": "Runs",
         "dash.task.runs": "The latest {count} runs",
+        "dash.task.runs.one": "The latest run",
         "dash.session.title": "Session {session}",
         "dash.session.facts": "Started {started} on {host}; {events} events.",
+        "dash.session.facts.one": "Started {started} on {host}; {events} event.",
         "dash.session.archived": (
             "In the history archive: started {started}, ended {ended}, on {host}; {events} events."
+        ),
+        "dash.session.archived.one": (
+            "In the history archive: started {started}, ended {ended}, on {host}; {events} event."
         ),
         "dash.session.archived_keys": "Keys when archived (values are not kept): {keys}",
         "dash.session.keys": "Keys",
@@ -308,6 +327,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.session.more_events": (
             "\u2026 and {count} older events (session-analyze --export has them all)."
         ),
+        "dash.session.more_events.one": (
+            "\u2026 and {count} older event (session-analyze --export has them all)."
+        ),
         "dash.scope.session": "SESSION",
         "dash.scope.user": "USER",
         "dash.scope.app": "APP",
@@ -326,15 +348,22 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         # -- end of the dashboard's keys --------------------------------------------------------------
         # -- insights (session-analyze --insights; insights/text_section.py, insights/html_section.py) -----
         "insights.section": "Insights",
-        "insights.learned": "Learned from {tasks} task runs ({period}) and {commands} command runs",
+        "insights.learned": "Learned from {tasks} ({period}) and {commands}",
+        "insights.task_runs": "{count} task runs",
+        "insights.task_runs.one": "{count} task run",
+        "insights.command_runs": "{count} command runs",
+        "insights.command_runs.one": "{count} command run",
         "insights.model": "Failure risk of {kind}: {method}, trained on {runs} runs ({failures} failed)",
         "insights.holdout": (
-            "on the latest {runs} runs: AUC {auc}, Brier score "
-            "{brier} (historical failure rate: {baseline})"
+            "on the latest {runs} runs: AUC {auc}, Brier score {brier} (historical failure rate: {baseline})"
         ),
         "insights.model_rate": (
             "Failure risk of {kind}: the smoothed failure rate ({runs} "
             "runs, {failures} failed: too few for a model)"
+        ),
+        "insights.model_rate.one": (
+            "Failure risk of {kind}: the smoothed failure rate ({runs} "
+            "run, {failures} failed: too few for a model)"
         ),
         "insights.kinds.task": "tasks",
         "insights.kinds.command": "commands",
@@ -343,6 +372,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.subject": "{name}: {risk} risk ({failed} of the last {recent} failed); {duration}",
         "insights.duration": "usually {p50} (p90 {p90}, from {runs} runs)",
         "insights.duration_unknown": "duration unknown ({runs} timed runs; 3 needed)",
+        "insights.duration_unknown.one": "duration unknown ({runs} timed run; 3 needed)",
         "insights.flaky": "Flaky (the outcome flips with no change in what ran):",
         "insights.flaky_item": (
             "{name}: {flips} flips in {runs} runs (flip rate {rate}, 90% "
@@ -357,6 +387,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         ),
         "insights.hours": "Success by hour of day:",
         "insights.hours_none": "no two-hour window stands out with 90% certainty ({runs} runs)",
+        "insights.hours_none.one": "no two-hour window stands out with 90% certainty ({runs} run)",
         "insights.suggestions": "Suggestions:",
         "insights.more": "\u2026 and {count} more (the JSON report has them all)",
         "insights.unknown": "unknown",
@@ -423,8 +454,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.html.table.anomalies": "Unusual durations",
         "insights.html.heatmap": "Success rate by weekday and hour (pale: fewer than 5 runs)",
         "insights.html.cell": (
-            "{day} {hour:02d}h: {succeeded} of {runs} succeeded "
-            "({rate}; 90% interval {low}\u2013{high})"
+            "{day} {hour:02d}h: {succeeded} of {runs} succeeded ({rate}; 90% interval {low}\u2013{high})"
         ),
         # -- end of the insights' keys ---------------------------------------------------------------
     },
@@ -479,6 +509,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "frequent.slow_item": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
         "frequent.slow_item.one": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
         "failures.item": "{task_id}: {runs}회 중 {failed}회 실패",
+        "failures.item.one": "{task_id}: {runs}회 중 {failed}회 실패",
         "productivity.session": "평균 세션 시간: {duration} (세션 {sessions}개)",
         "productivity.session.one": "평균 세션 시간: {duration} (세션 {sessions}개)",
         "productivity.active": "가장 활동적인 시간대: {hours}",
@@ -489,11 +520,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "errors.item": '"{message}" {count}회 ({tasks})',
         "errors.problem": "문제 작업:",
         "errors.problem_item": "{task_id}: {runs}회 중 {failed}회 실패 ({rate})",
+        "errors.problem_item.one": "{task_id}: {runs}회 중 {failed}회 실패 ({rate})",
         "commands.most_used": "가장 많이 쓴 명령:",
         "commands.used_item": "{program}: {count}회",
         "commands.used_item.one": "{program}: {count}회",
         "commands.failing": "가장 자주 실패한 명령:",
         "commands.failing_item": "{program}: {runs}회 중 {failed}회 실패 ({rate})",
+        "commands.failing_item.one": "{program}: {runs}회 중 {failed}회 실패 ({rate})",
         "none": "(없음)",
         "not_available": "해당 없음",
         "suggestions.none": (
@@ -531,6 +564,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "chart.failed": "실패",
         "chart.runs": "회",
         "chart.tasks": "작업",
+        "chart.count_tasks": "{count} 작업",
+        "chart.count_tasks.one": "{count} 작업",
+        "chart.count_runs": "{count}회",
+        "chart.count_runs.one": "{count}회",
         "chart.no_data": "이 기간에는 데이터가 없습니다",
         "html.generated": "생성 시각 {generated} · Sessionkeeper session-analyze",
         "weekday.0": "월요일",
@@ -586,8 +623,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.table.skipped": "건너뛴 파일",
         "html.sort_hint": "열 제목을 누르면 표가 정렬됩니다.",
         "html.failed_of_runs": "{task_id}: {runs}회 중 {failed}회 실패",
+        "html.failed_of_runs.one": "{task_id}: {runs}회 중 {failed}회 실패",
         "html.slow_tip": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
+        "html.slow_tip.one": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
         "html.runs_tip": "{task_id}: {runs}회 실행",
+        "html.runs_tip.one": "{task_id}: {runs}회 실행",
         "html.legend.runs": "전체 실행",
         "html.chart.weekday_hour": "요일·시간대별 작업",
         "html.chart.duration": "일별 평균 실행 시간",
@@ -624,6 +664,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.now.count": "{state} {count}",
         "dash.now.scopes": "USER 범위: 키 {user}개 · APP 범위: 키 {app}개.",
         "dash.now.archived": "기록 보관소: 세션 {count}개.",
+        "dash.now.archived.one": "기록 보관소: 세션 {count}개.",
         "dash.now.indexing": "기록 보관소를 읽는 중\u2026",
         "dash.now.stream": "실시간 이벤트",
         "dash.now.no_events": "아직 이벤트가 없습니다. 훅이 기록하는 대로 여기에 나타납니다.",
@@ -682,6 +723,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.index.progress": (
             "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다."
         ),
+        "dash.index.progress.one": (
+            "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다."
+        ),
         "dash.index.failed": "기록을 읽지 못했습니다: {error}",
         "dash.task.title": "작업 {task}",
         "dash.task.unknown": "세션과 기록 보관소에 이 작업의 실행이 없습니다.",
@@ -693,9 +737,14 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.task.no_commands": "실행 중에 기록된 명령이 없습니다.",
         "dash.task.runs_title": "실행",
         "dash.task.runs": "최근 실행 {count}회",
+        "dash.task.runs.one": "최근 실행 {count}회",
         "dash.session.title": "세션 {session}",
         "dash.session.facts": "{started}에 {host}에서 시작; 이벤트 {events}개.",
+        "dash.session.facts.one": "{started}에 {host}에서 시작; 이벤트 {events}개.",
         "dash.session.archived": (
+            "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개."
+        ),
+        "dash.session.archived.one": (
             "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개."
         ),
         "dash.session.archived_keys": "보관 당시의 키 (값은 보관하지 않음): {keys}",
@@ -714,6 +763,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.session.journal": "저널 {epoch}",
         "dash.session.events": "이벤트 ({count})",
         "dash.session.more_events": (
+            "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다)."
+        ),
+        "dash.session.more_events.one": (
             "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다)."
         ),
         "dash.scope.session": "SESSION",
@@ -736,12 +788,18 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         # -- end of the dashboard's keys --------------------------------------------------------------
         # -- insights (session-analyze --insights; insights/text_section.py, insights/html_section.py) -----
         "insights.section": "인사이트",
-        "insights.learned": "작업 실행 {tasks}회({period})와 명령 실행 {commands}회에서 학습",
+        "insights.learned": "{tasks}({period})와 {commands}에서 학습",
+        "insights.task_runs": "작업 실행 {count}회",
+        "insights.task_runs.one": "작업 실행 {count}회",
+        "insights.command_runs": "명령 실행 {count}회",
+        "insights.command_runs.one": "명령 실행 {count}회",
         "insights.model": "{kind} 실패 위험: {method}, {runs}회 실행으로 학습 ({failures}회 실패)",
         "insights.holdout": "최근 {runs}회 실행에서: AUC {auc}, Brier 점수 {brier} (과거 실패율: {baseline})",
         "insights.model_rate": (
-            "{kind} 실패 위험: 보정한 실패율 ({runs}회 "
-            "실행, {failures}회 실패: 모델에는 부족)"
+            "{kind} 실패 위험: 보정한 실패율 ({runs}회 실행, {failures}회 실패: 모델에는 부족)"
+        ),
+        "insights.model_rate.one": (
+            "{kind} 실패 위험: 보정한 실패율 ({runs}회 실행, {failures}회 실패: 모델에는 부족)"
         ),
         "insights.kinds.task": "작업",
         "insights.kinds.command": "명령",
@@ -750,6 +808,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.subject": "{name}: 위험 {risk} (최근 {recent}회 중 {failed}회 실패); {duration}",
         "insights.duration": "보통 {p50} (p90 {p90}, {runs}회 기준)",
         "insights.duration_unknown": "소요 시간 알 수 없음 (시간이 기록된 실행 {runs}회; 3회 필요)",
+        "insights.duration_unknown.one": "소요 시간 알 수 없음 (시간이 기록된 실행 {runs}회; 3회 필요)",
         "insights.flaky": "불안정 (실행한 것이 같은데 결과가 바뀜):",
         "insights.flaky_item": (
             "{name}: {runs}회 중 {flips}회 바뀜 (전환율 {rate}, 90% "
@@ -759,11 +818,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.drift": "변화 (소요 시간 수준이 바뀜):",
         "insights.anomalies": "이례적인 소요 시간:",
         "insights.anomaly_item": (
-            "{name} {date}: {duration}, 중앙값 {median}의 "
-            "{ratio}배 (로버스트 z {z}, 이전 {runs}회 기준)"
+            "{name} {date}: {duration}, 중앙값 {median}의 {ratio}배 (로버스트 z {z}, 이전 {runs}회 기준)"
         ),
         "insights.hours": "시간대별 성공:",
         "insights.hours_none": "90% 확신으로 두드러지는 두 시간 구간 없음 ({runs}회 실행)",
+        "insights.hours_none.one": "90% 확신으로 두드러지는 두 시간 구간 없음 ({runs}회 실행)",
         "insights.suggestions": "제안:",
         "insights.more": "\u2026 외 {count}개 (JSON 보고서에 모두 있음)",
         "insights.unknown": "알 수 없음",
@@ -827,8 +886,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.html.table.anomalies": "이례적인 소요 시간",
         "insights.html.heatmap": "요일·시간대별 성공률 (옅은 칸: 실행 5회 미만)",
         "insights.html.cell": (
-            "{day} {hour:02d}시: {runs}회 중 {succeeded}회 성공 "
-            "({rate}; 90% 구간 {low}\u2013{high})"
+            "{day} {hour:02d}시: {runs}회 중 {succeeded}회 성공 ({rate}; 90% 구간 {low}\u2013{high})"
         ),
         # -- end of the insights' keys ---------------------------------------------------------------
     },
@@ -872,6 +930,10 @@ class Messages:
     def count(self, key: str, number: int, **fields: object) -> str:
         """``key`` with its singular form (``key.one``) when ``number`` is 1."""
         return self(f"{key}.one" if number == 1 else key, **fields)
+
+    def counter(self, key: str) -> Callable[[int], str]:
+        """Writes a number with ``key``'s noun (its ``{count}``, digits grouped): "1 task", "1,234 tasks"."""
+        return lambda number: self.count(key, number, count=f"{number:,}")
 
     def duration(self, seconds: float | None) -> str:
         """``5.2 h`` / ``5.2시간``; ``n/a`` for an unknown duration."""

@@ -116,7 +116,7 @@ def _frequent(report: Report, say: Messages) -> list[Entry]:
 
 def _failures(report: Report, say: Messages) -> list[Entry]:
     entries = [
-        _item(say("failures.item", task_id=plain(t.task_id), failed=t.count, runs=t.runs))
+        _item(say.count("failures.item", t.runs, task_id=plain(t.task_id), failed=t.count, runs=t.runs))
         for t in report.tasks.most_failed
     ]
     return entries or [Entry(say("none"))]
@@ -167,8 +167,9 @@ def _errors(report: Report, say: Messages) -> list[Entry]:
         entries.append(Entry(say("errors.problem")))
         entries += [
             _item(
-                say(
+                say.count(
                     "errors.problem_item",
+                    p.runs,
                     task_id=plain(p.task_id),
                     failed=p.failed,
                     runs=p.runs,
@@ -193,8 +194,9 @@ def _commands(report: Report, say: Messages) -> list[Entry]:
         entries.append(Entry(say("commands.failing")))
         entries += [
             _item(
-                say(
+                say.count(
                     "commands.failing_item",
+                    p.runs,
                     program=plain(p.program),
                     failed=p.failed,
                     runs=p.runs,

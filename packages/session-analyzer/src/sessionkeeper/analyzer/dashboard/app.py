@@ -63,7 +63,7 @@ def _progress(dashboard: Dashboard, say: Messages) -> str:
     if dashboard.history.error:
         return say("dash.index.failed", error=dashboard.history.error)
     done, total = dashboard.history.progress
-    return say("dash.index.progress", done=f"{done:,}", total=f"{total:,}")
+    return say.count("dash.index.progress", total, done=f"{done:,}", total=f"{total:,}")
 
 
 def _session_facts(dashboard: Dashboard, session_id: str) -> SessionFacts:

@@ -23,8 +23,9 @@ def model_lines(kind: str, info: ModelInfo, say: Messages) -> list[str]:
     what = say(f"insights.kinds.{kind}")
     if info.method == "smoothed rate":
         return [
-            say(
+            say.count(
                 "insights.model_rate",
+                info.trained_runs,
                 kind=what,
                 runs=_grouped(info.trained_runs),
                 failures=info.trained_failures,
@@ -63,7 +64,7 @@ def subject_line(subject: Subject, say: Messages) -> str:
             runs=forecast.evidence.runs,
         )
     else:
-        duration = say("insights.duration_unknown", runs=forecast.evidence.runs)
+        duration = say.count("insights.duration_unknown", forecast.evidence.runs, runs=forecast.evidence.runs)
     return say(
         "insights.subject",
         name=plain(subject.name),
@@ -92,9 +93,13 @@ def insight_lines(insights: Insights, say: Messages) -> list[tuple[str, str]]:
             "line",
             say(
                 "insights.learned",
-                tasks=_grouped(evidence.runs),
+                tasks=say.count("insights.task_runs", evidence.runs, count=_grouped(evidence.runs)),
                 period=period,
-                commands=_grouped(insights.commands_evidence.runs),
+                commands=say.count(
+                    "insights.command_runs",
+                    insights.commands_evidence.runs,
+                    count=_grouped(insights.commands_evidence.runs),
+                ),
             ),
         )
     )
@@ -156,11 +161,11 @@ def insight_lines(insights: Insights, say: Messages) -> list[tuple[str, str]]:
             )
         out += _more(len(insights.anomalies), SHOWN["anomalies"], say)
     hours = insights.productive_hours
-    if hours.evidence.runs:
+    if runs := hours.evidence.runs:
         out.append(("line", say("insights.hours")))
         windows = [s.message for s in insights.suggestions if s.kind in ("best_hours", "worst_hours")]
         out += [("item", text) for text in windows] or [
-            ("item", say("insights.hours_none", runs=_grouped(hours.evidence.runs)))
+            ("item", say.count("insights.hours_none", runs, runs=_grouped(runs)))
         ]
     if insights.suggestions:
         out.append(("line", say("insights.suggestions")))

@@ -152,7 +152,9 @@ def now_page(
     cursor = events[0].stream_id if events else ""
     scope_line = say("dash.now.scopes", user=scopes.get("user", 0), app=scopes.get("app", 0))
     archive_line = (
-        say("dash.now.archived", count=f"{archived:,}") if archived is not None else say("dash.now.indexing")
+        say("dash.now.indexing")
+        if archived is None
+        else say.count("dash.now.archived", archived, count=f"{archived:,}")
     )
     items = "\n".join(event_item(view, event) for event in events[:_SHOWN_EVENTS])
     empty = "" if events else f'<p class="empty" id="stream-empty">{e(say("dash.now.no_events"))}</p>'

@@ -134,8 +134,9 @@ def session_page(view: View, facts: SessionFacts, reveal: str) -> str:
         body.append(
             "<p>"
             + e(
-                say(
+                say.count(
                     "dash.session.archived",
+                    summary.events,
                     started=when(view, summary.started_at),
                     ended=when(view, summary.ended_at),
                     host=summary.host or "?",
@@ -150,8 +151,9 @@ def session_page(view: View, facts: SessionFacts, reveal: str) -> str:
         body.append(
             "<p>"
             + e(
-                say(
+                say.count(
                     "dash.session.facts",
+                    len(stored.event_data),
                     started=when(view, stored.started_at),
                     host=stored.host or "?",
                     events=len(stored.event_data),
@@ -164,7 +166,7 @@ def session_page(view: View, facts: SessionFacts, reveal: str) -> str:
     events = facts.events[-_EVENTS_SHOWN:][::-1]
     more = len(facts.events) - len(events)
     items = "".join(event_item(view, event) for event in events)
-    note = f"<p>{e(say('dash.session.more_events', count=more))}</p>" if more > 0 else ""
+    note = f"<p>{e(say.count('dash.session.more_events', more, count=more))}</p>" if more > 0 else ""
     body.append(
         f'<section class="part"><h2>{e(say("dash.session.events", count=len(facts.events)))}</h2>{note}'
         f'<ol class="stream">{items}</ol></section>'

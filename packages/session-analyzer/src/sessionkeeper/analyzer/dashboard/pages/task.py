@@ -34,6 +34,7 @@ def _charts(view: View, history: TaskHistory) -> list[str]:
         [c[1] for c in counts],
         title=say("dash.task.daily", days=DAYS),
         labels=(say("chart.runs"), say("chart.failed")),
+        counted=say.counter("chart.count_runs"),
         axes=(say("html.axis.date"), say("html.col.runs")),
         no_data=say("chart.no_data"),
     )
@@ -49,6 +50,7 @@ def _charts(view: View, history: TaskHistory) -> list[str]:
 
 def _runs_table(view: View, history: TaskHistory) -> str:
     say = view.say
+    shown = min(len(history.latest), history.runs)
     rows = "".join(
         f"<tr><td>{e(when(view, run.at))}</td><td>{outcome(view, ok=run.ok)}</td>"
         f'<td class="num" data-value="{run.duration if run.duration is not None else -1}">'
@@ -69,7 +71,7 @@ def _runs_table(view: View, history: TaskHistory) -> str:
     )
     return (
         f'<div class="table-wrap"><table class="sortable" id="table-runs"><caption>'
-        f"{e(say('dash.task.runs', count=min(len(history.latest), history.runs)))}</caption>"
+        f"{e(say.count('dash.task.runs', shown, count=shown))}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
