@@ -101,7 +101,7 @@ def test_a_damaged_store_says_how_to_repair_it(
     result = cli.fails("verify", env=keyed)
     assert "DAMAGED" in result.out
     assert f"session recover {encrypted}" in result.out
-    assert "1 of 3 stores are damaged" in result.err
+    assert "1 of 3 stores is damaged" in result.err
     assert "session recover" in result.err
     data = cli.fails("verify", "--json", env=keyed).json()
     assert (data["ok"], data["status"]) == (False, "damaged")

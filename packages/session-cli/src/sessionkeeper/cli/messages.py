@@ -8,7 +8,7 @@ JSON output is never translated: scripts rely on its field names and values.
 
 from __future__ import annotations
 
-__all__ = ["CATALOGUE", "current", "has", "text", "use"]
+__all__ = ["CATALOGUE", "current", "has", "singular_for", "text", "use"]
 
 # A line that is only "\b" keeps click from re-wrapping the paragraph that follows (examples).
 EN: dict[str, str] = {
@@ -42,9 +42,11 @@ EN: dict[str, str] = {
     "error.file_exists": "{path} already exists (use --force to replace it)",
     "error.repair_failed": "recovered, but the fresh snapshot could not be written: {detail}",
     "verify.damaged": "{count} of {total} stores are damaged (see above); {repair}",
+    "verify.damaged.one": "{count} of {total} stores is damaged (see above); {repair}",
     "verify.repair.one": "repair it with '{command}'",
     "verify.repair.many": "each row says which command repairs it",
     "verify.locked": "{count} of {total} stores are locked, so they were not checked: {reason}",
+    "verify.locked.one": "{count} of {total} stores is locked, so it was not checked: {reason}",
     "verify.reason.no_key": (
         "they are encrypted and no key is configured (set SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY "
         "or SESSIONKEEPER_PASSPHRASE)"
@@ -170,6 +172,7 @@ EN: dict[str, str] = {
     "column.host": "Host",
     "verify.title": "Stores of {path}",
     "verify.ok": "All {count} stores are intact.",
+    "verify.ok.one": "The only store is intact.",
     "verify.status.ok": "ok",
     "verify.status.absent": "not created yet",
     "verify.status.damaged": "DAMAGED",
@@ -694,9 +697,11 @@ KO: dict[str, str] = {
     "error.file_exists": "{path}이(가) 이미 있습니다 (바꾸려면 --force)",
     "error.repair_failed": "복구했지만 새 스냅샷을 쓰지 못했습니다: {detail}",
     "verify.damaged": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고). {repair}",
+    "verify.damaged.one": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고). {repair}",
     "verify.repair.one": "'{command}'(으)로 복구하세요",
     "verify.repair.many": "각 행에 복구 명령이 있습니다",
     "verify.locked": "저장소 {total}개 중 {count}개가 잠겨 있어 검사하지 못했습니다: {reason}",
+    "verify.locked.one": "저장소 {total}개 중 {count}개가 잠겨 있어 검사하지 못했습니다: {reason}",
     "verify.reason.no_key": (
         "암호화되어 있는데 키가 설정되지 않았습니다 (SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY 또는 "
         "SESSIONKEEPER_PASSPHRASE를 설정하세요)"
@@ -819,6 +824,7 @@ KO: dict[str, str] = {
     "column.host": "호스트",
     "verify.title": "{path}의 저장소",
     "verify.ok": "저장소 {count}개 모두 온전합니다.",
+    "verify.ok.one": "하나뿐인 저장소가 온전합니다.",
     "verify.status.ok": "정상",
     "verify.status.absent": "아직 없음",
     "verify.status.damaged": "손상됨",
@@ -1324,6 +1330,11 @@ def current() -> str:
 def has(message_id: str) -> bool:
     """Whether ``message_id`` is in the catalogue."""
     return message_id in EN
+
+
+def singular_for(message_id: str, count: int) -> str:
+    """``message_id``, or its singular form (``message_id.one``) for a count of one."""
+    return f"{message_id}.one" if count == 1 and has(f"{message_id}.one") else message_id
 
 
 def text(message_id: str, /, **values: object) -> str:

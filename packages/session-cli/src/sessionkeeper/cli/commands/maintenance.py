@@ -131,7 +131,7 @@ def verify(settings: Settings, as_json: bool) -> None:
             no_wrap={0},
         )
         if overall == "ok":
-            out(messages.text("verify.ok", count=len(checks)))
+            out(messages.text(messages.singular_for("verify.ok", len(checks)), count=len(checks)))
     if damaged:
         # Damage wins over locked stores: it is the one that needs doing something about.
         repair = (
@@ -139,11 +139,21 @@ def verify(settings: Settings, as_json: bool) -> None:
             if len(damaged) == 1
             else messages.text("verify.repair.many")
         )
-        raise CliError("verify.damaged", count=len(damaged), total=len(checks), repair=repair)
+        raise CliError(
+            messages.singular_for("verify.damaged", len(damaged)),
+            count=len(damaged),
+            total=len(checks),
+            repair=repair,
+        )
     if locked:
         wrong = any(check.wrong_key for check in locked)
         reason = messages.text("verify.reason.wrong_key" if wrong else "verify.reason.no_key")
-        raise LockedError("verify.locked", count=len(locked), total=len(checks), reason=reason)
+        raise LockedError(
+            messages.singular_for("verify.locked", len(locked)),
+            count=len(locked),
+            total=len(checks),
+            reason=reason,
+        )
 
 
 def _status(exists: bool, check: StoreCheck) -> str:
