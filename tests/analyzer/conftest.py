@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,10 @@ import pytest
 
 from sessionkeeper.analyzer import analyze, render_json, resolve_period, resolve_zone
 from sessionkeeper.core import Event, SessionManager
+
+# A count of one followed by a plural noun ("1 runs", "1 task runs"): wording the catalogues'
+# singulars (key.one) exist to prevent, in reports and on the dashboard alike.
+ONE_WITH_A_PLURAL = re.compile(r"\b1 (?:\w+ )?(?:runs|tasks|sessions|events)\b")
 
 Analyze = Callable[..., dict[str, Any]]
 

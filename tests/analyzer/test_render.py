@@ -17,7 +17,7 @@ from sessionkeeper.analyzer.charts import day_ticks
 from sessionkeeper.analyzer.html_charts import duration_by_day, weekday_hour_heatmap
 from sessionkeeper.analyzer.messages import CATALOGUE, Messages
 from sessionkeeper.core import CommandExecuted, Event, TaskCompleted, TaskStarted
-from tests.analyzer.conftest import utc
+from tests.analyzer.conftest import ONE_WITH_A_PLURAL, utc
 
 Record = Callable[[Sequence[Event]], str]
 NOW = utc(2025, 10, 22, 12, 0, 0)
@@ -115,18 +115,30 @@ def test_an_empty_period_suggests_nothing_and_warns_of_nothing(data_dir: Path, l
 
 def test_both_catalogues_have_the_same_keys_and_fields() -> None:
     english, korean = CATALOGUE["en"], CATALOGUE["ko"]
-    assert english.keys() == korean.keys()
+
+    def plain_keys(table: dict[str, str]) -> set[str]:
+        return {key for key in table if not key.endswith(".one")}
+
+    # Singulars (key.one) only where a language inflects for number: Korean lists none it needs.
+    assert plain_keys(english) == plain_keys(korean)
 
     def fields(text: str) -> set[str]:
         return set(re.findall(r"{(\w+)", text))
 
-    for key in english:
-        if key.endswith(".one"):  # a singular may leave its number out ("one timed run")
+    for table in (english, korean):
+        for key in table.keys() - plain_keys(table):  # a singular may leave its number out
             base = key.removesuffix(".one")
-            assert fields(english[key]) <= fields(english[base]), key
-            assert fields(korean[key]) <= fields(korean[base]), key
-        else:
-            assert fields(english[key]) == fields(korean[key]), key
+            assert base in table, key
+            assert fields(table[key]) <= fields(table[base]), key
+    for key in plain_keys(english):
+        assert fields(english[key]) == fields(korean[key]), key
+
+
+def test_a_language_without_a_singular_uses_its_one_form_for_every_count() -> None:
+    korean, english = Messages("ko"), Messages("en")
+    assert korean.count("failures.item", 1, task_id="t", failed=1, runs=1) == "t: 1회 중 1회 실패"
+    assert english.count("failures.item", 1, task_id="t", failed=1, runs=1) == "t: 1 of 1 run failed"
+    assert english.count("failures.item", 2, task_id="t", failed=1, runs=2) == "t: 1 of 2 runs failed"
 
 
 def test_html_is_one_self_contained_file_with_every_value_escaped(busy: Path) -> None:
@@ -192,7 +204,7 @@ def test_a_count_of_one_reads_in_the_singular(record: Record, data_dir: Path) ->
     assert "ONCE: 1 of 1 run failed" in text
     assert "ONCE: 1 run" in page  # the most-run chart's tooltip
     for output in (text, page):
-        found = re.search(r"\b1 (?:\w+ )?(?:runs|tasks|sessions|events)\b", output)
+        found = ONE_WITH_A_PLURAL.search(output)
         assert found is None, output[max(0, found.start() - 200) : found.end() + 50]
 
 

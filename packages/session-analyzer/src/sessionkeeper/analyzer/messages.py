@@ -1,8 +1,9 @@
 """Every text a report shows, in English and Korean: one catalogue, no language checks elsewhere.
 
 Renderers ask :class:`Messages` for a key and its fields; numbers, durations, percentages, hours
-and weekdays are formatted here too, so a language is one table. Both tables have the same keys
-(a test checks it), so a missing translation fails a test, not a user's report.
+and weekdays are formatted here too, so a language is one table. Both tables have the same keys,
+but for singulars (``key.one``), which only a language that inflects for number lists (a test
+checks it), so a missing translation fails a test, not a user's report.
 """
 
 from __future__ import annotations
@@ -465,23 +466,18 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "cli.wrote": "{format} 보고서를 {path}에 썼습니다 ({size})",
         "cli.exported": "세션 {sessions}의 이벤트 {events}를 {path}에 내보냈습니다 ({format}){left_out}",
         "cli.events": "{count}개",
-        "cli.events.one": "{count}개",
         "cli.sessions": "{count}개",
-        "cli.sessions.one": "{count}개",
         "cli.left_out": "; 파일 {count}개는 제외됨 (보고서에 목록이 있습니다)",
-        "cli.left_out.one": "; 파일 {count}개는 제외됨 (보고서에 목록이 있습니다)",
         "cli.format.text": "텍스트",
         "cli.format.json": "JSON",
         "cli.format.html": "HTML",
         "cli.bytes": "{value}바이트",
-        "cli.bytes.one": "{value}바이트",
         "cli.kib": "{value} KiB",
         "cli.mib": "{value} MiB",
         "cli.remote_read": (
             "{remote}을(를) 읽었습니다: {hosts}; 객체 {fetched} 내려받음 ({size}), {cached}는 로컬 캐시에서"
         ),
         "cli.objects": "{count}개",
-        "cli.objects.one": "{count}개",
         # -- end of the command's keys ---------------------------------------------------------------
         "title": "세션 분석 보고서",
         "period": "기간: {since} \u2013 {until} ({days}일, {timezone})",
@@ -500,33 +496,24 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "stats.failed": "실패: {count}",
         "stats.total_time": "총 실행 시간: {duration}",
         "stats.average_time": "평균 실행 시간: {duration} (시간이 기록된 실행 {timed}회 기준)",
-        "stats.average_time.one": "평균 실행 시간: {duration} (시간이 기록된 실행 {timed}회 기준)",
         "stats.unfinished": "시작했지만 끝나지 않은 작업: {count}",
         "stats.commands": "실행한 명령: {count} (실패: {failed})",
         "frequent.item": "{task_id}: {count}회",
-        "frequent.item.one": "{task_id}: {count}회",
         "frequent.slowest": "평균 실행 시간이 가장 긴 작업:",
         "frequent.slow_item": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
-        "frequent.slow_item.one": "{task_id}: {duration} (시간이 기록된 실행 {runs}회)",
         "failures.item": "{task_id}: {runs}회 중 {failed}회 실패",
-        "failures.item.one": "{task_id}: {runs}회 중 {failed}회 실패",
         "productivity.session": "평균 세션 시간: {duration} (세션 {sessions}개)",
-        "productivity.session.one": "평균 세션 시간: {duration} (세션 {sessions}개)",
         "productivity.active": "가장 활동적인 시간대: {hours}",
         "productivity.hour": "{hour:02d}시 ({tasks})",
         "productivity.weekday": "가장 바쁜 요일: {day} (작업 {tasks}개)",
-        "productivity.weekday.one": "가장 바쁜 요일: {day} (작업 {tasks}개)",
         "productivity.by_hour": "시간대별 작업:",
         "errors.item": '"{message}" {count}회 ({tasks})',
         "errors.problem": "문제 작업:",
         "errors.problem_item": "{task_id}: {runs}회 중 {failed}회 실패 ({rate})",
-        "errors.problem_item.one": "{task_id}: {runs}회 중 {failed}회 실패 ({rate})",
         "commands.most_used": "가장 많이 쓴 명령:",
         "commands.used_item": "{program}: {count}회",
-        "commands.used_item.one": "{program}: {count}회",
         "commands.failing": "가장 자주 실패한 명령:",
         "commands.failing_item": "{program}: {runs}회 중 {failed}회 실패 ({rate})",
-        "commands.failing_item.one": "{program}: {runs}회 중 {failed}회 실패 ({rate})",
         "none": "(없음)",
         "not_available": "해당 없음",
         "suggestions.none": (
@@ -565,9 +552,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "chart.runs": "회",
         "chart.tasks": "작업",
         "chart.count_tasks": "{count} 작업",
-        "chart.count_tasks.one": "{count} 작업",
         "chart.count_runs": "{count}회",
-        "chart.count_runs.one": "{count}회",
         "chart.no_data": "이 기간에는 데이터가 없습니다",
         "html.generated": "생성 시각 {generated} · Sessionkeeper session-analyze",
         "weekday.0": "월요일",
@@ -623,11 +608,8 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "html.table.skipped": "건너뛴 파일",
         "html.sort_hint": "열 제목을 누르면 표가 정렬됩니다.",
         "html.failed_of_runs": "{task_id}: {runs}회 중 {failed}회 실패",
-        "html.failed_of_runs.one": "{task_id}: {runs}회 중 {failed}회 실패",
         "html.slow_tip": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
-        "html.slow_tip.one": "{task_id}: 시간이 기록된 실행 {runs}회 평균 {duration}",
         "html.runs_tip": "{task_id}: {runs}회 실행",
-        "html.runs_tip.one": "{task_id}: {runs}회 실행",
         "html.legend.runs": "전체 실행",
         "html.chart.weekday_hour": "요일·시간대별 작업",
         "html.chart.duration": "일별 평균 실행 시간",
@@ -664,7 +646,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.now.count": "{state} {count}",
         "dash.now.scopes": "USER 범위: 키 {user}개 · APP 범위: 키 {app}개.",
         "dash.now.archived": "기록 보관소: 세션 {count}개.",
-        "dash.now.archived.one": "기록 보관소: 세션 {count}개.",
         "dash.now.indexing": "기록 보관소를 읽는 중\u2026",
         "dash.now.stream": "실시간 이벤트",
         "dash.now.no_events": "아직 이벤트가 없습니다. 훅이 기록하는 대로 여기에 나타납니다.",
@@ -723,9 +704,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.index.progress": (
             "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다."
         ),
-        "dash.index.progress.one": (
-            "기록 보관소를 읽는 중: 세션 {total}개 중 {done}개\u2026 페이지가 저절로 새로 고쳐집니다."
-        ),
         "dash.index.failed": "기록을 읽지 못했습니다: {error}",
         "dash.task.title": "작업 {task}",
         "dash.task.unknown": "세션과 기록 보관소에 이 작업의 실행이 없습니다.",
@@ -737,14 +715,9 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.task.no_commands": "실행 중에 기록된 명령이 없습니다.",
         "dash.task.runs_title": "실행",
         "dash.task.runs": "최근 실행 {count}회",
-        "dash.task.runs.one": "최근 실행 {count}회",
         "dash.session.title": "세션 {session}",
         "dash.session.facts": "{started}에 {host}에서 시작; 이벤트 {events}개.",
-        "dash.session.facts.one": "{started}에 {host}에서 시작; 이벤트 {events}개.",
         "dash.session.archived": (
-            "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개."
-        ),
-        "dash.session.archived.one": (
             "기록 보관소에 있음: {started} 시작, {ended} 종료, {host}; 이벤트 {events}개."
         ),
         "dash.session.archived_keys": "보관 당시의 키 (값은 보관하지 않음): {keys}",
@@ -763,9 +736,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "dash.session.journal": "저널 {epoch}",
         "dash.session.events": "이벤트 ({count})",
         "dash.session.more_events": (
-            "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다)."
-        ),
-        "dash.session.more_events.one": (
             "\u2026 이전 이벤트 {count}개 더 (session-analyze --export로 모두 볼 수 있습니다)."
         ),
         "dash.scope.session": "SESSION",
@@ -790,15 +760,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.section": "인사이트",
         "insights.learned": "{tasks}({period})와 {commands}에서 학습",
         "insights.task_runs": "작업 실행 {count}회",
-        "insights.task_runs.one": "작업 실행 {count}회",
         "insights.command_runs": "명령 실행 {count}회",
-        "insights.command_runs.one": "명령 실행 {count}회",
         "insights.model": "{kind} 실패 위험: {method}, {runs}회 실행으로 학습 ({failures}회 실패)",
         "insights.holdout": "최근 {runs}회 실행에서: AUC {auc}, Brier 점수 {brier} (과거 실패율: {baseline})",
         "insights.model_rate": (
-            "{kind} 실패 위험: 보정한 실패율 ({runs}회 실행, {failures}회 실패: 모델에는 부족)"
-        ),
-        "insights.model_rate.one": (
             "{kind} 실패 위험: 보정한 실패율 ({runs}회 실행, {failures}회 실패: 모델에는 부족)"
         ),
         "insights.kinds.task": "작업",
@@ -808,7 +773,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "insights.subject": "{name}: 위험 {risk} (최근 {recent}회 중 {failed}회 실패); {duration}",
         "insights.duration": "보통 {p50} (p90 {p90}, {runs}회 기준)",
         "insights.duration_unknown": "소요 시간 알 수 없음 (시간이 기록된 실행 {runs}회; 3회 필요)",
-        "insights.duration_unknown.one": "소요 시간 알 수 없음 (시간이 기록된 실행 {runs}회; 3회 필요)",
         "insights.flaky": "불안정 (실행한 것이 같은데 결과가 바뀜):",
         "insights.flaky_item": (
             "{name}: {runs}회 중 {flips}회 바뀜 (전환율 {rate}, 90% "
@@ -822,7 +786,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         ),
         "insights.hours": "시간대별 성공:",
         "insights.hours_none": "90% 확신으로 두드러지는 두 시간 구간 없음 ({runs}회 실행)",
-        "insights.hours_none.one": "90% 확신으로 두드러지는 두 시간 구간 없음 ({runs}회 실행)",
         "insights.suggestions": "제안:",
         "insights.more": "\u2026 외 {count}개 (JSON 보고서에 모두 있음)",
         "insights.unknown": "알 수 없음",
@@ -928,8 +891,10 @@ class Messages:
         return self._table[key].format(**fields)
 
     def count(self, key: str, number: int, **fields: object) -> str:
-        """``key`` with its singular form (``key.one``) when ``number`` is 1."""
-        return self(f"{key}.one" if number == 1 else key, **fields)
+        """``key`` in its singular form (``key.one``) when ``number`` is 1 and the language has one
+        (Korean does not inflect for number: it lists no singulars)."""
+        singular = f"{key}.one"
+        return self(singular if number == 1 and singular in self._table else key, **fields)
 
     def counter(self, key: str) -> Callable[[int], str]:
         """Writes a number with ``key``'s noun (its ``{count}``, digits grouped): "1 task", "1,234 tasks"."""

@@ -697,11 +697,9 @@ KO: dict[str, str] = {
     "error.file_exists": "{path}이(가) 이미 있습니다 (바꾸려면 --force)",
     "error.repair_failed": "복구했지만 새 스냅샷을 쓰지 못했습니다: {detail}",
     "verify.damaged": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고). {repair}",
-    "verify.damaged.one": "저장소 {total}개 중 {count}개가 손상되었습니다 (위 표 참고). {repair}",
     "verify.repair.one": "'{command}'(으)로 복구하세요",
     "verify.repair.many": "각 행에 복구 명령이 있습니다",
     "verify.locked": "저장소 {total}개 중 {count}개가 잠겨 있어 검사하지 못했습니다: {reason}",
-    "verify.locked.one": "저장소 {total}개 중 {count}개가 잠겨 있어 검사하지 못했습니다: {reason}",
     "verify.reason.no_key": (
         "암호화되어 있는데 키가 설정되지 않았습니다 (SESSIONKEEPER_KEY_FILE, SESSIONKEEPER_KEY 또는 "
         "SESSIONKEEPER_PASSPHRASE를 설정하세요)"
@@ -1333,8 +1331,10 @@ def has(message_id: str) -> bool:
 
 
 def singular_for(message_id: str, count: int) -> str:
-    """``message_id``, or its singular form (``message_id.one``) for a count of one."""
-    return f"{message_id}.one" if count == 1 and has(f"{message_id}.one") else message_id
+    """``message_id``, or its singular form (``message_id.one``) for a count of one in a language
+    that has one (Korean does not inflect for number: it lists a singular only to reword)."""
+    singular = f"{message_id}.one"
+    return singular if count == 1 and singular in CATALOGUE[_language] else message_id
 
 
 def text(message_id: str, /, **values: object) -> str:
