@@ -114,6 +114,18 @@ def test_current_state_has_the_original_fields(manager: SessionManager) -> None:
     }  # fmt: skip
 
 
+def test_last_update_is_never_before_the_checkpoint_it_follows(manager: SessionManager) -> None:
+    """A change journaled after a checkpoint is later than it, whatever the journal's mtime says:
+    file systems stamp from a clock a tick coarser than ``datetime.now`` (a flake, seen in CI)."""
+    manager.checkpoint()
+    manager.set("after", True)
+    journal = max((manager.data_dir / "sessions" / f"{manager.session_id}.d").glob("*.journal"))
+    earlier = journal.stat().st_mtime - 1  # as a coarse clock can stamp a write
+    os.utime(journal, (earlier, earlier))
+    state = _state(manager)
+    assert datetime.fromisoformat(state.last_update) >= datetime.fromisoformat(state.last_checkpoint)
+
+
 def test_current_state_is_always_current_and_each_one_stays_as_it_was(manager: SessionManager) -> None:
     manager.set("step", 1)
     first = _state(manager)

@@ -59,7 +59,9 @@ def current_state(scopes: ScopeSet) -> SessionState | None:
     updated = meta.last_update or meta.started_at
     with contextlib.suppress(OSError):  # the last change not yet in a snapshot: its journal's time
         if journal is not None:
-            updated = max(updated, datetime.fromtimestamp(journal.stat().st_mtime, UTC))
+            # ... and no earlier than the last checkpoint, which it follows: the file system stamps
+            # times from a clock a tick (~4 ms) coarser than the one that timed the checkpoint.
+            updated = max(updated, saved, datetime.fromtimestamp(journal.stat().st_mtime, UTC))
     started, last_checkpoint = _iso(meta.started_at), _iso(saved)
     scope_data = {
         StateScope.SESSION.value: FrozenValues(values),
