@@ -126,6 +126,18 @@ def test_last_update_is_never_before_the_checkpoint_it_follows(manager: SessionM
     assert datetime.fromisoformat(state.last_update) >= datetime.fromisoformat(state.last_checkpoint)
 
 
+def test_a_snapshot_never_dates_its_last_change_before_the_start(manager: SessionManager) -> None:
+    """The snapshot's ``last_update`` comes from the journal's mtime, stamped by the file system's
+    coarser clock: a change made within a tick of start() must still not predate it."""
+    manager.set("first", True)
+    journal = max((manager.data_dir / "sessions" / f"{manager.session_id}.d").glob("*.journal"))
+    earlier = journal.stat().st_mtime - 1
+    os.utime(journal, (earlier, earlier))
+    assert manager.checkpoint()
+    document = stored_document(manager.data_dir / "sessions" / f"{manager.session_id}.json")
+    assert datetime.fromisoformat(document["last_update"]) >= datetime.fromisoformat(document["started_at"])
+
+
 def test_current_state_is_always_current_and_each_one_stays_as_it_was(manager: SessionManager) -> None:
     manager.set("step", 1)
     first = _state(manager)

@@ -314,6 +314,8 @@ class SessionStore(ScopeStore[SessionDocument, SessionImage]):
         # The last change is the last write to the journal this snapshot seals (by any process);
         # one stat per checkpoint instead of a clock read per set().
         changed = self.writer.paths.journal_modified_at(epoch) if image.changed else None
+        if changed is not None:  # the file system's clock is a tick coarser: never before the start
+            changed = max(changed, image.meta.started_at)
         if changed is not None and (image.meta.last_update is None or changed > image.meta.last_update):
             self.meta = self.meta._replace(last_update=changed)
             image = image._replace(meta=image.meta._replace(last_update=changed))
