@@ -18,13 +18,14 @@ HEAD = struct.Struct("<BII")  # a record's head: magic, payload length, CRC-32
 
 
 def frames(data: bytes) -> list[tuple[int, bytes]]:
-    """Every record of an undamaged journal: its offset and its (sealed) payload."""
+    """Every record of an undamaged journal: its offset and its (sealed) payload. Zeros after the
+    last one are the unwritten end of a journal written in place (``fsync="always"``)."""
     found, pos = [], 0
-    while pos < len(data):
+    while pos < len(data) and any(data[pos : pos + HEAD.size]):
         _, size, _ = HEAD.unpack_from(data, pos)
         found.append((pos, data[pos + HEAD.size : pos + HEAD.size + size]))
         pos += HEAD.size + size
-    assert pos == len(data), "the journal ends in the middle of a record"
+    assert pos == len(data) or not any(data[pos:]), "the journal ends in the middle of a record"
     return found
 
 

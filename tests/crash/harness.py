@@ -346,7 +346,7 @@ def run(kills: int, writers: int, workdir: Path, rng: random.Random, stats: Stat
     number = rounds = 0
     while number < kills:
         rounds += 1
-        mode = rng.choices(MODES, weights=(45, 30, 25))[0]
+        mode = rng.choices(MODES, weights=(35, 25, 20, 20))[0]
         from_spawn = rng.random() < 0.15
         children = [
             spawn_writer(workdir, session, prefix, model.next_seq[prefix], mode) for prefix in prefixes

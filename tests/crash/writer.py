@@ -16,7 +16,9 @@ Modes:
   ``checkpoint()`` every :data:`CHECKPOINT_EVERY` operations;
 * ``storm`` — ``checkpoint()`` after every operation, so a kill almost always lands in a checkpoint;
 * ``small-journal`` — like ``steady`` with a 16 KiB journal limit, so checkpoints are also started
-  by the journal's size.
+  by the journal's size;
+* ``always`` — like ``steady`` with ``fsync="always"``: the journals are written in place, so a
+  kill lands in a ``pwrite`` into reserved space, or in reserving it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ CHECKPOINT_INTERVAL = 0.05
 SMALL_JOURNAL_LIMIT = 16 << 10
 LIFETIME = 60.0  # a child nobody killed stops by itself (the parent died): exit status 3
 SCOPES = ("session", "user", "app")
-MODES = ("steady", "storm", "small-journal")
+MODES = ("steady", "storm", "small-journal", "always")
 _EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
@@ -86,8 +88,10 @@ def main(argv: list[str]) -> int:
         user_store_paths,
     )
 
-    limits: dict[str, Any] = {"journal_limit": SMALL_JOURNAL_LIMIT} if mode == "small-journal" else {}
-    manager = SessionManager(data_dir, user_dir, checkpoint_interval=CHECKPOINT_INTERVAL, **limits)
+    options: dict[str, Any] = {"journal_limit": SMALL_JOURNAL_LIMIT} if mode == "small-journal" else {}
+    if mode == "always":
+        options["fsync"] = "always"
+    manager = SessionManager(data_dir, user_dir, checkpoint_interval=CHECKPOINT_INTERVAL, **options)
     manager.resume(session_id)
     stores = (session_paths(manager.data_dir, session_id), user_store_paths(manager.user_dir))
     epochs = [lock_epoch(paths.lock) for paths in (*stores, app_store_paths(manager.data_dir))]

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sessionkeeper.core import (
     SessionManager,
     StateScope,
@@ -71,8 +73,8 @@ def test_eight_threads_writing_at_once_lose_nothing(reopen: Factory) -> None:
 
 
 WRITER_PROCESS = """
-index, session_id, writes = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-manager = SessionManager(checkpoint_interval=0.05)
+index, session_id, writes, fsync = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+manager = SessionManager(checkpoint_interval=0.05, fsync=fsync)
 manager.resume(session_id)
 print("ready", flush=True)
 sys.stdin.readline()                      # all processes start writing together
@@ -93,10 +95,16 @@ def _with_argv(code: str, *args: object) -> str:
     return f"sys.argv = ['-c', {', '.join(repr(str(a)) for a in args)}]\n" + code
 
 
-def test_four_processes_writing_one_session_at_once_lose_nothing(reopen: Factory) -> None:
+@pytest.mark.parametrize("policies", [("interval",), ("always", "never"), ("always",)], ids="+".join)
+def test_four_processes_writing_one_session_at_once_lose_nothing(
+    reopen: Factory, policies: tuple[str, ...]
+) -> None:
+    """Under ``fsync="always"`` each process writes the journals it creates in place; the others
+    (any policy) then write into them at their logical end."""
     session_id = _new_session(reopen)
     children = [
-        Child(_with_argv(WRITER_PROCESS, n, session_id, WRITES_PER_PROCESS)) for n in range(PROCESSES)
+        Child(_with_argv(WRITER_PROCESS, n, session_id, WRITES_PER_PROCESS, policies[n % len(policies)]))
+        for n in range(PROCESSES)
     ]
     try:
         for child in children:
@@ -299,7 +307,7 @@ def test_user_and_app_values_written_by_threads_of_two_managers_all_survive(reop
 SLOTS = 2000
 
 ACKING_WRITER = """
-manager = SessionManager(checkpoint_interval=0.05)
+manager = SessionManager(checkpoint_interval=0.05, fsync=sys.argv[4])
 manager.resume(sys.argv[1])
 slots = int(sys.argv[3])
 i = 0
@@ -313,13 +321,15 @@ print("stopped", i - 1, flush=True)
 """
 
 
+@pytest.mark.parametrize("fsync", ["interval", "always"])
 def test_compacting_from_another_process_while_one_writes_loses_nothing(
-    reopen: Factory, tmp_path: Path
+    reopen: Factory, tmp_path: Path, fsync: str
 ) -> None:
-    """What ``session compact`` does while a program runs: the two processes' checkpoints interleave."""
+    """What ``session compact`` does while a program runs: the two processes' checkpoints
+    interleave (and seal journals written in place, under ``fsync="always"``)."""
     session_id = _new_session(reopen)
     data_dir, finish = reopen().data_dir, tmp_path / "finish"
-    with Child(_with_argv(ACKING_WRITER, session_id, finish, SLOTS)) as writer:
+    with Child(_with_argv(ACKING_WRITER, session_id, finish, SLOTS, fsync)) as writer:
         writer.expect("acked ")
         epochs = []
         for _ in range(20):

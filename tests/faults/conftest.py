@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,19 @@ def workdir(scratch: Path, request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir()
     return path
+
+
+@dataclass(frozen=True)
+class JournalWrite:
+    """An fsync policy and the write point its journal records go through: ``fsync="always"``
+    writes its journals in place (``write_at``), the others append (``append``)."""
+
+    fsync: str
+    kind: str
+
+
+@pytest.fixture(
+    params=[JournalWrite("always", "write_at"), JournalWrite("never", "append")], ids=lambda w: w.fsync
+)
+def journal_write(request: pytest.FixtureRequest) -> JournalWrite:
+    return request.param  # type: ignore[no-any-return]

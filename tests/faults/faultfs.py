@@ -6,7 +6,8 @@ Install it with ``previous = use_filesystem(FaultyFileSystem(root))`` *before* a
 Write points
     Every call of a writing method (``make_private_dir``, ``fsync_dir``, ``remove_tree``,
     ``keep_backup``, ``replace``, ``unlink``, ``create_exclusive``, ``open_append``,
-    ``open_lockfile``, ``write_all``, ``append``, ``fsync``, ``truncate``) is a *write point*,
+    ``open_in_place``, ``open_lockfile``, ``write_all``, ``append``, ``write_at``, ``allocate``,
+    ``fsync``, ``truncate``) is a *write point*,
     numbered from 0 in the order the calls start and logged in :attr:`FaultyFileSystem.points`.
     ``write_atomic`` is not a point itself: it is made of points (create, write, fsync, backup,
     replace, fsync of the directory). A test first runs an operation with no fault armed to learn
@@ -15,7 +16,7 @@ Write points
 Faults
     * :meth:`fail_at` makes the point with a given number raise ``OSError(errno)`` instead of
       running (path operations carry the file name, descriptor operations do not, as from the OS);
-      with ``torn=True`` a ``write_all``/``append`` first writes half of its bytes.
+      with ``torn=True`` a ``write_all``/``append``/``write_at`` first writes half of its bytes.
     * :meth:`fail_kind` makes every call of one kind fail (a disk that stays full);
       ``"read_bytes"`` may be given too, although reads are not write points.
     * :meth:`crash_after` cuts the power right after the point with that number has run: it raises
@@ -80,9 +81,12 @@ WRITE_POINTS: Final = frozenset(
         "unlink",
         "create_exclusive",
         "open_append",
+        "open_in_place",
         "open_lockfile",
         "write_all",
         "append",
+        "write_at",
+        "allocate",
         "fsync",
         "truncate",
     }
@@ -333,6 +337,9 @@ class FaultyFileSystem(FileSystem):
     def open_append(self, path: Path) -> int:
         return self._open("open_append", path, super().open_append)
 
+    def open_in_place(self, path: Path) -> int:
+        return self._open("open_in_place", path, super().open_in_place)
+
     def open_lockfile(self, path: Path) -> int:
         return self._open("open_lockfile", path, super().open_lockfile)
 
@@ -357,6 +364,22 @@ class FaultyFileSystem(FileSystem):
                 FileSystem.write_all(self, fd, data[written:])
 
         self._write("append", fd, data, append_once)
+
+    def write_at(self, fd: int, data: bytes, offset: int) -> None:
+        index, fault = self._enter("write_at", f"fd {fd}, {len(data)} bytes at {offset}")
+        if fault is not None:
+            if fault.torn and len(data) > 1:
+                super().write_at(fd, data[: len(data) // 2], offset)
+            raise _oserror(fault.errno)
+        super().write_at(fd, data, offset)
+        self._leave(index)
+
+    def allocate(self, fd: int, offset: int, length: int) -> None:
+        index, fault = self._enter("allocate", f"fd {fd}, {length} bytes at {offset}")
+        if fault is not None:
+            raise _oserror(fault.errno)
+        super().allocate(fd, offset, length)
+        self._leave(index)
 
     def fsync(self, fd: int) -> None:
         index, fault = self._enter("fsync", f"fd {fd}")

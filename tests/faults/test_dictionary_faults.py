@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sessionkeeper.core import JournalWriteError, session_paths
+from tests.faults.conftest import JournalWrite
 from tests.faults.faultfs import FaultyFileSystem
 from tests.faults.support import Ledger, cut_the_power_at_each, installed, make_manager, pull_the_plug
 from tests.sealed_journal import record_kinds
@@ -28,6 +29,7 @@ VALUES = [
     (f"task:{n:04d}", {"status": ("done", "failed")[n % 2], "tries": n % 4, "secs": n / 7, "tags": ["ci"]})
     for n in range(130)
 ]
+IN_PLACE = JournalWrite("always", "write_at")
 AROUND = 20  # the sets watched before and after the one that brings the dictionary
 
 
@@ -38,16 +40,24 @@ def _template(root: Path) -> str:
     return session_id
 
 
-def _sets(root: Path, session_id: str, ledger: Ledger, fs: FaultyFileSystem, fault_at: int | None) -> None:
-    """Resume and set VALUES; with ``fault_at``, that set's append is torn and refused (ENOSPC)."""
-    manager = make_manager(root, fsync="always")
+def _sets(
+    root: Path,
+    session_id: str,
+    ledger: Ledger,
+    fs: FaultyFileSystem,
+    fault_at: int | None,
+    write: JournalWrite = IN_PLACE,
+) -> None:
+    """Resume and set VALUES under ``write.fsync``; with ``fault_at``, that set's journal write
+    (``write.kind``) is torn and refused (ENOSPC)."""
+    manager = make_manager(root, fsync=write.fsync)
     try:
         manager.resume(session_id)
         for index, (key, value) in enumerate(VALUES):
             if index != fault_at:
                 ledger.set(manager, key, value)
                 continue
-            fs.fail_kind("append", errno.ENOSPC, torn=True)
+            fs.fail_kind(write.kind, errno.ENOSPC, torn=True)
             with pytest.raises(JournalWriteError):
                 ledger.set(manager, key, value)
             fs.clear_faults()
@@ -107,7 +117,7 @@ def test_power_loss_at_every_write_point_around_the_dictionary_loses_nothing_ack
 
 
 def test_a_torn_write_of_any_record_around_the_dictionary_loses_nothing_acknowledged(
-    template: tuple[Path, str], workdir: Path
+    template: tuple[Path, str], workdir: Path, journal_write: JournalWrite
 ) -> None:
     source, session_id = template
     watched, _ = _watched(template, workdir)
@@ -118,7 +128,7 @@ def test_a_torn_write_of_any_record_around_the_dictionary_loses_nothing_acknowle
         ledger = Ledger()
         fs = FaultyFileSystem(root, mkdir_is_durable=True)
         with installed(fs):
-            _sets(root, session_id, ledger, fs, fault_at)
+            _sets(root, session_id, ledger, fs, fault_at, journal_write)
         problems = _problems(root, session_id, ledger)
         if problems:
             bad.append(f"torn write of set {fault_at}: {problems}")

@@ -26,6 +26,7 @@ from sessionkeeper.core import (
     read_session,
     session_paths,
 )
+from tests.faults.conftest import JournalWrite
 from tests.faults.faultfs import ERRNOS, FaultyFileSystem, WritePoint
 from tests.faults.support import (
     Ledger,
@@ -73,10 +74,10 @@ class _Run:
     other_session: str | None = None
 
 
-def _seed(root: Path) -> _Run:
+def _seed(root: Path, fsync: str = "always") -> _Run:
     """A session with a snapshot, a backup and journal-only values, in USER and APP too."""
     ledger = Ledger()
-    manager = make_manager(root, fsync="always")
+    manager = make_manager(root, fsync=fsync)
     session_id = manager.start()
     ledger.set(manager, "seed", 1)
     ledger.set(manager, "theme", "dark", StateScope.USER)
@@ -323,10 +324,10 @@ def test_a_failed_checkpoint_returns_false_and_sets_last_save_error(
     assert not bad, _report(bad)
 
 
-def _seeded_session(root: Path) -> tuple[FaultyFileSystem, _Run, Path]:
+def _seeded_session(root: Path, fsync: str = "always") -> tuple[FaultyFileSystem, _Run, Path]:
     fs = FaultyFileSystem(root)
     with installed(fs):
-        run = _seed(root)
+        run = _seed(root, fsync)
     snapshot = root / "RUNS" / "sessions" / f"{run.session_id}.json"
     return fs, run, snapshot
 
@@ -358,7 +359,8 @@ def test_a_torn_snapshot_write_leaves_the_snapshot_and_backup_as_they_were(tmp_p
 def test_a_disk_that_stays_full_fails_checkpoints_but_loses_nothing(tmp_path: Path) -> None:
     fs, run, _ = _seeded_session(tmp_path)
     with installed(fs):
-        for kind in ("create_exclusive", "open_append", "append", "write_all", "fsync", "fsync_dir"):
+        kinds = ("create_exclusive", "open_append", "open_in_place", "append", "write_at", "allocate")
+        for kind in (*kinds, "write_all", "fsync", "fsync_dir"):
             fs.fail_kind(kind, errno.ENOSPC)
         assert run.actor.checkpoint() is False
         assert run.actor.checkpoint() is False
@@ -396,10 +398,12 @@ def test_a_disk_that_keeps_refusing_gets_checkpoints_that_back_off(tmp_path: Pat
 # -- set ----------------------------------------------------------------------------------------------
 
 
-def test_a_torn_journal_append_loses_no_acknowledged_value(tmp_path: Path) -> None:
-    fs, run, _ = _seeded_session(tmp_path)
+def test_a_torn_journal_append_loses_no_acknowledged_value(
+    tmp_path: Path, journal_write: JournalWrite
+) -> None:
+    fs, run, _ = _seeded_session(tmp_path, journal_write.fsync)
     with installed(fs):
-        fs.fail_kind("append", errno.ENOSPC, torn=True)
+        fs.fail_kind(journal_write.kind, errno.ENOSPC, torn=True)
         with pytest.raises(OSError, match="No space left"):
             run.ledger.set(run.actor, "seed", 100)
         fs.clear_faults()
@@ -408,10 +412,12 @@ def test_a_torn_journal_append_loses_no_acknowledged_value(tmp_path: Path) -> No
     assert _final_resume(run) == []
 
 
-def test_a_torn_journal_append_is_not_reported_as_lost_data_on_resume(tmp_path: Path) -> None:
-    fs, run, _ = _seeded_session(tmp_path)
+def test_a_torn_journal_append_is_not_reported_as_lost_data_on_resume(
+    tmp_path: Path, journal_write: JournalWrite
+) -> None:
+    fs, run, _ = _seeded_session(tmp_path, journal_write.fsync)
     with installed(fs):
-        fs.fail_kind("append", errno.ENOSPC, torn=True)
+        fs.fail_kind(journal_write.kind, errno.ENOSPC, torn=True)
         with pytest.raises(OSError):
             run.ledger.set(run.actor, "seed", 100)
         fs.clear_faults()
@@ -455,11 +461,11 @@ def test_a_torn_append_is_never_cut_into_another_processs_record(tmp_path: Path)
         pull_the_plug(fresh)
 
 
-def test_a_failed_set_leaves_the_old_value_in_memory(tmp_path: Path) -> None:
-    fs, run, _ = _seeded_session(tmp_path)
+def test_a_failed_set_leaves_the_old_value_in_memory(tmp_path: Path, journal_write: JournalWrite) -> None:
+    fs, run, _ = _seeded_session(tmp_path, journal_write.fsync)
     manager: Any = run.actor
     with installed(fs):
-        fs.fail_kind("append", errno.EIO)
+        fs.fail_kind(journal_write.kind, errno.EIO)
         with pytest.raises(OSError):
             manager.set("seed", 100)
         fs.clear_faults()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sessionkeeper.core import StateScope, resolve_codec
+from sessionkeeper.core import SessionManager, StateScope, resolve_codec, session_paths
 from sessionkeeper.core.errors import (
     RemoteIntegrityError,
     RemoteKeyError,
@@ -22,6 +22,8 @@ from sessionkeeper.core.remote.restore import restore_session
 from sessionkeeper.core.remote.settings import TargetURL, open_target
 from sessionkeeper.core.remote.state import StateFiles
 from sessionkeeper.core.remote.verify import verify_remote
+from sessionkeeper.core.storage.locks import read_end_in_place
+from sessionkeeper.core.storage.records import RECORD_HEAD, RECORD_MAGIC
 from tests.remote.support import KEY_ENV, OTHER_KEY, Remote, remote_settings, session_values, write_session
 
 pytestmark = pytest.mark.usefixtures("encrypted")
@@ -92,6 +94,36 @@ def test_a_second_push_sends_only_what_changed(remote: Remote, dirs: tuple[Path,
     restored = session_values(elsewhere, session_id)
     assert restored["late"] == "one more"
     assert restored["later"] == "and another"
+
+
+def test_a_record_being_written_in_place_is_not_pushed_before_it_is_whole(
+    remote: Remote, dirs: tuple[Path, Path]
+) -> None:
+    """Under fsync="always" a record lands in reserved zeros, so its frame has its full length
+    before all of its bytes are there. A push sends only what is before the logical end that the
+    writers keep, so the record that is then written there whole is what the remote gets."""
+    data_dir, user_dir = dirs
+    manager = SessionManager(
+        data_dir=data_dir, user_dir=user_dir, background=False, handle_signals=False, fsync="always"
+    )
+    session_id = manager.start()
+    manager.set("first", 1)
+    paths = session_paths(data_dir, session_id)
+    epoch = max(paths.journal_epochs())
+    end = read_end_in_place(paths.lock, epoch)
+    assert end is not None
+    with paths.journal(epoch).open("r+b") as file:  # a record being written: its head, half of it
+        file.seek(end)
+        file.write(RECORD_HEAD.pack(RECORD_MAGIC, 40, 0) + b"x" * 20)
+    push(data_dir, user_dir, remote.settings, resolve_codec())
+    manager.set("second", 2)  # written at the logical end, over the half record
+    push(data_dir, user_dir, remote.settings, resolve_codec())
+    assert verify_remote(remote.target, resolve_codec()).ok
+    elsewhere = data_dir.parent / "elsewhere"
+    restore_session(remote.target, resolve_codec(), remote.settings.host, session_id, elsewhere)
+    manager.stop()
+    restored = session_values(elsewhere, session_id)
+    assert (restored.get("first"), restored.get("second")) == (1, 2)
 
 
 def test_pushing_plaintext_needs_the_explicit_setting(

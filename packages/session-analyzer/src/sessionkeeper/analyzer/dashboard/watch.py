@@ -52,7 +52,9 @@ def _fingerprint(found: ScannedSession) -> tuple[object, ...]:
     def of(file: object) -> object:
         return None if file is None else (file.kind, file.size)  # type: ignore[attr-defined]
 
-    return (of(found.snapshot), of(found.backup), tuple((e, f.size) for e, f in found.journals))
+    # A journal's mtime too: one written in place (fsync="always") changes without growing.
+    journals = tuple((e, f.size, f.modified_ns) for e, f in found.journals)
+    return (of(found.snapshot), of(found.backup), journals)
 
 
 @attrs.frozen

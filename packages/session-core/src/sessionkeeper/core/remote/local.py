@@ -40,6 +40,7 @@ from sessionkeeper.core.storage import catalog, journal, records
 from sessionkeeper.core.storage.fs import filesystem
 from sessionkeeper.core.storage.history import list_history
 from sessionkeeper.core.storage.layout import StorePaths
+from sessionkeeper.core.storage.locks import is_held, read_end_in_place
 from sessionkeeper.core.storage.scan import scan_session_files
 
 from .documents import FileRef, Part, StoreEntry, StoreKind
@@ -238,9 +239,13 @@ def _read_store(
         if ref is not None:
             files.append(ref)
     epochs = paths.journal_epochs() if paths.aux.is_dir() else []
+    live = bool(epochs) and is_held(paths.live)
     for position, epoch in enumerate(epochs):
+        # A journal a live writer writes in place: only what is before its logical end is written
+        # whole (a record being written there already has its full length of reserved zeros).
+        written = read_end_in_place(paths.lock, epoch) if live else None
         ref = _journal(
-            paths.journal(epoch), store, state, plan, require_encryption, position == len(epochs) - 1
+            paths.journal(epoch), store, state, plan, require_encryption, position == len(epochs) - 1, written
         )
         if plan.skipped is not None:
             return plan
@@ -276,13 +281,21 @@ def _whole_file(
 
 
 def _journal(
-    path: Path, store: LocalStore, state: PushState, plan: StorePlan, require_encryption: bool, newest: bool
+    path: Path,
+    store: LocalStore,
+    state: PushState,
+    plan: StorePlan,
+    require_encryption: bool,
+    newest: bool,
+    written: int | None = None,
 ) -> FileRef | None:
     relative = _relative(path, store.root)
     seen = _stat(path)
     if seen is None:
         return None
     inode, size, _ = seen
+    if written is not None:
+        size = min(size, written)
     done = state.journals.get(relative)
     if done is None or done.inode != inode or done.size > size:
         done = JournalProgress(inode, 0, [])

@@ -349,7 +349,13 @@ def open_shared_scope(
     load keeps what the journals hold, says so loudly, and the next checkpoint sets it aside."""
     with storage_errors(f"cannot open the {scope.value.upper()} scope in {paths.directory}"):
         writer: StoreWriter[ScopeDocument, dict[str, Any]] = StoreWriter(
-            paths, context.guard.lock, _scope_parser(scope), scope_initial, codec, limits
+            paths,
+            context.guard.lock,
+            _scope_parser(scope),
+            scope_initial,
+            codec,
+            limits,
+            in_place=context.sync_each,
         )
         loaded = _opened(writer, salvage=True)
     _report(scope.value, loaded)
@@ -381,7 +387,13 @@ def open_session_store(
     it its first values and events instead of what the store holds."""
     with storage_errors(f"cannot open session {meta.session_id} in {paths.directory}"):
         writer: StoreWriter[SessionDocument, SessionImage] = StoreWriter(
-            paths, context.guard.lock, parse_session_document, session_initial, codec, limits
+            paths,
+            context.guard.lock,
+            parse_session_document,
+            session_initial,
+            codec,
+            limits,
+            in_place=context.sync_each,
         )
         loaded = _opened(writer, salvage=False)
     source = seed if seed is not None else loaded

@@ -28,6 +28,7 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _fdatasync = getattr(os, "fdatasync", os.fsync)
+_fallocate: Callable[[int, int, int], None] | None = getattr(os, "posix_fallocate", None)  # not on macOS
 _OWNED_NAMES = frozenset({"sessions", "history"})
 
 
@@ -215,6 +216,11 @@ class FileSystem:
     def open_append(self, path: Path) -> int:
         return _open_in(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
+    def open_in_place(self, path: Path) -> int:
+        """A journal written in place (:meth:`write_at`), not appended to: ``pwrite`` on an
+        ``O_APPEND`` descriptor would append."""
+        return _open_in(path, os.O_RDWR | os.O_CREAT)
+
     def open_lockfile(self, path: Path) -> int:
         return _open_in(path, os.O_RDWR | os.O_CREAT)
 
@@ -346,6 +352,31 @@ class FileSystem:
         written = os.write(fd, data)
         if written != len(data):  # only on a full disk or a signal mid-write: finish, or fail loudly
             self.write_all(fd, data[written:])
+
+    def write_at(self, fd: int, data: bytes, offset: int) -> None:
+        """Write all of ``data`` at ``offset`` (a journal written in place: one ``pwrite``)."""
+        view, at = memoryview(data), offset
+        while view:
+            written = os.pwrite(fd, view, at)
+            view, at = view[written:], at + written
+
+    def read_at(self, fd: int, size: int, offset: int) -> bytes:
+        """Up to ``size`` bytes at ``offset`` of the file open as ``fd``."""
+        return os.pread(fd, size, offset)
+
+    def allocate(self, fd: int, offset: int, length: int) -> None:
+        """Reserve ``length`` bytes at ``offset`` (zeros, counted in the file's size): writing into
+        them and syncing commits no size change, which an append's ``fdatasync`` must. Where the
+        platform or file system cannot reserve space, the file is extended with a hole instead."""
+        if _fallocate is not None:
+            try:
+                _fallocate(fd, offset, length)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
+        if os.fstat(fd).st_size < offset + length:
+            os.ftruncate(fd, offset + length)
 
     def fsync(self, fd: int) -> None:
         _fdatasync(fd)

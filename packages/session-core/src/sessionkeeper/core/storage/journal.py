@@ -3,6 +3,8 @@
 The record format is :mod:`.records`' (re-exported here). Reading stops trusting bytes at the
 first record that does not check out; if a valid record follows (damage in the middle), reading
 resumes there and the skipped bytes are reported, otherwise the damaged tail is reported as torn.
+Zeros after the last record are the unwritten end of a journal written in place (preallocated, see
+:mod:`.journal_writer`), not damage: every record starts with a non-zero magic byte.
 A compression dictionary (``"Z"``) is kept by the scan and handed to the opener for the records
 after it; it is not one of the records returned.
 """
@@ -33,10 +35,17 @@ from .records import (
     delete_payload,
     dictionary_payload,
     event_payload,
+    first_payload,
     frame,
+    header_length,
     header_payload,
+    holds_records,
+    record_at,
     record_seed,
     set_payload,
+    whole_frame,
+    written_end,
+    zeros_from,
 )
 from .records import RECORD_HEAD as _HEAD
 from .records import RECORD_MAGIC as _MAGIC
@@ -54,9 +63,11 @@ __all__ = [
     "frame",
     "header_length",
     "header_payload",
+    "holds_records",
     "record_seed",
     "scan",
     "set_payload",
+    "written_end",
 ]
 
 
@@ -104,27 +115,6 @@ Binder = Callable[[list[Any] | None], Binding]
 
 
 _ENCRYPTED_FLAG = 2  # the envelope's flags byte (offset 5): see codec/envelope.py
-
-
-def _whole_frame(data: bytes, pos: int, end: int) -> bool:
-    """Whether a frame with a plausible head and all its bytes starts at ``pos``."""
-    if pos + _HEAD.size > end:
-        return False
-    magic, size, _ = _HEAD.unpack_from(data, pos)
-    return bool(magic == _MAGIC and size <= MAX_RECORD and pos + _HEAD.size + size <= end)
-
-
-def _record_at(data: bytes, pos: int, end: int, seed: int) -> tuple[bytes, int] | None:
-    if pos + _HEAD.size > end:
-        return None
-    magic, size, crc = _HEAD.unpack_from(data, pos)
-    stop = pos + _HEAD.size + size
-    if magic != _MAGIC or size > MAX_RECORD or stop > end:
-        return None
-    payload = data[pos + _HEAD.size : stop]
-    if zlib.crc32(payload, size ^ seed) != crc:
-        return None
-    return payload, stop
 
 
 @attrs.define
@@ -239,6 +229,8 @@ def _records(
                     break
         parsed, stop, payload = _one_record(data, pos, reading)
         if parsed is None:
+            if zeros_from(data, pos):  # the unwritten end of a journal written in place
+                break
             resume = _skip_damage(data, pos, stop >= 0, reading, damage)
             if resume is None:
                 break
@@ -275,7 +267,7 @@ def _learn_dictionary(record: list[Any], reading: _Reading) -> None:
 def _one_record(data: bytes, pos: int, reading: _Reading) -> tuple[list[Any] | None, int, bytes]:
     """The record at ``pos``, the offset past it and its raw payload; the record is ``None`` if
     it does not check out, and the offset -1 if its frame or its checksum is bad."""
-    found = _record_at(data, pos, len(data), reading.seed)
+    found = record_at(data, pos, len(data), reading.seed)
     if found is None:
         return None, -1, b""
     payload, stop = found
@@ -346,10 +338,18 @@ def _skip_damage(data: bytes, pos: int, framed: bool, reading: _Reading, damage:
     resume = _resync(data, pos + 1, end, reading)
     # Torn: an unfinished write at the end. A whole frame that does not check out (a bad
     # checksum, or a good one that does not open: forged, tampered, foreign) is damage
-    # wherever it is: a crash cannot leave it, and its record may have been acknowledged.
-    torn = resume is None and not framed and not _whole_frame(data, pos, end)
+    # wherever it is: a crash cannot leave it, and its record may have been acknowledged. But
+    # one that ends in zeros with only zeros after it is a write into reserved space (or past
+    # a size the file system committed first) that did not finish.
+    torn = resume is None and not framed and (not whole_frame(data, pos, end) or _unfinished(data, pos))
     damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
     return resume
+
+
+def _unfinished(data: bytes, pos: int) -> bool:
+    """Whether the whole frame at ``pos`` ends in a zero byte with only zeros after it."""
+    stop = pos + _HEAD.size + _HEAD.unpack_from(data, pos)[1]
+    return data[stop - 1] == 0 and zeros_from(data, stop)
 
 
 def _note_header(payload: bytes, reading: _Reading) -> None:
@@ -361,7 +361,7 @@ def _note_header(payload: bytes, reading: _Reading) -> None:
 def _header(data: bytes, reading: _Reading) -> tuple[list[Any], int] | None:
     """The header record at the start of ``data`` and the offset past it, if it checks out (unbound:
     it names the store the records after it are bound to)."""
-    found = _record_at(data, 0, len(data), 0)
+    found = record_at(data, 0, len(data), 0)
     parsed = _parse(found[0], reading) if found else None
     if found is None or parsed is None or parsed[0] != "H":
         return None
@@ -370,29 +370,11 @@ def _header(data: bytes, reading: _Reading) -> tuple[list[Any], int] | None:
     return parsed, found[1]
 
 
-def header_length(data: bytes) -> int | None:
-    """How many bytes the header (the first record) of a journal starting with ``data`` takes, if
-    it checks out: a journal longer than that holds records (or damage)."""
-    found = _record_at(data, 0, len(data), 0)
-    return None if found is None else found[1]
-
-
-def first_payload(data: bytes) -> bytes | None:
-    """The raw (possibly sealed) payload of the first record whose checksum is good, if any."""
-    pos, end = 0, len(data)
-    while 0 <= pos < end:
-        found = _record_at(data, pos, end, 0)
-        if found is not None:
-            return found[0]
-        pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)
-    return None
-
-
 def _resync(data: bytes, start: int, end: int, reading: _Reading) -> int | None:
     """Offset of the next record that checks out after damaged bytes, if any."""
     pos = data.find(_MAGIC.to_bytes(1, "little"), start)
     while pos != -1:
-        found = _record_at(data, pos, end, reading.seed)
+        found = record_at(data, pos, end, reading.seed)
         if found is not None and _parse(found[0], reading) is not None:
             return pos
         pos = data.find(_MAGIC.to_bytes(1, "little"), pos + 1)

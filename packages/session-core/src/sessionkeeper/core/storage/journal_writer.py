@@ -7,6 +7,10 @@ journal (a set or delete applied twice changes nothing). Events, and every appen
 another process created, hold the journal lock shared instead, which a checkpoint's exclusive
 lock waits for. See :mod:`.store` for who publishes epochs and when.
 
+A writer made with ``in_place`` (``fsync="always"``) writes the journals it creates in place
+(:mod:`.in_place`): every append to such a journal, its creator's too, holds the journal lock
+exclusively and writes at the logical end. A checkpoint that seals it cuts its unused reserve off.
+
 Under compression, a writer that has appended ``_DICTIONARY_AFTER`` bytes to a journal compresses
 its next records against a dictionary of its recent ones (see
 :mod:`sessionkeeper.core.codec.dictionary`). The dictionary goes into each journal, as two ``"Z"``
@@ -30,6 +34,7 @@ from sessionkeeper.core.errors import JournalWriteError
 from . import journal
 from .fs import filesystem
 from .identity import seal_record
+from .in_place import InPlaceJournal
 from .layout import StorePaths, journal_context
 from .locks import EpochLock
 from .records import RECORD_HEAD
@@ -61,8 +66,12 @@ class JournalWriter:
         epochs: EpochLock,
         lock: threading.Lock,
         start: Callable[[], None],
+        *,
+        in_place: bool = False,
     ) -> None:
         self.paths = paths
+        self._creates_in_place = in_place  # the journals this writer creates are written in place
+        self._in_place: InPlaceJournal | None = None  # the current journal, if written in place
         self._start = start  # the owner publishes a fresh epoch with a journal of ours (first append)
         self._codec = codec
         self._epochs = epochs
@@ -103,22 +112,34 @@ class JournalWriter:
 
     @property
     def size(self) -> int:
-        return self._fs.size(self._fd) if self._fd >= 0 else 0
+        """The current journal's size in bytes (its logical end, when written in place)."""
+        if self._fd < 0:
+            return 0
+        end = self._in_place.end if self._in_place is not None else None
+        return end if end is not None else self._fs.size(self._fd)
 
     def alone_in(self, epoch: int) -> bool:
-        """Whether journal ``epoch`` is ours and holds nothing but what we appended."""
-        return (
-            epoch == self.epoch
-            and self._expected_size is not None
-            and self._fs.size(self._fd) == self._expected_size
-        )
+        """Whether journal ``epoch`` is ours and holds nothing but what we appended (journal lock
+        held exclusively)."""
+        if epoch != self.epoch or self._expected_size is None:
+            return False
+        if self._in_place is not None:
+            return self._in_place.end == self._expected_size
+        return self._fs.size(self._fd) == self._expected_size
 
     # -- journal files ---------------------------------------------------------------------------
     def publish(self, epoch: int) -> None:
         """Start journal ``epoch`` and make it the current one for every process (journal lock held
-        exclusively)."""
+        exclusively). A sealed journal that was written in place loses its unused reserve."""
+        self._cut_reserve()
         self._create(epoch)
         self._epochs.set_epoch(epoch)
+
+    def _cut_reserve(self) -> None:
+        """Cut the unused reserve off the current journal, if it is written in place and about to be
+        sealed. One sealed by another process keeps its reserve until it is deleted."""
+        if self._in_place is not None and self._epochs.epoch == self.epoch:
+            self._in_place.cut_reserve(self._expected_size)
 
     def _create(self, epoch: int) -> None:
         """Create the journal for ``epoch`` with its header.
@@ -126,17 +147,25 @@ class JournalWriter:
         Its directory entry is made durable by the next sync, like its records: the fsync policy
         decides when (``always``: before the first write to it is acknowledged).
         """
-        fd = self._fs.open_append(self.paths.journal(epoch))
+        in_place = self._creates_in_place
+        path = self.paths.journal(epoch)
+        fd = self._fs.open_in_place(path) if in_place else self._fs.open_append(path)
         try:
             if self._fs.size(fd) == 0:
                 assert self.store_id is not None, "the owner binds the writer before it journals"
                 header = journal.header_payload(self.paths.name, epoch, self.store_id)
-                self._fs.append(fd, seal_record(self._codec, self.paths.name, None, header))
+                sealed = seal_record(self._codec, self.paths.name, None, header)
+                if in_place:
+                    self._fs.write_at(fd, sealed, 0)
+                else:
+                    self._fs.append(fd, sealed)
             size = self._fs.size(fd)
         except BaseException:
             self._fs.close(fd)
             raise
-        self._switch_to(fd, epoch, size)
+        self._switch_to(fd, epoch, size, in_place)
+        if in_place:  # nothing is reserved yet: a journal that stays empty costs nothing
+            self._epochs.set_end_in_place(epoch, size)
         self._entry_unsynced = self.dirty = True
 
     def _follow(self, epoch: int) -> None:
@@ -146,13 +175,19 @@ class JournalWriter:
         so the next sync fsyncs the directory too: no record is acknowledged in a journal whose
         creation could still be undone by a power loss.
         """
-        self._switch_to(self._fs.open_append(self.paths.journal(epoch)), epoch, None)
+        path = self.paths.journal(epoch)
+        in_place = self._epochs.end_in_place(epoch) is not None
+        fd = self._fs.open_in_place(path) if in_place else self._fs.open_append(path)
+        self._switch_to(fd, epoch, None, in_place)
         self._entry_unsynced = self.dirty = True
 
-    def _switch_to(self, fd: int, epoch: int, expected_size: int | None) -> None:
+    def _switch_to(self, fd: int, epoch: int, expected_size: int | None, in_place: bool) -> None:
         if self._fd >= 0:
             self._close_fd()
         self._fd, self.epoch, self._expected_size = fd, epoch, expected_size
+        self._in_place = (
+            InPlaceJournal(self._fs, self._epochs, self.paths.journal(epoch), fd, epoch) if in_place else None
+        )
         self._here, self._dictionary_here = 0, False
 
     # -- appending -------------------------------------------------------------------------------
@@ -212,9 +247,12 @@ class JournalWriter:
         twice and take the shared lock instead, like every append to a journal another process
         created.
         """
-        if self._expected_size is None or not idempotent:
+        if self._in_place is not None or self._expected_size is None or not idempotent:
             if not self.started:
                 self._start()
+            if self._in_place is not None:
+                self._append_in_place(record)
+                return
             if self._expected_size is None or not idempotent:
                 self._append_locked(record)
                 return
@@ -241,10 +279,41 @@ class JournalWriter:
         try:
             if lock.epoch != self.epoch:  # another process sealed our journal: follow it
                 self._follow(lock.epoch)
+            in_place = self._in_place is not None  # the journal followed is written in place
+            if not in_place:
+                if self._dictionary is not None:
+                    data = self._with_dictionary(record)
+                self._append(self._fd, data)
+        except OSError as exc:
+            lock.release()
+            raise self._failed_append(exc, data) from exc
+        lock.release()
+        if in_place:
+            self._append_in_place(record)
+            return
+        if self._expected_size is not None:
+            self._expected_size += len(data)
+        self._appended(data, record)
+
+    def _append_in_place(self, record: bytes) -> None:
+        """Write ``record`` at the logical end of the current journal, written in place, under the
+        journal lock held exclusively (it is shared with every other appender: see the module)."""
+        lock = self._epochs
+        lock.acquire_exclusive()
+        data = record
+        try:
+            if lock.epoch != self.epoch:  # another process sealed the journal: follow it
+                self._follow(lock.epoch)
             if self._dictionary is not None:
                 data = self._with_dictionary(record)
-            self._append(self._fd, data)
+            if self._in_place is not None:
+                self._in_place.write(data, self._expected_size)
+            else:
+                self._append(self._fd, data)
         except OSError as exc:
+            if self._in_place is not None:
+                lock.release()
+                raise self.error(exc, "could not write to") from exc
             lock.release()
             raise self._failed_append(exc, data) from exc
         lock.release()
@@ -337,7 +406,7 @@ class JournalWriter:
     def _close_fd(self) -> None:
         with contextlib.suppress(OSError):
             self._fs.close(self._fd)
-        self._fd = -1
+        self._fd, self._in_place = -1, None
 
     def close(self) -> None:
         """Sync (best effort: the snapshot written before this holds everything) and close."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,9 +36,21 @@ from .fs import filesystem
 if TYPE_CHECKING:
     import mmap
 
-__all__ = ["EpochLock", "FileLock", "LockPlatform", "held_alone", "is_held", "lock_platform"]
+__all__ = [
+    "EpochLock",
+    "FileLock",
+    "LockPlatform",
+    "held_alone",
+    "is_held",
+    "lock_platform",
+    "read_end_in_place",
+]
 
-_EPOCH_BYTES = 8  # one native u64: the file never leaves this machine
+# Three native u64s (the file never leaves this machine): the current epoch, and the epoch and
+# logical end of the journal written in place, if one is (see ``JournalWriter``). A lock file of
+# an older version (8 bytes) is grown; such a version only ever reads the first.
+_EPOCH_BYTES = 24
+_EPOCH_SLOTS = struct.Struct("@QQQ")
 
 
 class LockPlatform(Protocol):
@@ -140,8 +153,10 @@ class EpochLock(FileLock):
     """The journal lock: held exclusively to publish a new journal epoch, shared by appenders
     that must not race it (see ``StoreWriter.append``).
 
-    The lock file also holds the current journal epoch (8 bytes, memory-mapped), so an appender
-    learns that a compactor has sealed its journal with one memory read instead of a ``stat``.
+    The lock file also holds the current journal epoch (memory-mapped), so an appender learns that
+    a compactor has sealed its journal with one memory read instead of a ``stat``. Beside it: the
+    logical end of a journal written in place (preallocated, so its size says nothing), which every
+    appender to it reads and advances with the lock held exclusively.
     """
 
     def __init__(self, path: Path) -> None:
@@ -167,6 +182,19 @@ class EpochLock(FileLock):
     def set_epoch(self, epoch: int) -> None:
         """Publish ``epoch``; call with the lock held exclusively."""
         self.view[0] = epoch
+
+    def end_in_place(self, epoch: int) -> int | None:
+        """The logical end of journal ``epoch`` if it is written in place (``None``: it is appended
+        to, its size is its end). Read without the lock, it only tells whether the journal changed."""
+        view = self.view
+        return view[2] if view[1] == epoch and epoch else None
+
+    def set_end_in_place(self, epoch: int, end: int) -> None:
+        """Record the logical end of journal ``epoch``, written in place; call with the lock held
+        exclusively (the end first: a reader that sees the epoch sees an end of it)."""
+        view = self.view
+        view[2] = end
+        view[1] = epoch
 
 
 _PROBE_FLAGS = (
@@ -210,6 +238,26 @@ def is_held(path: Path) -> bool:
         return not platform.probe_free(fd)
     finally:
         os.close(fd)
+
+
+def read_end_in_place(path: Path, epoch: int) -> int | None:
+    """The logical end of journal ``epoch`` if it is written in place, as the journal lock file
+    ``path`` holds it (see :meth:`EpochLock.end_in_place`), for a reader that holds no lock: read,
+    not mapped, and never through a symlink. ``None``: no such journal, or no lock file."""
+    try:
+        fd = os.open(path, _PROBE_FLAGS)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _EPOCH_SLOTS.size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) < _EPOCH_SLOTS.size:
+        return None
+    _, named, end = _EPOCH_SLOTS.unpack(data)
+    return end if named == epoch and epoch else None
 
 
 @contextmanager

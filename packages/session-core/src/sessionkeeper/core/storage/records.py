@@ -4,9 +4,11 @@ A record is ``0xA5 | length (u32 LE) | crc32 (u32 LE) | payload``; the checksum 
 the payload seeded with its length, so it covers both, and (format 2) with the store's identity:
 every record after the header is bound to its store, so a record of another store's journal, spliced
 in, fails its checksum like a damaged one. The header itself is not bound (it names the store).
-Each record is written with a single ``write`` on an ``O_APPEND`` descriptor, so it is in the
-operating system before ``set()`` returns (a process crash loses nothing) and concurrent appenders
-never interleave.
+Each record is written with a single ``write`` on an ``O_APPEND`` descriptor (or one ``pwrite`` at
+the logical end of a journal written in place, under the journal lock: see :mod:`.journal_writer`),
+so it is in the operating system before ``set()`` returns (a process crash loses nothing) and
+concurrent appenders never interleave. Every record starts with a non-zero byte, so the zeros a
+journal written in place holds after its last record are its unwritten end.
 
 Payloads are compact JSON arrays: ``["H", format, store, epoch, store_id]`` (header, first record of
 every journal file; format 1, written before stores had an identity, ends at ``epoch``),
@@ -33,10 +35,17 @@ __all__ = [
     "delete_payload",
     "dictionary_payload",
     "event_payload",
+    "first_payload",
     "frame",
+    "header_length",
     "header_payload",
+    "holds_records",
+    "record_at",
     "record_seed",
     "set_payload",
+    "whole_frame",
+    "written_end",
+    "zeros_from",
 ]
 
 JOURNAL_FORMAT = 2  # 1: records not bound to their store (read, never written)
@@ -78,3 +87,73 @@ def event_payload(event: bytes) -> bytes:
 
 def dictionary_payload(dictionary: CompressionDictionary) -> bytes:
     return orjson.dumps(["Z", dictionary.id, dictionary.text])
+
+
+# -- frames, as found in a journal's bytes ---------------------------------------------------------
+
+
+def whole_frame(data: bytes, pos: int, end: int) -> bool:
+    """Whether a frame with a plausible head and all its bytes starts at ``pos``."""
+    if pos + RECORD_HEAD.size > end:
+        return False
+    magic, size, _ = RECORD_HEAD.unpack_from(data, pos)
+    return bool(magic == RECORD_MAGIC and size <= MAX_RECORD and pos + RECORD_HEAD.size + size <= end)
+
+
+def record_at(data: bytes, pos: int, end: int, seed: int) -> tuple[bytes, int] | None:
+    """The payload of the record at ``pos`` and the offset past it, if its frame is whole and its
+    checksum (seeded with ``seed``) is good."""
+    if pos + RECORD_HEAD.size > end:
+        return None
+    magic, size, crc = RECORD_HEAD.unpack_from(data, pos)
+    stop = pos + RECORD_HEAD.size + size
+    if magic != RECORD_MAGIC or size > MAX_RECORD or stop > end:
+        return None
+    payload = data[pos + RECORD_HEAD.size : stop]
+    if zlib.crc32(payload, size ^ seed) != crc:
+        return None
+    return payload, stop
+
+
+def zeros_from(data: bytes, pos: int) -> bool:
+    """Whether every byte from ``pos`` to the end is zero."""
+    return data.count(0, pos) == len(data) - pos
+
+
+def header_length(data: bytes) -> int | None:
+    """How many bytes the header (the first record) of a journal starting with ``data`` takes, if
+    it checks out: a journal longer than that holds records (or damage)."""
+    found = record_at(data, 0, len(data), 0)
+    return None if found is None else found[1]
+
+
+def holds_records(head: bytes, size: int) -> bool:
+    """Whether a journal of ``size`` bytes whose first bytes are ``head`` holds anything after its
+    header (records, or damage): not if it ends there, or zeros follow (written in place, unused).
+    ``head`` must reach a record head past the header to tell the second case."""
+    header = header_length(head) or 0
+    if size <= header:
+        return False
+    following = head[header : header + RECORD_HEAD.size]
+    return len(following) < RECORD_HEAD.size or any(following)
+
+
+def written_end(data: bytes) -> int:
+    """Where the next record goes in a journal written in place whose bytes are ``data``: past the
+    last whole frame, if only zeros follow; past every byte otherwise (damage is never written
+    over)."""
+    pos, end = 0, len(data)
+    while whole_frame(data, pos, end):
+        pos += RECORD_HEAD.size + RECORD_HEAD.unpack_from(data, pos)[1]
+    return pos if zeros_from(data, pos) else end
+
+
+def first_payload(data: bytes) -> bytes | None:
+    """The raw (possibly sealed) payload of the first record whose checksum is good, if any."""
+    pos, end = 0, len(data)
+    while 0 <= pos < end:
+        found = record_at(data, pos, end, 0)
+        if found is not None:
+            return found[0]
+        pos = data.find(RECORD_MAGIC.to_bytes(1, "little"), pos + 1)
+    return None

@@ -30,6 +30,7 @@ FileKind = Literal["file", "directory", "symlink", "other", "unknown"]
 """What a directory entry is, never following a symlink (``other``: a FIFO, a socket, a device;
 ``unknown``: it could not be looked at)."""
 
+
 @attrs.frozen
 class FoundFile:
     """One directory entry a scan found, looked at without being opened or followed."""
@@ -38,6 +39,9 @@ class FoundFile:
     name: str
     kind: FileKind
     size: int  # a regular file's size; 0 for anything else
+    # A regular file's mtime (not compared: what a scan found is named by the rest): a journal
+    # written in place (fsync="always") changes without growing.
+    modified_ns: int = attrs.field(default=0, eq=False)
 
     @property
     def path(self) -> Path:
@@ -108,7 +112,8 @@ def _found(entry: os.DirEntry[str], directory: Path) -> FoundFile | None:
         if entry.is_dir(follow_symlinks=False):
             return FoundFile(directory, entry.name, "directory", 0)
         if entry.is_file(follow_symlinks=False):
-            return FoundFile(directory, entry.name, "file", entry.stat(follow_symlinks=False).st_size)
+            info = entry.stat(follow_symlinks=False)
+            return FoundFile(directory, entry.name, "file", info.st_size, info.st_mtime_ns)
         return FoundFile(directory, entry.name, "other", 0)
     except FileNotFoundError:
         return None

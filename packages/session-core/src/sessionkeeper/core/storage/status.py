@@ -124,8 +124,7 @@ def unfolded_journals(paths: StorePaths, epoch: int | None) -> tuple[bool, datet
             data, info = fs.read_head(paths.journal(number), _JOURNAL_HEAD_BYTES)
         except OSError:
             continue
-        header = journal.header_length(data)
-        if info.st_size > (header or 0):
+        if journal.holds_records(data, info.st_size):
             records = True
             changed = datetime.fromtimestamp(info.st_mtime, UTC)
             newest = changed if newest is None or changed > newest else newest

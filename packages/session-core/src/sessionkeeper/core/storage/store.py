@@ -64,7 +64,11 @@ class StoreWriter(Generic[Doc, Image]):
         initial: Callable[[Doc], tuple[Mapping[str, Any], list[Any], int]],
         codec: Codec = PLAIN,
         limits: Limits = DEFAULT_LIMITS,
+        *,
+        in_place: bool = False,
     ) -> None:
+        """``in_place``: the journals this writer creates are written in place (see
+        :mod:`.journal_writer`), for ``fsync="always"``."""
         self.paths = paths
         self._lock = lock
         self._parse = parse
@@ -90,7 +94,9 @@ class StoreWriter(Generic[Doc, Image]):
             opened.append(self._journal_lock)
             self._compact = FileLock(paths.compact_lock)
             # The journal this process appends to: the manager's hot path calls it directly.
-            self.journal = JournalWriter(paths, codec, self._journal_lock, lock, self._start_journal)
+            self.journal = JournalWriter(
+                paths, codec, self._journal_lock, lock, self._start_journal, in_place=in_place
+            )
         except BaseException:
             for file_lock in opened:  # a half-opened writer must not leave the store looking live
                 file_lock.close()
@@ -212,8 +218,10 @@ class StoreWriter(Generic[Doc, Image]):
             self._compact.release()
 
     def _journal_size(self, epoch: int) -> int | None:
-        """The size of journal ``epoch`` (``None``: there is none)."""
-        return self._fs.file_size(self.paths.journal(epoch))
+        """The size of journal ``epoch`` (``None``: there is none); its logical end if it is written
+        in place (its file's size does not change as records are written)."""
+        end = self._journal_lock.end_in_place(epoch)
+        return end if end is not None else self._fs.file_size(self.paths.journal(epoch))
 
     def _note_loaded(self, loaded: Loaded[Doc]) -> None:
         self.base_bytes = loaded.loaded_bytes
