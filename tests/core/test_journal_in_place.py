@@ -34,9 +34,10 @@ def _journal(manager: SessionManager, session_id: str) -> Path:
     return paths.journal(max(paths.journal_epochs()))
 
 
-def _records() -> list[bytes]:
+def _records(*, in_place: bool = True) -> list[bytes]:
+    """A header (of a journal written in place, or one appended to) and two records, framed."""
     return [
-        plain_records.header_record(STORE, 3),
+        journal.frame(journal.header_payload(STORE, 3, STORE, in_place=in_place)),
         plain_records.set_record("a", orjson.dumps({"status": "done", "secs": 1.5})),
         plain_records.set_record("b", orjson.dumps(["x", 2])),
     ]
@@ -52,6 +53,25 @@ def test_zeros_after_the_last_record_are_the_journals_end_not_damage() -> None:
     assert scanned.damage == []
     assert scanned.good_end == len(data)
     assert [record[1] for record in scanned.records] == ["a", "b"]
+
+
+@FRAMING_ONLY
+def test_zeros_after_the_last_record_of_a_journal_appended_to_are_a_torn_tail() -> None:
+    """Only a journal whose header says it is written in place ends in zeros by design: in one
+    appended to they are what a crash (or damage) left, and are reported."""
+    data = b"".join(_records(in_place=False))
+    scanned = scan(data + bytes(100))
+    assert scanned.damage == [Damage(len(data), 100, torn_tail=True)]
+    assert [record[1] for record in scanned.records] == ["a", "b"]
+
+
+@FRAMING_ONLY
+def test_a_whole_frame_ending_in_zeros_is_damage_in_a_journal_appended_to() -> None:
+    records = _records(in_place=False)
+    last = records[-1]
+    unfinished = last[: len(last) // 2] + bytes(len(last) - len(last) // 2)
+    scanned = scan(b"".join(records[:-1]) + unfinished + bytes(4096))
+    assert [damage.torn_tail for damage in scanned.damage] == [False]
 
 
 @FRAMING_ONLY

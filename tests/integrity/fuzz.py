@@ -7,7 +7,9 @@ real processes that die without saving (so journals hold records no snapshot has
 * ``RUNS/``: session A (snapshot, ``.bak``, journals) and session B (the same layout, other
   values), and the APP store; ``user/``: the USER store. A's workload has three phases: phase 1,
   checkpoint, phase 2, checkpoint, phase 3, killed. So the snapshot holds phase 2, the backup
-  phase 1, and the last journal phase 3, in every store;
+  phase 1, and the last journal phase 3, in every store. A writes with ``fsync="always"`` under
+  half of the codecs (:data:`IN_PLACE_CODECS`), so its journals (and USER/APP's) are written in
+  place (space reserved ahead, zeros after the last record); everywhere else they are appended to;
 * ``other/``: another project and user (the same workload, other values), whose APP and USER files
   (scope files, journals, identity files) are "files of the same kind from another store";
 * ``exports/``: ``export_session`` of A and of B; ``keys/``: a key file holding the key the world
@@ -87,6 +89,7 @@ from sessionkeeper.core import (
 )
 from sessionkeeper.core.model.values import decode_stored
 from sessionkeeper.core.storage.layout import snapshot_context
+from sessionkeeper.core.storage.locks import read_end_in_place
 
 __all__ = [
     "DAMAGES",
@@ -119,6 +122,10 @@ _KEY_VARIABLES = ("SESSIONKEEPER_KEY", "SESSIONKEEPER_KEY_FILE", "SESSIONKEEPER_
 _MISSING: Any = object()
 
 Op = tuple[Any, ...]  # ("set", scope, key, value) | ("delete", scope, key) | ("event", event)
+
+# The codecs under which A's journals are written in place: both kinds of journal are damaged,
+# plain and sealed.
+IN_PLACE_CODECS = ("plain", "zstd-aes")
 
 
 # -- the workload ------------------------------------------------------------------------------------
@@ -211,9 +218,9 @@ def phases(variant: str, *, shared: bool) -> list[list[Op]]:
     return [one, two, three]
 
 
-def run_workload(data_dir: str, user_dir: str, variant: str, shared: bool) -> str:
+def run_workload(data_dir: str, user_dir: str, variant: str, shared: bool, fsync: str = "never") -> str:
     """Run the phases with checkpoints between them (in a child process, which then dies)."""
-    manager = SessionManager(data_dir, user_dir, handle_signals=False, fsync="never")
+    manager = SessionManager(data_dir, user_dir, handle_signals=False, fsync=fsync)
     session_id = manager.start()
     all_phases = phases(variant, shared=shared)
     for number, ops in enumerate(all_phases):
@@ -232,14 +239,23 @@ def run_workload(data_dir: str, user_dir: str, variant: str, shared: bool) -> st
 _CHILD = """
 import os, sys
 from tests.integrity.fuzz import run_workload
-print(run_workload(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "shared"), flush=True)
+print(run_workload(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "shared", sys.argv[5]), flush=True)
 os._exit(0)  # killed: no stop(), no final checkpoint; phase 3 is in the journals only
 """
 
 
-def _crashed_writer(data_dir: Path, user_dir: Path, variant: str, shared: bool) -> str:
+def _crashed_writer(data_dir: Path, user_dir: Path, variant: str, shared: bool, fsync: str = "never") -> str:
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(data_dir), str(user_dir), variant, "shared" if shared else "own"],
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(data_dir),
+            str(user_dir),
+            variant,
+            "shared" if shared else "own",
+            fsync,
+        ],
         cwd=REPO,
         env=dict(os.environ),
         capture_output=True,
@@ -420,7 +436,8 @@ def build_world(root: Path, codec: str) -> World:
     runs, user = root / "RUNS", root / "user"
     b = _crashed_writer(runs, user, "b", shared=False)  # SESSION only: USER/APP hold A's history
     c = _crashed_writer(root / "other" / "RUNS", root / "other" / "user", "c", shared=True)
-    a = _crashed_writer(runs, user, "a", shared=True)
+    in_place = codec in IN_PLACE_CODECS
+    a = _crashed_writer(runs, user, "a", shared=True, fsync="always" if in_place else "never")
     exports = root / "exports"
     exports.mkdir(mode=0o700)
     for name, session_id in (("a", a), ("b", b)):
@@ -453,6 +470,9 @@ def build_world(root: Path, codec: str) -> World:
         paths = world.paths(root)[store]
         assert paths.snapshot.exists(), store
         assert paths.backup.exists(), store
+    for store in ("session", "app", "user"):  # A's journals: written in place, or appended to
+        paths = world.paths(root)[store]
+        assert (read_end_in_place(paths.lock, paths.journal_epochs()[-1]) is not None) == in_place, store
     return world
 
 

@@ -97,7 +97,11 @@ class JournalRead:
 
 
 def _named_id(header: list[Any] | None) -> str | None:
-    if header is not None and len(header) == 5 and header[1] == journal.JOURNAL_FORMAT:
+    if (
+        header is not None
+        and (len(header) == 5 or journal.is_in_place(header))
+        and header[1] == journal.JOURNAL_FORMAT
+    ):
         named = header[4]
         return named if type(named) is str else None
     return None

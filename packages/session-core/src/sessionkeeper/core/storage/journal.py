@@ -40,6 +40,7 @@ from .records import (
     header_length,
     header_payload,
     holds_records,
+    is_in_place,
     record_at,
     record_seed,
     set_payload,
@@ -64,6 +65,7 @@ __all__ = [
     "header_length",
     "header_payload",
     "holds_records",
+    "is_in_place",
     "record_seed",
     "scan",
     "set_payload",
@@ -128,6 +130,7 @@ class _Reading:
     header_opened: bool = False  # after it, a record the key cannot open is damage, not a key problem
     sealed: bool = False  # a sealed header: an unsealed record after it is forged, not data
     encrypted: bool = False  # an encrypted header: an unencrypted record after it is forged
+    in_place: bool = False  # the header says the journal is written in place: zeros end it
     key_error: Exception | None = None  # a key problem before any record opened (raised if none does)
     dictionaries: dict[int, CompressionDictionary] = attrs.Factory(dict)  # the "Z" records read so far
 
@@ -229,7 +232,7 @@ def _records(
                     break
         parsed, stop, payload = _one_record(data, pos, reading)
         if parsed is None:
-            if zeros_from(data, pos):  # the unwritten end of a journal written in place
+            if reading.in_place and zeros_from(data, pos):  # its unwritten end: not damage
                 break
             resume = _skip_damage(data, pos, stop >= 0, reading, damage)
             if resume is None:
@@ -240,7 +243,7 @@ def _records(
         reading.header_opened = True
         if parsed[0] == "H" and header is None and not records:  # after damage (unbound only)
             header = parsed, pos
-            _note_header(payload, reading)
+            _note_header(payload, parsed, reading)
             plain = _plain(reading)
         elif parsed[0] == "Z":
             _learn_dictionary(parsed, reading)
@@ -341,7 +344,8 @@ def _skip_damage(data: bytes, pos: int, framed: bool, reading: _Reading, damage:
     # wherever it is: a crash cannot leave it, and its record may have been acknowledged. But
     # one that ends in zeros with only zeros after it is a write into reserved space (or past
     # a size the file system committed first) that did not finish.
-    torn = resume is None and not framed and (not whole_frame(data, pos, end) or _unfinished(data, pos))
+    unfinished = reading.in_place and whole_frame(data, pos, end) and _unfinished(data, pos)
+    torn = resume is None and not framed and (not whole_frame(data, pos, end) or unfinished)
     damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))
     return resume
 
@@ -352,7 +356,8 @@ def _unfinished(data: bytes, pos: int) -> bool:
     return data[stop - 1] == 0 and zeros_from(data, stop)
 
 
-def _note_header(payload: bytes, reading: _Reading) -> None:
+def _note_header(payload: bytes, header: list[Any], reading: _Reading) -> None:
+    reading.in_place = is_in_place(header)
     # A sealed (encrypted) header: an unsealed (unencrypted) record after it is forged, not data.
     reading.sealed = payload.startswith(SEALED_MAGIC)
     reading.encrypted = _is_encrypted(payload)
@@ -366,7 +371,7 @@ def _header(data: bytes, reading: _Reading) -> tuple[list[Any], int] | None:
     if found is None or parsed is None or parsed[0] != "H":
         return None
     reading.header_opened = True
-    _note_header(found[0], reading)
+    _note_header(found[0], parsed, reading)
     return parsed, found[1]
 
 

@@ -153,7 +153,7 @@ class JournalWriter:
         try:
             if self._fs.size(fd) == 0:
                 assert self.store_id is not None, "the owner binds the writer before it journals"
-                header = journal.header_payload(self.paths.name, epoch, self.store_id)
+                header = journal.header_payload(self.paths.name, epoch, self.store_id, in_place=in_place)
                 sealed = seal_record(self._codec, self.paths.name, None, header)
                 if in_place:
                     self._fs.write_at(fd, sealed, 0)

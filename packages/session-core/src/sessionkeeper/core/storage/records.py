@@ -11,7 +11,8 @@ concurrent appenders never interleave. Every record starts with a non-zero byte,
 journal written in place holds after its last record are its unwritten end.
 
 Payloads are compact JSON arrays: ``["H", format, store, epoch, store_id]`` (header, first record of
-every journal file; format 1, written before stores had an identity, ends at ``epoch``),
+every journal file; format 1, written before stores had an identity, ends at ``epoch``; a journal
+written in place adds ``"in-place"``: the zeros after its last record are its unwritten end),
 ``["S", key, value]``, ``["D", key]``, ``["E", event]`` and ``["Z", id, text]``: a compression
 dictionary (see :mod:`sessionkeeper.core.codec.dictionary`) for the sealed records after it that
 name ``id``. A writer puts it twice in a row, in the same ``write`` as the first record that uses
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any
 
 import orjson
 
@@ -40,6 +42,7 @@ __all__ = [
     "header_length",
     "header_payload",
     "holds_records",
+    "is_in_place",
     "record_at",
     "record_seed",
     "set_payload",
@@ -52,6 +55,7 @@ JOURNAL_FORMAT = 2  # 1: records not bound to their store (read, never written)
 RECORD_MAGIC = 0xA5
 RECORD_HEAD = struct.Struct("<BII")  # magic, length, CRC-32
 MAX_RECORD = 64 << 20  # a longer length field is damage, not a record
+IN_PLACE = "in-place"  # a header's mark: the journal is written in place
 
 
 def frame(payload: bytes, seed: int = 0) -> bytes:
@@ -65,11 +69,19 @@ def record_seed(store_id: str) -> int:
     return zlib.crc32(b"sessionkeeper journal\0" + store_id.encode()) or 1  # never 0 (unbound)
 
 
-def header_payload(store: str, epoch: int, store_id: str | None = None) -> bytes:
-    """The header of journal ``epoch`` of ``store`` (format 1 without ``store_id``: tests of old files)."""
+def header_payload(store: str, epoch: int, store_id: str | None = None, *, in_place: bool = False) -> bytes:
+    """The header of journal ``epoch`` of ``store`` (format 1 without ``store_id``: tests of old
+    files; ``in_place``: the journal is written in place, see :mod:`.in_place`)."""
     if store_id is None:
         return orjson.dumps(["H", 1, store, epoch])
+    if in_place:
+        return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch, store_id, IN_PLACE])
     return orjson.dumps(["H", JOURNAL_FORMAT, store, epoch, store_id])
+
+
+def is_in_place(header: list[Any]) -> bool:
+    """Whether a (parsed) journal header says its journal is written in place."""
+    return len(header) == 6 and header[5] == IN_PLACE
 
 
 def set_payload(key: str, value: bytes) -> bytes:
