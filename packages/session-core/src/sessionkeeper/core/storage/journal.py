@@ -3,8 +3,9 @@
 The record format is :mod:`.records`' (re-exported here). Reading stops trusting bytes at the
 first record that does not check out; if a valid record follows (damage in the middle), reading
 resumes there and the skipped bytes are reported, otherwise the damaged tail is reported as torn.
-Zeros after the last record are the unwritten end of a journal written in place (preallocated, see
-:mod:`.journal_writer`), not damage: every record starts with a non-zero magic byte.
+In a journal whose header says it is written in place (space reserved ahead, see :mod:`.in_place`),
+the zeros after the last record are its unwritten end, not damage: every record starts with a
+non-zero magic byte. In one appended to, they are a torn tail, as they always were.
 A compression dictionary (``"Z"``) is kept by the scan and handed to the opener for the records
 after it; it is not one of the records returned.
 """
@@ -341,9 +342,9 @@ def _skip_damage(data: bytes, pos: int, framed: bool, reading: _Reading, damage:
     resume = _resync(data, pos + 1, end, reading)
     # Torn: an unfinished write at the end. A whole frame that does not check out (a bad
     # checksum, or a good one that does not open: forged, tampered, foreign) is damage
-    # wherever it is: a crash cannot leave it, and its record may have been acknowledged. But
-    # one that ends in zeros with only zeros after it is a write into reserved space (or past
-    # a size the file system committed first) that did not finish.
+    # wherever it is: a crash cannot leave it, and its record may have been acknowledged. But in
+    # a journal written in place, one that ends in zeros with only zeros after it is a write into
+    # reserved space that a power cut stopped.
     unfinished = reading.in_place and whole_frame(data, pos, end) and _unfinished(data, pos)
     torn = resume is None and not framed and (not whole_frame(data, pos, end) or unfinished)
     damage.append(Damage(pos, (resume if resume is not None else end) - pos, torn))

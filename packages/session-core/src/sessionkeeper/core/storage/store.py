@@ -68,7 +68,7 @@ class StoreWriter(Generic[Doc, Image]):
         in_place: bool = False,
     ) -> None:
         """``in_place``: the journals this writer creates are written in place (see
-        :mod:`.journal_writer`), for ``fsync="always"``."""
+        :mod:`.in_place`), for ``fsync="always"``."""
         self.paths = paths
         self._lock = lock
         self._parse = parse
