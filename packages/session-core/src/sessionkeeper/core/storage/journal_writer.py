@@ -251,7 +251,7 @@ class JournalWriter:
             if not self.started:
                 self._start()
             if self._in_place is not None:
-                self._append_in_place(record)
+                self._append_locked(record, exclusive=True)
                 return
             if self._expected_size is None or not idempotent:
                 self._append_locked(record)
@@ -271,52 +271,35 @@ class JournalWriter:
         self._expected_size += len(data)
         self._appended(data, record)
 
-    def _append_locked(self, record: bytes) -> None:
-        """Append under the journal lock held shared: no compactor can seal the journal meanwhile."""
+    def _append_locked(self, record: bytes, exclusive: bool = False) -> None:
+        """Append under the journal lock: shared (no compactor can seal the journal meanwhile), or
+        exclusive for a journal written in place, whose writers take turns at its logical end."""
         lock = self._epochs
-        lock.acquire_shared()
-        data = record
+        if exclusive:
+            lock.acquire_exclusive()
+        else:
+            lock.acquire_shared()
+        data, in_place = record, None
         try:
             if lock.epoch != self.epoch:  # another process sealed our journal: follow it
                 self._follow(lock.epoch)
-            in_place = self._in_place is not None  # the journal followed is written in place
-            if not in_place:
+            in_place = self._in_place
+            if in_place is None or exclusive:
                 if self._dictionary is not None:
                     data = self._with_dictionary(record)
-                self._append(self._fd, data)
+                if in_place is not None:
+                    in_place.write(data, self._expected_size)
+                else:
+                    self._append(self._fd, data)
         except OSError as exc:
             lock.release()
-            raise self._failed_append(exc, data) from exc
-        lock.release()
-        if in_place:
-            self._append_in_place(record)
-            return
-        if self._expected_size is not None:
-            self._expected_size += len(data)
-        self._appended(data, record)
-
-    def _append_in_place(self, record: bytes) -> None:
-        """Write ``record`` at the logical end of the current journal, written in place, under the
-        journal lock held exclusively (it is shared with every other appender: see the module)."""
-        lock = self._epochs
-        lock.acquire_exclusive()
-        data = record
-        try:
-            if lock.epoch != self.epoch:  # another process sealed the journal: follow it
-                self._follow(lock.epoch)
-            if self._dictionary is not None:
-                data = self._with_dictionary(record)
-            if self._in_place is not None:
-                self._in_place.write(data, self._expected_size)
-            else:
-                self._append(self._fd, data)
-        except OSError as exc:
-            if self._in_place is not None:
-                lock.release()
+            if in_place is not None:  # what a failed write in place left is zeroed already
                 raise self.error(exc, "could not write to") from exc
-            lock.release()
             raise self._failed_append(exc, data) from exc
         lock.release()
+        if in_place is not None and not exclusive:  # the journal followed is written in place
+            self._append_locked(record, exclusive=True)
+            return
         if self._expected_size is not None:
             self._expected_size += len(data)
         self._appended(data, record)
