@@ -156,8 +156,8 @@ def test_a_checkpoint_cuts_the_reserve_off_the_journal_it_seals(reopen: Reopen) 
     sealed = _journal(manager, session_id)
     assert sealed.stat().st_size >= 64 << 10
     assert manager.checkpoint()
-    if sealed.exists():  # kept until the backup holds it too
-        assert sealed.stat().st_size == journal_scan(sealed).good_end
+    assert sealed.exists()  # kept until the backup holds it too
+    assert sealed.stat().st_size == journal_scan(sealed).good_end
 
 
 def test_a_crashed_writer_in_place_loses_no_acknowledged_value(reopen: Reopen) -> None:
