@@ -54,7 +54,6 @@ __all__ = [
     "iter_blobs",
     "local_stores",
     "plan_store",
-    "whole_records",
 ]
 
 _READ_LIMIT = 1 << 30  # no store file is larger (a load reads at most max_store_bytes, ≤ 60 MiB values)
@@ -173,21 +172,6 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
     except FileNotFoundError:
         return None
     return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def whole_records(data: bytes) -> tuple[int, bool]:
-    """How many leading bytes of journal bytes ``data`` are whole records (by their frames), and
-    whether that is all of it."""
-    pos, end = 0, len(data)
-    head = records.RECORD_HEAD
-    while pos + head.size <= end:
-        magic, size, _ = head.unpack_from(data, pos)
-        if magic != records.RECORD_MAGIC or size > records.MAX_RECORD:
-            return pos, False
-        if pos + head.size + size > end:
-            break
-        pos += head.size + size
-    return pos, pos == end
 
 
 def _encrypted_journal(head: bytes) -> bool:
@@ -310,7 +294,7 @@ def _journal(
                 return None  # a journal being created: its header is not whole yet
             plan.skipped = f"{path.name} is not encrypted (written before encryption was switched on?)"
             return None
-        whole, complete = whole_records(fresh)
+        whole, complete = records.whole_records(fresh)
         if not complete and not newest and whole < len(fresh):
             whole = len(fresh)  # a sealed journal that does not parse to its end: push it as it is
         if whole:

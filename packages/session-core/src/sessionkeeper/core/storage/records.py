@@ -47,6 +47,7 @@ __all__ = [
     "record_seed",
     "set_payload",
     "whole_frame",
+    "whole_records",
     "written_end",
     "zeros_from",
 ]
@@ -150,14 +151,21 @@ def holds_records(head: bytes, size: int) -> bool:
     return len(following) < RECORD_HEAD.size or any(following)
 
 
+def whole_records(data: bytes) -> tuple[int, bool]:
+    """How many leading bytes of journal bytes ``data`` are whole records (by their frames, not
+    checked further), and whether that is all of it."""
+    pos, end = 0, len(data)
+    while whole_frame(data, pos, end):
+        pos += RECORD_HEAD.size + RECORD_HEAD.unpack_from(data, pos)[1]
+    return pos, pos == end
+
+
 def written_end(data: bytes) -> int:
     """Where the next record goes in a journal written in place whose bytes are ``data``: past the
     last whole frame, if only zeros follow; past every byte otherwise (damage is never written
     over)."""
-    pos, end = 0, len(data)
-    while whole_frame(data, pos, end):
-        pos += RECORD_HEAD.size + RECORD_HEAD.unpack_from(data, pos)[1]
-    return pos if zeros_from(data, pos) else end
+    pos, _ = whole_records(data)
+    return pos if zeros_from(data, pos) else len(data)
 
 
 def first_payload(data: bytes) -> bytes | None:
